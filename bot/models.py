@@ -1,0 +1,72 @@
+"""Plain data passed between the stages of the pipeline. No I/O here.
+
+Times are timezone-aware UTC ``datetime`` objects in the core; storage keeps them as
+Unix seconds (REAL) and converts at its boundary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One item as parsed from a feed, before extraction and storage.
+
+    ``text`` is plain text (HTML stripped); ``url`` is already canonical when it comes out
+    of the parser stage; ``published`` is None when the feed gave no usable date.
+    """
+
+    title: str
+    url: str | None
+    guid: str | None = None
+    text: str = ""
+    published: datetime | None = None
+    author: str | None = None
+    categories: tuple[str, ...] = ()
+    image_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """A stored (or about-to-be-stored) news article: what rendering and delivery use."""
+
+    title: str
+    url: str
+    source: str
+    published: datetime
+    summary: str = ""
+    text: str = ""
+    image_url: str | None = None
+    category: str | None = None
+    author: str | None = None
+    guid: str | None = None
+    feed_id: int | None = None
+    id: int | None = None
+    story_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """An inline keyboard button: exactly one of ``url`` or ``callback_data`` is set."""
+
+    text: str
+    url: str | None = None
+    callback_data: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedMessage:
+    """A message ready for the Bot API (HTML parse mode).
+
+    When ``photo_url`` is set, send a photo with ``caption``; if the photo fails, send
+    ``text`` instead. ``text`` always fits 4096 characters and ``caption`` 1024.
+    """
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    photo_url: str | None = None
+    caption: str | None = None
+    disable_preview: bool = False
+    extra: dict[str, str] = field(default_factory=dict)

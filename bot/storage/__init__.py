@@ -1,0 +1,43 @@
+"""Storage: the public API over one SQLite file.
+
+    storage = await Storage.open("newsbot.sqlite3")
+    chat, is_new = await storage.chats.register(42, "private")
+    await storage.close()
+
+Each area has its own module and attribute (``chats``, ``feeds`` ...); the sync functions
+in those modules take a ``sqlite3.Connection`` and are what the async methods run on the
+single writer thread (see ``_db.py``). SQLite errors come out as :class:`StorageError`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.storage import _stats
+from bot.storage._chats import Chat, Chats
+from bot.storage._db import Database
+from bot.storage._feeds import Feed, Feeds
+
+__all__ = ["Chat", "Database", "Feed", "Storage"]
+
+
+class Storage:
+    """The database, with one attribute per area."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.chats = Chats(db)
+        self.feeds = Feeds(db)
+
+    @classmethod
+    async def open(cls, path: str) -> Storage:
+        return cls(await Database.open(path))
+
+    async def stats(self) -> dict[str, Any]:
+        return await self.db.read(_stats.counts)
+
+    async def backup(self, target: str) -> None:
+        await self.db.backup(target)
+
+    async def close(self) -> None:
+        await self.db.close()

@@ -1,0 +1,136 @@
+"""Feeds: the configured sources and their polling state."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.storage._util import now
+
+if TYPE_CHECKING:
+    from bot.config import FeedConfig
+    from bot.storage._db import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    id: int
+    url: str
+    name: str
+    category: str
+    is_default: bool
+    origin: str
+    interval_seconds: int | None
+    paused: bool
+    disabled_reason: str | None
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
+    initialized: bool
+    next_poll_at: float
+    last_polled_at: float | None
+    last_success_at: float | None
+    last_error: str | None
+    last_error_kind: str | None
+    last_error_at: float | None
+    consecutive_failures: int
+    created_at: float
+
+    @property
+    def enabled(self) -> bool:
+        return not self.paused and self.disabled_reason is None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> Feed:
+        d = dict(row)
+        for key in ("is_default", "paused", "initialized"):
+            d[key] = bool(d[key])
+        return cls(**d)
+
+
+def list_feeds(conn: sqlite3.Connection) -> list[Feed]:
+    return [Feed.from_row(r) for r in conn.execute("SELECT * FROM feeds ORDER BY id")]
+
+
+def get(conn: sqlite3.Connection, feed_id: int) -> Feed | None:
+    row = conn.execute("SELECT * FROM feeds WHERE id = ?", (feed_id,)).fetchone()
+    return Feed.from_row(row) if row else None
+
+
+def get_by_url(conn: sqlite3.Connection, url: str) -> Feed | None:
+    row = conn.execute("SELECT * FROM feeds WHERE url = ?", (url,)).fetchone()
+    return Feed.from_row(row) if row else None
+
+
+def add(conn: sqlite3.Connection, url: str, name: str, category: str = "",
+        is_default: bool = False, origin: str = "admin",
+        interval_seconds: int | None = None) -> tuple[Feed, bool]:
+    """Add a feed (or return the existing one with that URL). Returns (feed, created)."""
+    existing = get_by_url(conn, url)
+    if existing:
+        return existing, False
+    cur = conn.execute(
+        "INSERT INTO feeds (url, name, category, is_default, origin, interval_seconds,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (url, name, category, int(is_default), origin, interval_seconds, now()),
+    )
+    feed = get(conn, int(cur.lastrowid or 0))
+    assert feed is not None
+    return feed, True
+
+
+def remove(conn: sqlite3.Connection, feed_id: int) -> bool:
+    """Delete a feed; its subscriptions go with it, its articles stay (feed_id -> NULL)."""
+    return conn.execute("DELETE FROM feeds WHERE id = ?", (feed_id,)).rowcount > 0
+
+
+def sync_config(conn: sqlite3.Connection, feeds: tuple[FeedConfig, ...]) -> dict[str, int]:
+    """Make the config-origin feeds match the config file: add new ones, update names,
+    categories, default flags and intervals, and delete those no longer listed.
+    Feeds added by admins, OPML or the CLI are left alone. Returns counts."""
+    counts = {"added": 0, "updated": 0, "removed": 0}
+    listed = set()
+    for fc in feeds:
+        listed.add(fc.url)
+        row = conn.execute("SELECT id, origin FROM feeds WHERE url = ?", (fc.url,)).fetchone()
+        if row is None:
+            add(conn, fc.url, fc.name, fc.category, fc.default, "config", fc.interval_seconds)
+            counts["added"] += 1
+        else:
+            cur = conn.execute(
+                "UPDATE feeds SET name = ?, category = ?, is_default = ?, interval_seconds = ?,"
+                " origin = 'config' WHERE id = ? AND (name IS NOT ? OR category IS NOT ? OR"
+                " is_default IS NOT ? OR interval_seconds IS NOT ? OR origin <> 'config')",
+                (fc.name, fc.category, int(fc.default), fc.interval_seconds, row["id"],
+                 fc.name, fc.category, int(fc.default), fc.interval_seconds),
+            )
+            counts["updated"] += cur.rowcount
+    for row in conn.execute("SELECT id, url FROM feeds WHERE origin = 'config'").fetchall():
+        if row["url"] not in listed:
+            remove(conn, row["id"])
+            counts["removed"] += 1
+    return counts
+
+
+class Feeds:
+    """Async API over the feeds table."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def list(self) -> list[Feed]:
+        return await self._db.read(list_feeds)
+
+    async def get(self, feed_id: int) -> Feed | None:
+        return await self._db.read(lambda c: get(c, feed_id))
+
+    async def add(self, url: str, name: str, category: str = "", is_default: bool = False,
+                  origin: str = "admin") -> tuple[Feed, bool]:
+        return await self._db.write(lambda c: add(c, url, name, category, is_default, origin))
+
+    async def remove(self, feed_id: int) -> bool:
+        return await self._db.write(lambda c: remove(c, feed_id))
+
+    async def sync_config(self, feeds: tuple[FeedConfig, ...]) -> dict[str, int]:
+        return await self._db.write(lambda c: sync_config(c, feeds))

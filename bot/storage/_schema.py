@@ -1,0 +1,174 @@
+"""Versioned schema migrations. ``MIGRATIONS[i]`` brings version i to i + 1.
+
+Never edit a migration that has shipped; append a new one. Each runs inside one
+transaction (SQLite DDL is transactional), so a failed upgrade leaves the file as it was.
+Times are Unix seconds (REAL, UTC).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+
+def run_script(conn: sqlite3.Connection, script: str) -> None:
+    """Execute ``script`` statement by statement inside the current transaction
+    (``executescript`` would COMMIT first)."""
+    buf = ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            conn.execute(buf)
+            buf = ""
+    if buf.strip():
+        conn.execute(buf)
+
+
+V1 = """
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+
+CREATE TABLE feeds (
+    id                    INTEGER PRIMARY KEY,
+    url                   TEXT NOT NULL UNIQUE,
+    name                  TEXT NOT NULL,
+    category              TEXT NOT NULL DEFAULT '',
+    is_default            INTEGER NOT NULL DEFAULT 0,
+    origin                TEXT NOT NULL DEFAULT 'config',   -- config | admin | opml | cli
+    interval_seconds      INTEGER,                          -- NULL: polling.interval_seconds
+    paused                INTEGER NOT NULL DEFAULT 0,       -- by an admin
+    disabled_reason       TEXT,                             -- set after too many failures
+    etag                  TEXT,
+    last_modified         TEXT,
+    body_hash             TEXT,
+    initialized           INTEGER NOT NULL DEFAULT 0,       -- first poll done
+    next_poll_at          REAL NOT NULL DEFAULT 0,
+    last_polled_at        REAL,
+    last_success_at       REAL,
+    last_error            TEXT,
+    last_error_kind       TEXT,
+    last_error_at         REAL,
+    consecutive_failures  INTEGER NOT NULL DEFAULT 0,
+    created_at            REAL NOT NULL
+);
+
+CREATE TABLE articles (
+    id            INTEGER PRIMARY KEY,
+    feed_id       INTEGER REFERENCES feeds(id) ON DELETE SET NULL,
+    guid          TEXT,
+    url           TEXT NOT NULL UNIQUE,                    -- canonical URL
+    title         TEXT NOT NULL,
+    source        TEXT NOT NULL,                           -- display name of the source
+    author        TEXT,
+    category      TEXT,
+    published_at  REAL NOT NULL,
+    fetched_at    REAL NOT NULL,
+    text          TEXT NOT NULL DEFAULT '',
+    summary       TEXT NOT NULL DEFAULT '',
+    image_url     TEXT,
+    story_id      INTEGER,                                 -- cross-source story group
+    fingerprint   INTEGER                                  -- near-duplicate hash (SimHash)
+);
+CREATE UNIQUE INDEX articles_feed_guid ON articles(feed_id, guid) WHERE guid IS NOT NULL;
+CREATE INDEX articles_published ON articles(published_at);
+CREATE INDEX articles_story ON articles(story_id);
+CREATE INDEX articles_fetched ON articles(fetched_at);
+
+-- Full-text index over *normalized* Arabic (bot.arabic.normalize), rowid = articles.id.
+-- Kept in sync by the storage code in the same transaction as the article.
+CREATE VIRTUAL TABLE articles_fts USING fts5(
+    title, summary, text,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+
+CREATE TABLE chats (
+    id                  INTEGER PRIMARY KEY,                -- Telegram chat id
+    type                TEXT NOT NULL CHECK (type IN ('private','group','supergroup','channel')),
+    title               TEXT,
+    username            TEXT,
+    active              INTEGER NOT NULL DEFAULT 1,
+    deactivated_reason  TEXT,
+    timezone            TEXT NOT NULL DEFAULT 'Asia/Riyadh',
+    digest              TEXT NOT NULL DEFAULT 'off' CHECK (digest IN ('off','hourly','daily')),
+    digest_time         TEXT,                               -- HH:MM for daily digests
+    quiet_start         TEXT,                               -- HH:MM
+    quiet_end           TEXT,                               -- HH:MM
+    last_digest_at      REAL,
+    created_at          REAL NOT NULL,
+    updated_at          REAL NOT NULL
+);
+
+CREATE TABLE subscriptions (
+    id          INTEGER PRIMARY KEY,
+    chat_id     INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE ON UPDATE CASCADE,
+    kind        TEXT NOT NULL CHECK (kind IN ('feed','category','keyword')),
+    feed_id     INTEGER REFERENCES feeds(id) ON DELETE CASCADE,   -- set when kind = 'feed'
+    value       TEXT NOT NULL,        -- feed id as text, normalized category or keyword
+    display     TEXT NOT NULL,        -- what the user typed / the source's name
+    created_at  REAL NOT NULL,
+    UNIQUE (chat_id, kind, value)
+);
+CREATE INDEX subscriptions_match ON subscriptions(kind, value);
+CREATE INDEX subscriptions_feed ON subscriptions(feed_id) WHERE feed_id IS NOT NULL;
+
+CREATE TABLE broadcasts (
+    id                   INTEGER PRIMARY KEY,
+    admin_id             INTEGER NOT NULL,
+    kind                 TEXT NOT NULL CHECK (kind IN ('text','article','copy')),
+    text                 TEXT,
+    article_id           INTEGER REFERENCES articles(id) ON DELETE SET NULL,
+    from_chat_id         INTEGER,
+    from_message_id      INTEGER,
+    status               TEXT NOT NULL DEFAULT 'draft'
+                         CHECK (status IN ('draft','sending','done','cancelled')),
+    progress_chat_id     INTEGER,
+    progress_message_id  INTEGER,
+    total                INTEGER NOT NULL DEFAULT 0,
+    created_at           REAL NOT NULL,
+    confirmed_at         REAL,
+    finished_at          REAL
+);
+
+-- One row per (chat, article) or (chat, broadcast): the only bridge between ingestion
+-- and delivery. status: pending -> sending (leased) -> sent | failed | dropped | cancelled.
+CREATE TABLE outbox (
+    id            INTEGER PRIMARY KEY,
+    chat_id       INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE ON UPDATE CASCADE,
+    article_id    INTEGER REFERENCES articles(id) ON DELETE CASCADE,
+    broadcast_id  INTEGER REFERENCES broadcasts(id) ON DELETE CASCADE,
+    story_id      INTEGER,
+    status        TEXT NOT NULL DEFAULT 'pending'
+                  CHECK (status IN ('pending','sending','sent','failed','dropped','cancelled')),
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    not_before    REAL NOT NULL DEFAULT 0,
+    lease_until   REAL,
+    lease_owner   TEXT,
+    error         TEXT,
+    message_id    INTEGER,
+    silent        INTEGER NOT NULL DEFAULT 0,
+    created_at    REAL NOT NULL,
+    sent_at       REAL,
+    CHECK ((article_id IS NULL) <> (broadcast_id IS NULL))
+);
+CREATE UNIQUE INDEX outbox_chat_article ON outbox(chat_id, article_id)
+    WHERE article_id IS NOT NULL;
+CREATE UNIQUE INDEX outbox_chat_broadcast ON outbox(chat_id, broadcast_id)
+    WHERE broadcast_id IS NOT NULL;
+CREATE UNIQUE INDEX outbox_chat_story ON outbox(chat_id, story_id)
+    WHERE story_id IS NOT NULL;
+CREATE INDEX outbox_due ON outbox(status, not_before, id);
+CREATE INDEX outbox_broadcast ON outbox(broadcast_id, status) WHERE broadcast_id IS NOT NULL;
+
+-- Small named values: instance lease, last poll time, and the like.
+CREATE TABLE meta (
+    key         TEXT PRIMARY KEY,
+    value       TEXT NOT NULL,
+    updated_at  REAL NOT NULL
+);
+"""
+
+
+def _v1(conn: sqlite3.Connection) -> None:
+    run_script(conn, V1)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]

@@ -1,0 +1,36 @@
+"""Counts for `newsbot stats` and the admin /stats command."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+
+def counts(conn: sqlite3.Connection) -> dict[str, int | float | None]:
+    day_ago = time.time() - 86400
+
+    def one(sql: str, *args: object) -> int:
+        return int(conn.execute(sql, args).fetchone()[0] or 0)
+
+    oldest = conn.execute(
+        "SELECT MIN(created_at) FROM outbox WHERE status IN ('pending','sending')"
+    ).fetchone()[0]
+    return {
+        "feeds": one("SELECT COUNT(*) FROM feeds"),
+        "feeds_failing": one("SELECT COUNT(*) FROM feeds WHERE consecutive_failures > 0"),
+        "feeds_disabled": one(
+            "SELECT COUNT(*) FROM feeds WHERE paused = 1 OR disabled_reason IS NOT NULL"),
+        "chats_active": one("SELECT COUNT(*) FROM chats WHERE active = 1"),
+        "chats_inactive": one("SELECT COUNT(*) FROM chats WHERE active = 0"),
+        "subscriptions": one("SELECT COUNT(*) FROM subscriptions"),
+        "articles": one("SELECT COUNT(*) FROM articles"),
+        "articles_24h": one("SELECT COUNT(*) FROM articles WHERE fetched_at >= ?", day_ago),
+        "outbox_pending": one(
+            "SELECT COUNT(*) FROM outbox WHERE status IN ('pending','sending')"),
+        "sent_24h": one(
+            "SELECT COUNT(*) FROM outbox WHERE status = 'sent' AND sent_at >= ?", day_ago),
+        "failed_24h": one(
+            "SELECT COUNT(*) FROM outbox WHERE status = 'failed' AND created_at >= ?", day_ago),
+        "oldest_pending_at": oldest,
+        "last_poll_at": conn.execute("SELECT MAX(last_polled_at) FROM feeds").fetchone()[0],
+    }

@@ -1,0 +1,1 @@
+"""Chat-facing handlers: thin translation between Telegram updates and the core."""

@@ -1,0 +1,1 @@
+"""Scheduled jobs: thin translation between the clock and the core."""

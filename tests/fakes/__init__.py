@@ -1,0 +1,1 @@
+"""Test fakes: a Telegram Bot API server and a feed/article HTTP server."""
