@@ -17,8 +17,9 @@ from bot.storage import _stats
 from bot.storage._chats import Chat, Chats
 from bot.storage._db import Database
 from bot.storage._feeds import Feed, Feeds
+from bot.storage._subscriptions import Subscription, Subscriptions
 
-__all__ = ["Chat", "Database", "Feed", "Storage"]
+__all__ = ["Chat", "Database", "Feed", "Storage", "Subscription"]
 
 
 class Storage:
@@ -28,6 +29,7 @@ class Storage:
         self.db = db
         self.chats = Chats(db)
         self.feeds = Feeds(db)
+        self.subscriptions = Subscriptions(db)
 
     @classmethod
     async def open(cls, path: str) -> Storage:

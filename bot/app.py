@@ -1,0 +1,137 @@
+"""Application wiring: the one module in ``bot/`` that imports handlers and jobs.
+
+``serve(config)`` runs the service until SIGTERM/SIGINT: opens the database, builds the
+PTB ``Application`` (base URL from config, JobQueue, our :class:`SendLimiter`), registers
+handlers, jobs and the Arabic command menu, starts polling, and on a signal stops in
+order: stop receiving updates, run the stop hooks (delivery finishes in-flight sends),
+stop the application and its jobs, close the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import logging
+import signal
+
+from telegram import BotCommand, Update
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
+
+from bot.config import Config
+from bot.errors import NewsbotError
+from bot.ratelimit import SendLimiter
+from bot.services import KEY, Services
+from bot.storage import Storage
+from handlers import start as start_handlers
+
+# Each handler module has ``register(app, services) -> [(command, description)]`` and each
+# job module ``schedule(app, services)``. Order matters for handlers: earlier wins.
+HANDLER_MODULES = [start_handlers]
+JOB_MODULES: list = []
+
+log = logging.getLogger(__name__)
+
+GENERIC_ERROR = "عذرًا، حدث خطأ غير متوقع. حاول مرة أخرى بعد قليل."
+
+
+def build_application(config: Config, storage: Storage) -> Application:
+    """Build (but do not start) the Application for ``config`` over ``storage``."""
+    tg = config.telegram
+    api = tg.api_url
+    file_api = api[: -len("/bot")] + "/file/bot" if api.endswith("/bot") else api + "/file"
+    dl = config.delivery
+    app = (
+        ApplicationBuilder()
+        .token(tg.token.reveal())
+        .base_url(api)
+        .base_file_url(file_api)
+        .rate_limiter(SendLimiter(dl.messages_per_second, dl.per_chat_interval_seconds,
+                                  dl.group_messages_per_minute))
+        .concurrent_updates(8)
+        .connection_pool_size(64)
+        .post_init(_post_init)
+        .build()
+    )
+    services = Services(config=config, storage=storage)
+    app.bot_data[KEY] = services
+    _register_handlers(app, services)
+    app.add_error_handler(_on_error)
+    return app
+
+
+def _register_handlers(app: Application, services: Services) -> None:
+    commands: list[tuple[str, str]] = []
+    for module in HANDLER_MODULES:
+        commands += module.register(app, services)
+    services.commands = commands
+    for job_module in JOB_MODULES:
+        job_module.schedule(app, services)
+
+
+async def _post_init(app: Application) -> None:
+    services: Services = app.bot_data[KEY]
+    services.bot_username = app.bot.username or ""
+    try:
+        await app.bot.set_my_commands([BotCommand(n, d) for n, d in services.commands])
+    except TelegramError as exc:  # the menu is a nicety; never block start-up on it
+        log.warning("telegram: setMyCommands failed: %s", exc)
+
+
+async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log every unhandled handler/job error once; tell the chat something went wrong."""
+    err = context.error
+    where = "job" if update is None else f"update {getattr(update, 'update_id', '?')}"
+    log.error("app: unhandled error in %s: %r", where, err, exc_info=err)
+    if isinstance(update, Update) and update.effective_chat and update.effective_message:
+        with contextlib.suppress(TelegramError):
+            await context.bot.send_message(update.effective_chat.id, html.escape(GENERIC_ERROR))
+
+
+async def serve(config: Config, *, stop: asyncio.Event | None = None) -> int:
+    """Run the service until ``stop`` is set or SIGTERM/SIGINT arrives. Returns the exit code."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    installed = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+            installed.append(sig)
+
+    storage = await Storage.open(config.storage.database)
+    try:
+        counts = await storage.feeds.sync_config(config.feeds)
+        log.info("app: feeds from config: %s", counts)
+        app = build_application(config, storage)
+        try:
+            await app.initialize()
+        except InvalidToken:
+            raise NewsbotError("telegram: the bot token was rejected by the server (401)") from None
+        except NetworkError as exc:
+            raise NewsbotError(f"telegram: cannot reach {config.telegram.api_url}: {exc}") from None
+        try:
+            if app.post_init:
+                await app.post_init(app)
+            assert app.updater is not None
+            await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            await app.start()
+            log.info("app: running as @%s", app.bot.username)
+            await stop.wait()
+            log.info("app: stopping")
+            await app.updater.stop()
+            services: Services = app.bot_data[KEY]
+            for hook in services.stop_hooks:
+                try:
+                    await hook()
+                except Exception:
+                    log.exception("app: stop hook %r failed", hook)
+            await app.stop()
+        finally:
+            await app.shutdown()
+    finally:
+        await storage.close()
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+    log.info("app: stopped cleanly")
+    return 0

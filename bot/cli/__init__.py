@@ -1,0 +1,66 @@
+"""The command line: ``newsbot COMMAND`` (also ``python -m bot``).
+
+Each command lives in its own module with ``add_parser(subparsers)`` registering it and a
+``run(args) -> int`` doing it. Errors from the core end here as one line on stderr and a
+non-zero exit (2 for a bad config or usage, 1 for anything else); tracebacks only with
+``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot import __version__
+from bot.cli import _config, _db, _run
+from bot.errors import ConfigError, NewsbotError
+
+COMMAND_MODULES = [_run, _config, _db]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsbot", description="Arabic-first news distribution bot for Telegram.")
+    parser.add_argument("--version", action="version", version=f"newsbot {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in COMMAND_MODULES:
+        module.add_parser(sub)
+    return parser
+
+
+def add_config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", metavar="PATH",
+                        help="config file (default: $NEWSBOT_CONFIG or ./config.toml)")
+
+
+def print_config_error(exc: ConfigError) -> None:
+    where = exc.path or "config"
+    print(f"newsbot: {where}: {len(exc.problems)} problem(s):", file=sys.stderr)
+    for problem in exc.problems:
+        print(f"  - {problem}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        print_config_error(exc)
+        return 2
+    except NewsbotError as exc:
+        if args.debug:
+            logging.getLogger("newsbot").exception("error")
+        print(f"newsbot: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(f"newsbot: unexpected error: {type(exc).__name__}: {exc} "
+              "(run with --debug for details)", file=sys.stderr)
+        return 1

@@ -1,0 +1,40 @@
+"""The objects a running service shares with its handlers and jobs.
+
+The wiring module (``bot.app``) builds one :class:`Services` and stores it in
+``application.bot_data``; handlers and jobs reach it with :func:`get_services`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.config import Config
+from bot.storage import Storage
+
+KEY = "services"
+
+
+@dataclass
+class Services:
+    config: Config
+    storage: Storage
+    started_at: float = field(default_factory=time.time)
+    bot_username: str = ""
+    #: (command, Arabic description) of every registered user command, for /help
+    commands: list[tuple[str, str]] = field(default_factory=list)
+    #: awaited in order at shutdown, before the database closes (e.g. delivery drains)
+    stop_hooks: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    def is_admin(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.config.telegram.admins
+
+
+def get_services(context: Any) -> Services:
+    """The :class:`Services` of the application behind a PTB ``context``."""
+    services = context.application.bot_data.get(KEY)
+    if services is None:  # pragma: no cover - wiring bug
+        raise RuntimeError("services not installed in bot_data")
+    return services

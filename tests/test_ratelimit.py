@@ -1,0 +1,107 @@
+"""SendLimiter: the pacing every send goes through (unit level, real clock, short limits)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from datetime import timedelta
+
+import pytest
+from telegram.error import RetryAfter
+
+from bot.ratelimit import WINDOW_MARGIN, SendLimiter, SlidingWindow, is_group_chat
+
+
+def test_sliding_window_delay() -> None:
+    w = SlidingWindow(2, 1.0)
+    assert w.delay(0.0) == 0
+    w.record(0.0)
+    w.record(0.5)
+    assert w.delay(0.6) == pytest.approx(0.4)
+    assert w.delay(1.0) == 0  # the event at 0.0 left the window
+
+
+def test_group_detection() -> None:
+    assert is_group_chat(-100123) and is_group_chat("-5") and is_group_chat("@channel")
+    assert not is_group_chat(42) and not is_group_chat("42")
+
+
+async def _send_times(limiter: SendLimiter, chat_ids: list[int],
+                      endpoint: str = "sendMessage") -> list[tuple[int, float]]:
+    times: list[tuple[int, float]] = []
+
+    async def one(chat_id: int) -> None:
+        async def callback() -> bool:
+            times.append((chat_id, time.monotonic()))
+            return True
+
+        await limiter.process_request(callback, (), {}, endpoint, {"chat_id": chat_id}, None)
+
+    await asyncio.gather(*(one(c) for c in chat_ids))
+    return times
+
+
+async def test_private_chat_spacing() -> None:
+    limiter = SendLimiter(messages_per_second=1000, per_chat_interval=0.1)
+    times = await _send_times(limiter, [1, 1, 1, 1])
+    gaps = [b - a for (_, a), (_, b) in itertools.pairwise(times)]
+    assert all(g >= 0.1 for g in gaps), gaps
+
+
+async def test_distinct_chats_are_not_serialized() -> None:
+    limiter = SendLimiter(messages_per_second=1000, per_chat_interval=1.0)
+    start = time.monotonic()
+    await _send_times(limiter, list(range(1, 51)))
+    assert time.monotonic() - start < 0.5
+
+
+async def test_global_window_is_never_exceeded() -> None:
+    limiter = SendLimiter(messages_per_second=10, per_chat_interval=0)
+    times = sorted(t for _, t in await _send_times(limiter, list(range(1, 26))))
+    for i, t in enumerate(times):
+        in_window = [u for u in times[i:] if u < t + 1.0 + WINDOW_MARGIN - 1e-6]
+        assert len(in_window) <= 10
+
+
+async def test_group_window() -> None:
+    limiter = SendLimiter(messages_per_second=1000, per_chat_interval=0, group_per_minute=3)
+    limiter._state(-1).window.period = 0.3  # type: ignore[union-attr]
+    times = [t for _, t in await _send_times(limiter, [-1] * 5)]
+    assert times[3] - times[0] >= 0.3
+
+
+async def test_non_message_endpoints_pass_straight_through() -> None:
+    limiter = SendLimiter(messages_per_second=1, per_chat_interval=10)
+    start = time.monotonic()
+    await _send_times(limiter, [1, 1, 1], endpoint="getChat")
+    assert time.monotonic() - start < 0.2
+
+
+async def test_retry_after_pauses_only_that_chat_then_retries() -> None:
+    limiter = SendLimiter(messages_per_second=1000, per_chat_interval=0, max_retries=1)
+    calls = {"n": 0}
+
+    async def flaky() -> bool:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RetryAfter(timedelta(seconds=0.2))  # type: ignore[arg-type]
+        return True
+
+    start = time.monotonic()
+    ok = await limiter.process_request(flaky, (), {}, "sendMessage", {"chat_id": 1}, None)
+    assert ok is True and calls["n"] == 2
+    assert time.monotonic() - start >= 0.2
+    assert limiter.retry_after_count == 1
+    assert limiter.chat_ready_in(2) == 0
+
+
+async def test_retry_after_is_raised_when_retries_run_out() -> None:
+    limiter = SendLimiter(max_retries=0)
+
+    async def always() -> bool:
+        raise RetryAfter(timedelta(seconds=1))  # type: ignore[arg-type]
+
+    with pytest.raises(RetryAfter):
+        await limiter.process_request(always, (), {}, "sendMessage", {"chat_id": 1}, None)
+    assert limiter.chat_ready_in(1) > 0.5
