@@ -1,0 +1,70 @@
+"""Whole-word keyword matching on normalized Arabic (pure functions).
+
+A keyword subscription is stored normalized (``bot.arabic.normalize``) and split into
+words; it matches an article when the same words appear consecutively in the article's
+normalized title, summary or lead. The first word may carry the attached Arabic clitics
+a reader would expect to still match: و/ف (and), ب/ل/ك (prepositions) and the article ال,
+so «الحكومة» matches «والحكومة» and «بالحكومة», and «حكومة» matches «الحكومة». Nothing the
+user types is ever compiled as a regular expression.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.arabic import normalize
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)  # letters and digits; '_' and '#' split words
+
+# Prefix chains, longest first: conjunction? preposition? article?
+_PREFIXES = tuple(sorted({
+    c + p + a
+    for c in ("", "و", "ف")
+    for p in ("", "ب", "ل", "ك")
+    for a in ("", "ال")
+} | {"لل", "ولل", "فلل"}, key=len, reverse=True))
+
+
+def words(text: str) -> list[str]:
+    """Normalized word tokens of ``text`` (hashtags and underscores split into words)."""
+    return _WORD.findall(normalize(text))
+
+
+def keyword_key(keyword: str) -> str:
+    """The stored form of a keyword subscription: normalized words joined by one space."""
+    return " ".join(words(keyword.lstrip("#")))
+
+
+def _first_word_forms(word: str) -> set[str]:
+    """Every clitic-prefixed form of ``word`` that should still match it."""
+    if word.startswith("ال") and len(word) > 3:
+        stem = word[2:]
+        forms = {word, "لل" + stem}
+        forms |= {c + p + word for c in ("", "و", "ف") for p in ("", "ب", "ك")}
+        forms |= {c + "لل" + stem for c in ("و", "ف")}
+        return forms
+    if len(word) < 3:  # short words: exact only, or we would match half the language
+        return {word}
+    return {p + word for p in _PREFIXES}
+
+
+class KeywordIndex:
+    """The words of one article, ready to answer "does keyword K appear?" quickly."""
+
+    def __init__(self, text: str) -> None:
+        self._tokens = words(text)
+        self._positions: dict[str, list[int]] = {}
+        for i, token in enumerate(self._tokens):
+            self._positions.setdefault(token, []).append(i)
+
+    def contains(self, key: str) -> bool:
+        """True when the normalized keyword ``key`` (see :func:`keyword_key`) appears."""
+        parts = key.split()
+        if not parts:
+            return False
+        rest = parts[1:]
+        for form in _first_word_forms(parts[0]):
+            for i in self._positions.get(form, ()):
+                if self._tokens[i + 1 : i + 1 + len(rest)] == rest:
+                    return True
+        return False

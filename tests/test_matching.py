@@ -1,0 +1,35 @@
+"""Keyword matching on normalized Arabic, whole words only."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.matching import KeywordIndex, keyword_key
+
+TEXT = "قال الأمينُ العام للأممِ المتّحدة إن والحكومة ستجتمع بالرياض #قطاع_غزة 2024"
+
+
+@pytest.mark.parametrize("keyword", [
+    "الأمم المتحدة", "الامم المتحده", "الأُمَم المتَّحِدة", "أمم المتحدة",
+    "الحكومة", "حكومة", "الرياض", "رياض", "#غزة", "قطاع غزة", "٢٠٢٤",
+])
+def test_matches(keyword: str) -> None:
+    assert KeywordIndex(TEXT).contains(keyword_key(keyword)), keyword
+
+
+@pytest.mark.parametrize("keyword", [
+    "الأمم المتحدة للطفولة", "حكوم", "ياض", "المتحدة الأمم", "غز", "", "   ", "(", "a.*",
+])
+def test_does_not_match(keyword: str) -> None:
+    assert not KeywordIndex(TEXT).contains(keyword_key(keyword)), keyword
+
+
+def test_keyword_key_is_normalized_words() -> None:
+    assert keyword_key("  #الأمم   المتّحدة!! ") == "الامم المتحده"
+    assert keyword_key("COVID-19") == "covid 19"
+
+
+def test_short_words_match_exactly_only() -> None:
+    index = KeywordIndex("وفي عام")
+    assert not index.contains(keyword_key("في"))
+    assert KeywordIndex("في عام").contains(keyword_key("في"))
