@@ -31,7 +31,9 @@ def escape(text: str) -> str:
 
 def utf16_length(text: str) -> int:
     """Length of ``text`` in UTF-16 code units, the unit Telegram counts in."""
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def decode_entity(entity: str) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from bot.render.escape import TOKEN_RE, decode_entity, html_to_text, utf16_length
 from bot.render.limits import TEXT_LIMIT
@@ -24,8 +24,7 @@ from bot.render.limits import TEXT_LIMIT
 _TAG_NAME = re.compile(r"</?\s*([A-Za-z][A-Za-z0-9-]*)")
 
 
-@dataclass(frozen=True, slots=True)
-class _Tok:
+class _Tok(NamedTuple):
     raw: str
     width: int = 0  # visible UTF-16 units
     kind: str = "text"  # "open", "close" or "text"

@@ -42,6 +42,17 @@ def _is_mark(ch: str) -> bool:
     return unicodedata.category(ch) in ("Mn", "Me", "Mc") or ch in "\u200c\u200d\ufe0f"
 
 
+def _word_ends_at(text: str, cut: int) -> bool:
+    """True when only punctuation separates ``text[:cut]`` from the next whitespace, so
+    cutting at ``cut`` keeps the last word whole (``"القاسية"`` may lose its quote)."""
+    for ch in text[cut : cut + 64]:
+        if ch.isspace():
+            return True
+        if not _is_trailing_junk(ch):
+            return False
+    return cut + 64 >= len(text)
+
+
 def _prefix_within(text: str, budget: int) -> int:
     """Index ``i`` such that ``text[:i]`` is the longest prefix of at most ``budget`` units."""
     if budget >= len(text) * 2:
@@ -73,7 +84,7 @@ def truncate_words(text: str, limit: int, ellipsis: str = "…") -> str:
     if budget <= 0:
         return ""
     cut = _prefix_within(text, budget)
-    if not text[cut].isspace():
+    if not _word_ends_at(text, cut):
         # The cut lands inside a word: go back to the last whitespace before it.
         space = next((i for i in range(cut - 1, -1, -1) if text[i].isspace()), -1)
         if space > 0 and text[:space].strip():
