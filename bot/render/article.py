@@ -16,7 +16,7 @@ the headline; the date line and the link are never cut.
 from __future__ import annotations
 
 from bot.models import Article, RenderedMessage
-from bot.render.bidi import rtl_line
+from bot.render.bidi import RLM, needs_rtl_mark, rtl_line
 from bot.render.dates import format_dates
 from bot.render.escape import escape, utf16_length, visible_length
 from bot.render.limits import CAPTION_LIMIT, HEADLINE_LIMIT, SOURCE_LIMIT, TEXT_LIMIT
@@ -39,8 +39,7 @@ def compose(headline: str, summary: str, meta: str, href: str | None) -> str:
     """Assemble the message from plain-text parts (escaping them); empty parts vanish."""
     paragraphs: list[str] = []
     if headline:
-        marked = rtl_line(headline)
-        mark = marked[: len(marked) - len(headline)]
+        mark = RLM if needs_rtl_mark(headline) else ""
         paragraphs.append(f"{mark}<b>{escape(headline)}</b>")
     if summary:
         paragraphs.append("\n".join(_line(line) for line in summary.split("\n")))
