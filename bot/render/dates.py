@@ -1,0 +1,111 @@
+"""Article dates in Arabic: weekday, Umm al-Qura Hijri date and Gregorian date.
+
+    الأحد 2 جمادى الآخرة 1439 هـ — 18 فبراير 2018
+
+Digits are Western (0-9), not Arabic-Indic (٠-٩): the big Arabic news sites (Al Arabiya,
+Sky News Arabia, BBC Arabic, CNN Arabic) print dates with Western digits, the rest of the
+message (headlines, summaries, URLs) already carries Western digits, and mixing the two
+systems in one line reads badly. Search normalizes both to ASCII anyway.
+
+The calendar day is the day in the reader's time zone, not in UTC: an article published
+at 23:30 UTC is dated the next day in Riyadh (UTC+3). Naive datetimes are taken as UTC
+(the core's convention, see ``bot/models.py``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from hijridate import Gregorian
+
+WEEKDAYS = ("الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد")
+"""Arabic weekday names, Monday first (``date.weekday()`` order)."""
+
+HIJRI_MONTHS = (
+    "محرم",
+    "صفر",
+    "ربيع الأول",
+    "ربيع الآخر",
+    "جمادى الأولى",
+    "جمادى الآخرة",
+    "رجب",
+    "شعبان",
+    "رمضان",
+    "شوال",
+    "ذو القعدة",
+    "ذو الحجة",
+)
+
+GREGORIAN_MONTHS = (
+    "يناير",
+    "فبراير",
+    "مارس",
+    "أبريل",
+    "مايو",
+    "يونيو",
+    "يوليو",
+    "أغسطس",
+    "سبتمبر",
+    "أكتوبر",
+    "نوفمبر",
+    "ديسمبر",
+)
+
+HIJRI_SUFFIX = "هـ"
+SEPARATOR = "—"  # em dash between the Hijri and the Gregorian date
+
+
+def _zone(tz: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"render: unknown time zone {tz!r}") from exc
+
+
+def local_date(dt: datetime, tz: str = "Asia/Riyadh") -> date:
+    """The calendar date of ``dt`` in zone ``tz`` (naive ``dt`` is UTC).
+
+    At the very ends of ``datetime``'s range, where shifting the zone would overflow, the
+    UTC date is returned instead of raising.
+    """
+    zone = _zone(tz)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    try:
+        return dt.astimezone(zone).date()
+    except (OverflowError, ValueError):
+        try:
+            return dt.astimezone(UTC).date()
+        except (OverflowError, ValueError):
+            return dt.date()
+
+
+def hijri_date(day: date) -> str | None:
+    """``"2 جمادى الآخرة 1439 هـ"`` for a Gregorian ``day``, or None outside the range
+    hijridate's Umm al-Qura tables cover (1924-08-01 .. 2077-11-16)."""
+    try:
+        hijri = Gregorian(day.year, day.month, day.day).to_hijri()
+    except (OverflowError, ValueError):
+        return None
+    return f"{hijri.day} {HIJRI_MONTHS[hijri.month - 1]} {hijri.year} {HIJRI_SUFFIX}"
+
+
+def gregorian_date(day: date) -> str:
+    """``"18 فبراير 2018"``."""
+    return f"{day.day} {GREGORIAN_MONTHS[day.month - 1]} {day.year}"
+
+
+def format_dates(dt: datetime, tz: str = "Asia/Riyadh") -> str:
+    """Weekday, Hijri and Gregorian date of ``dt`` as seen in zone ``tz``.
+
+    ``"الأحد 2 جمادى الآخرة 1439 هـ — 18 فبراير 2018"``; outside the Hijri tables' range
+    only the Gregorian part: ``"الأحد 18 فبراير 1900"``. Never raises for any ``datetime``;
+    raises ValueError only for an unknown time zone name.
+    """
+    day = local_date(dt, tz)
+    weekday = WEEKDAYS[day.weekday()]
+    hijri = hijri_date(day)
+    if hijri is None:
+        return f"{weekday} {gregorian_date(day)}"
+    return f"{weekday} {hijri} {SEPARATOR} {gregorian_date(day)}"

@@ -1,0 +1,245 @@
+"""render_article: the DESIGN.md message shape, escaping, links, limits, golden files."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.models import Article, RenderedMessage
+from bot.render import format_for_terminal, render_article
+from bot.render.bidi import RLM
+from bot.render.escape import html_to_text, utf16_length, visible_length
+from bot.render.limits import CAPTION_LIMIT, HEADLINE_LIMIT, TEXT_LIMIT
+from tests.test_render_htmlcheck import assert_telegram_html
+
+FIXTURES = Path(__file__).parent / "fixtures" / "render"
+GOLDEN = FIXTURES / "golden"
+WHEN = datetime(2018, 2, 18, 19, 28, 6, tzinfo=UTC)
+DATE_LINE = "الأحد 2 جمادى الآخرة 1439 هـ — 18 فبراير 2018"
+LINK = "اقرأ الخبر كاملاً"
+
+
+def _fixture_articles() -> list[tuple[str, Article]]:
+    items: list[dict[str, Any]] = json.loads((FIXTURES / "articles.json").read_text("utf-8"))
+    return [
+        (
+            item.pop("key"),
+            Article(**{**item, "published": datetime.fromisoformat(item["published"])}),
+        )
+        for item in items
+    ]
+
+
+def _article(**changes: Any) -> Article:
+    base: dict[str, Any] = {
+        "title": "انفجار صاروخ قرب قطاع غزة دون إصابات",
+        "url": "https://www.alarabiya.net/ar/2018/02/19/خبر.html",
+        "source": "العربية",
+        "published": WHEN,
+        "summary": "أفاد مراسل العربية بانفجار صاروخ في مستوطنة قرب قطاع غزة دون حدوث إصابات.",
+    }
+    return Article(**{**base, **changes})
+
+
+def _check_message(msg: RenderedMessage) -> None:
+    assert_telegram_html(msg.text)
+    assert 0 < visible_length(msg.text) <= TEXT_LIMIT
+    if msg.caption is not None:
+        assert msg.photo_url
+        assert_telegram_html(msg.caption)
+        assert 0 < visible_length(msg.caption) <= CAPTION_LIMIT
+
+
+@pytest.mark.parametrize(("key", "article"), _fixture_articles(), ids=lambda v: str(v)[:24])
+def test_golden(key: str, article: Article) -> None:
+    msg = render_article(article)
+    _check_message(msg)
+    rendered = format_for_terminal(msg)
+    path = GOLDEN / f"{key}.txt"
+    if os.environ.get("NEWSBOT_UPDATE_GOLDEN"):
+        path.write_text(rendered, "utf-8")
+    assert rendered == path.read_text("utf-8")
+
+
+def test_exact_shape() -> None:
+    msg = render_article(_article(url="https://example.com/a?x=1&y=2"))
+    assert msg.text == (
+        "<b>انفجار صاروخ قرب قطاع غزة دون إصابات</b>\n"
+        "\n"
+        "أفاد مراسل العربية بانفجار صاروخ في مستوطنة قرب قطاع غزة دون حدوث إصابات.\n"
+        "\n"
+        f"العربية · {DATE_LINE}\n"
+        f'<a href="https://example.com/a?x=1&amp;y=2">{LINK}</a>'
+    )
+    assert msg.photo_url is None and msg.caption is None
+    assert len(msg.buttons) == 1 and len(msg.buttons[0]) == 4
+
+
+def test_empty_summary_leaves_no_blank_paragraph() -> None:
+    for summary in ("", "   ", "\n\n"):
+        msg = render_article(_article(summary=summary))
+        assert "\n\n\n" not in msg.text
+        assert msg.text.split("\n\n")[1].startswith("العربية · ")
+        assert len(msg.text.split("\n\n")) == 2
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "<script>alert('x')</script>",
+        'قال "نعم" & رحل',
+        "<b>عنوان غير مغلق",
+        "</i></b> إغلاق بلا فتح",
+        "&amp; &lt;already&gt; &#x202E; escaped",
+        '<a href="javascript:alert(1)">اضغط</a>',
+        "A < B > C",
+        "سطر\nجديد\tوتبويب\x00وتحكم\x07",
+        "&",
+        "<",
+    ],
+)
+def test_hostile_titles_and_summaries_come_out_literal(title: str) -> None:
+    msg = render_article(_article(title=title, summary=title, source=title))
+    _check_message(msg)
+    shown = html_to_text(msg.text).replace(RLM, "")
+    cleaned = " ".join(title.replace("\x00", " ").replace("\x07", " ").split())
+    assert shown.startswith(cleaned + "\n\n")
+    assert msg.text.count("<b>") == 1 and msg.text.count("<a ") == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["javascript:alert(1)", "tg://resolve?domain=evil", "ftp://example.com/x", "/relative",
+     "", "https://exa mple.com/", 'https://example.com/"onmouseover="x', "https://"],
+)
+def test_non_http_urls_get_no_link_and_no_buttons(url: str) -> None:
+    msg = render_article(_article(url=url))
+    _check_message(msg)
+    assert "<a " not in msg.text and LINK not in msg.text
+    assert msg.buttons == ()
+    assert msg.text.endswith(DATE_LINE)
+
+
+def test_href_is_escaped_for_the_attribute() -> None:
+    url = "https://example.com/search?q=a&b='c'&lang=ar"
+    msg = render_article(_article(url=url))
+    assert '<a href="https://example.com/search?q=a&amp;b=\'c\'&amp;lang=ar">' in msg.text
+    _check_message(msg)
+
+
+def test_photo_and_caption_variant() -> None:
+    summary = " ".join(["جملة طويلة من الملخص تتكرر لتملأ المساحة."] * 60)
+    msg = render_article(_article(summary=summary, image_url="https://example.com/p.jpg"))
+    _check_message(msg)
+    assert msg.photo_url == "https://example.com/p.jpg"
+    assert msg.caption is not None
+    assert visible_length(msg.caption) <= CAPTION_LIMIT < visible_length(msg.text)
+    for html in (msg.text, msg.caption):  # same shape, both complete
+        assert html.startswith("<b>") and html.endswith(f"{LINK}</a>") and DATE_LINE in html
+    assert "…" in msg.caption and "…" not in msg.text
+
+
+@pytest.mark.parametrize("image", [None, "", "javascript:x", "file:///etc/passwd", "img.jpg"])
+def test_no_photo_without_an_http_image(image: str | None) -> None:
+    msg = render_article(_article(image_url=image))
+    assert msg.photo_url is None and msg.caption is None
+
+
+def test_with_photo_false() -> None:
+    msg = render_article(_article(image_url="https://example.com/p.jpg"), with_photo=False)
+    assert msg.photo_url is None and msg.caption is None
+
+
+def test_zone_changes_the_date_line() -> None:
+    late = datetime(2024, 3, 10, 23, 30, tzinfo=UTC)
+    assert "الاثنين 1 رمضان 1445 هـ — 11 مارس 2024" in render_article(_article(published=late)).text
+    utc = render_article(_article(published=late), tz="UTC").text
+    assert "الأحد 29 شعبان 1445 هـ — 10 مارس 2024" in utc
+
+
+def test_rtl_mark_only_where_an_arabic_line_starts_otherwise() -> None:
+    msg = render_article(
+        _article(
+            title="CNN: العريان يحذر",
+            summary="2018 كان عاما صعبا.\nقال الوزير إن 2019 أفضل.\nEnglish only line.",
+            source="BBC عربي",
+        )
+    )
+    lines = msg.text.split("\n")
+    assert lines[0] == f"{RLM}<b>CNN: العريان يحذر</b>"
+    assert lines[2] == f"{RLM}2018 كان عاما صعبا."
+    assert lines[3] == "قال الوزير إن 2019 أفضل."
+    assert lines[4] == "English only line."
+    assert lines[6].startswith(f"{RLM}BBC عربي · ")
+    assert RLM not in render_article(_article()).text
+
+
+WORDS = ["الأمم", "المتحدة،", "تطالب", "بوقف", "إطلاق", "النار؛", "فورا.", "&", "<b>", "😀",
+         "2018", "CNN", "\"القاسية\"", "مُحَمَّدٌ"]
+
+
+def _text(rng: random.Random, size: int, spaces: bool = True) -> str:
+    if not spaces:
+        return "ب" * size
+    out: list[str] = []
+    length = 0
+    while length < size:
+        out.append(rng.choice(WORDS))
+        length += len(out[-1]) + 1
+    return " ".join(out)
+
+
+def test_giant_inputs_always_fit() -> None:
+    rng = random.Random(1439)
+    sizes = [0, 1, 50, 299, 300, 301, 1000, 1024, 4000, 4096, 5000, 10_000, 30_000]
+    for title_size in sizes:
+        for summary_size in sizes:
+            for spaces in (True, False):
+                title = _text(rng, title_size, spaces) or "عنوان"
+                summary = _text(rng, summary_size, spaces)
+                msg = render_article(
+                    _article(title=title, summary=summary, image_url="https://e.com/p.jpg")
+                )
+                _check_message(msg)
+                for html in (msg.text, msg.caption or ""):
+                    # Date line and link are never cut.
+                    assert html.endswith(f"{DATE_LINE}\n<a href=\"https://www.alarabiya.net/ar/"
+                                         f"2018/02/19/خبر.html\">{LINK}</a>")
+                    shown = html_to_text(html).replace(RLM, "")
+                    headline = shown.split("\n\n")[0]
+                    assert utf16_length(headline) <= HEADLINE_LIMIT
+                    if spaces and headline.endswith("…"):
+                        assert title.startswith(headline[:-1])
+                        assert re.match(r"[\s\W]", title[len(headline) - 1])
+
+
+def test_summary_is_cut_before_the_headline_and_on_words() -> None:
+    title = "عنوان الخبر الرئيسي اليوم"
+    summary = " ".join(f"كلمة{i}" for i in range(2000))
+    msg = render_article(_article(title=title, summary=summary))
+    shown = html_to_text(msg.text)
+    paragraphs = shown.split("\n\n")
+    assert paragraphs[0] == title
+    cut = paragraphs[1]
+    assert cut.endswith("…") and summary.startswith(cut[:-1]) and summary[len(cut) - 1] == " "
+    assert visible_length(msg.text) > TEXT_LIMIT - 20  # the space is used, not wasted
+
+
+def test_rendering_is_pure_and_deterministic() -> None:
+    article = _fixture_articles()[0][1]
+    assert render_article(article) == render_article(article)
+
+
+def test_blank_title_and_summary_still_give_a_valid_message() -> None:
+    msg = render_article(_article(title=" \n ", summary=""))
+    _check_message(msg)
+    assert "<b>" not in msg.text
+    assert msg.text.startswith(f"العربية · {DATE_LINE}\n<a href=")
+    assert msg.buttons and msg.buttons[0][0].url is not None
