@@ -91,7 +91,7 @@ import json
 import math
 import signal
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -145,8 +145,6 @@ def _json_response(status: int, payload: Any) -> web.Response:
 
 class FakeTelegram(BotApiMethods):
     """The fake Bot API server plus its test API (see the module docstring)."""
-
-    _poll_generation = 0
 
     def __init__(self, **kwargs: Any) -> None:
         """Keyword arguments: token, bot_username, bot_name, limits (`RateLimits`),
@@ -238,7 +236,9 @@ class FakeTelegram(BotApiMethods):
         return data
 
     def _log(self, method: str, params: JSON, status: int, description: str | None) -> None:
-        self.calls.append(CallRecord(method, params, self.clock(), status, description))
+        record = CallRecord(method, params, self.clock(), status, description)
+        self.calls.append(record)
+        self._calls_by_method.setdefault(method.lower(), []).append(record)
         self._notify()
 
     async def _handle_api(self, request: web.Request) -> web.Response:
@@ -286,34 +286,13 @@ class FakeTelegram(BotApiMethods):
         return _json_response(status, {"ok": False, "error_code": status, "description": phrase})
 
     # ------------------------------------------------------------------ waiting
-    async def wait_for(
+    async def _wait_until(
         self,
-        condition: int | Callable[[FakeTelegram], Any],
-        timeout: float = 5.0,  # noqa: ASYNC109
-        *,
-        what: str | None = None,
+        check: Callable[[], tuple[bool, Any]],
+        timeout: float,  # noqa: ASYNC109
+        what: str,
     ) -> Any:
-        """Wait until ``condition`` holds and return its value.
-
-        ``condition`` is a count of sent messages (returns them all) or a predicate
-        called with the fake after every request (returns its truthy result). On
-        timeout raises AssertionError describing what the bot did so far.
-        """
-        if isinstance(condition, int):
-            count = condition
-
-            def check() -> tuple[bool, Any]:
-                return len(self._sent) >= count, list(self._sent)
-
-            what = what or f"{count} sent message(s)"
-        else:
-            predicate = condition
-
-            def check() -> tuple[bool, Any]:
-                value = predicate(self)
-                return bool(value), value
-
-            what = what or getattr(predicate, "__name__", "condition")
+        """Re-run ``check`` after every request until it reports done, or fail clearly."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
@@ -330,6 +309,46 @@ class FakeTelegram(BotApiMethods):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), remaining)
 
+    async def _wait_count(
+        self,
+        items: Callable[[], Sequence[Any]],
+        n: int,
+        timeout: float,  # noqa: ASYNC109
+        what: str,
+    ) -> list[Any]:
+        def check() -> tuple[bool, Any]:
+            found = items()
+            return (True, list(found)) if len(found) >= n else (False, None)
+
+        return await self._wait_until(check, timeout, what)
+
+    async def wait_for(
+        self,
+        condition: int | Callable[[FakeTelegram], Any],
+        timeout: float = 5.0,  # noqa: ASYNC109
+        *,
+        what: str | None = None,
+    ) -> Any:
+        """Wait until ``condition`` holds and return its value.
+
+        ``condition`` is a count of sent messages (returns them all) or a predicate
+        called with the fake after every request and injection (returns its first truthy
+        result). On timeout raises AssertionError describing what the bot did so far.
+        """
+        if isinstance(condition, int):
+            return await self._wait_count(
+                lambda: self._sent, condition, timeout, what or f"{condition} sent message(s)"
+            )
+        predicate = condition
+
+        def check() -> tuple[bool, Any]:
+            value = predicate(self)
+            return bool(value), value
+
+        return await self._wait_until(
+            check, timeout, what or getattr(predicate, "__name__", "condition")
+        )
+
     async def wait_for_messages(
         self,
         chat_id: int | None = None,
@@ -338,12 +357,12 @@ class FakeTelegram(BotApiMethods):
     ) -> list[SentMessage]:
         """Wait until at least ``n`` messages went to ``chat_id`` (any chat if None)."""
         where = "" if chat_id is None else f" to chat {chat_id}"
-
-        def enough(fake: FakeTelegram) -> list[SentMessage] | None:
-            found = fake._sent if chat_id is None else fake._sent_by_chat.get(chat_id, [])
-            return list(found) if len(found) >= n else None
-
-        return await self.wait_for(enough, timeout, what=f"{n} message(s){where}")
+        return await self._wait_count(
+            lambda: self._sent if chat_id is None else self._sent_by_chat.get(chat_id, []),
+            n,
+            timeout,
+            f"{n} message(s){where}",
+        )
 
     async def wait_for_edits(
         self,
@@ -351,27 +370,25 @@ class FakeTelegram(BotApiMethods):
         n: int = 1,
         timeout: float = 5.0,  # noqa: ASYNC109
     ) -> list[EditRecord]:
-        def enough(fake: FakeTelegram) -> list[EditRecord] | None:
-            found = fake.edits(chat_id)
-            return found if len(found) >= n else None
-
-        return await self.wait_for(enough, timeout, what=f"{n} edit(s)")
+        return await self._wait_count(lambda: self.edits(chat_id), n, timeout, f"{n} edit(s)")
 
     async def wait_for_callback_answers(
         self,
         n: int = 1,
         timeout: float = 5.0,  # noqa: ASYNC109
     ) -> list[CallbackAnswer]:
-        def enough(fake: FakeTelegram) -> list[CallbackAnswer] | None:
-            return list(fake.callback_answers) if len(fake.callback_answers) >= n else None
+        return await self._wait_count(
+            lambda: self.callback_answers, n, timeout, f"{n} callback answer(s)"
+        )
 
-        return await self.wait_for(enough, timeout, what=f"{n} callback answer(s)")
-
-    async def wait_for_inline_answers(self, n: int = 1, timeout: float = 5.0) -> list[InlineAnswer]:  # noqa: ASYNC109
-        def enough(fake: FakeTelegram) -> list[InlineAnswer] | None:
-            return list(fake.inline_answers) if len(fake.inline_answers) >= n else None
-
-        return await self.wait_for(enough, timeout, what=f"{n} inline answer(s)")
+    async def wait_for_inline_answers(
+        self,
+        n: int = 1,
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> list[InlineAnswer]:
+        return await self._wait_count(
+            lambda: self.inline_answers, n, timeout, f"{n} inline answer(s)"
+        )
 
     async def wait_for_calls(
         self,
@@ -379,18 +396,24 @@ class FakeTelegram(BotApiMethods):
         n: int = 1,
         timeout: float = 5.0,  # noqa: ASYNC109
     ) -> list[CallRecord]:
-        """Wait until ``method`` was requested ``n`` times (whatever the answer)."""
+        """Wait until ``method`` was answered ``n`` times (whatever the answer)."""
+        return await self._wait_count(
+            lambda: self._calls_by_method.get(method.lower(), []),
+            n,
+            timeout,
+            f"{n} call(s) to {method}",
+        )
 
-        def enough(fake: FakeTelegram) -> list[CallRecord] | None:
-            found = fake.calls_to(method)
-            return found if len(found) >= n else None
-
-        return await self.wait_for(enough, timeout, what=f"{n} call(s) to {method}")
+    async def wait_for_polling(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Wait until the bot has a getUpdates long poll waiting (it is up and listening)."""
+        await self._wait_until(
+            lambda: (self.active_polls > 0, None), timeout, "a getUpdates long poll"
+        )
 
     async def wait_for_updates_consumed(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
         """Wait until the bot fetched and confirmed every queued update."""
-        await self.wait_for(
-            lambda fake: fake.pending_updates == 0, timeout, what="the bot to fetch all updates"
+        await self._wait_until(
+            lambda: (not self._updates, None), timeout, "the bot to fetch all updates"
         )
 
     def assert_no_rate_limits(self) -> None:

@@ -60,6 +60,8 @@ QUERY_INVALID = "query is too old and response timeout expired or query ID is in
 class BotApiMethods(TelegramState):
     """Implementations of the Bot API methods the fake speaks."""
 
+    _poll_generation = 0  # bumped by every getUpdates; an older waiting poll gets 409
+
     # ------------------------------------------------------------------ helpers
     def _resolve_chat(self, value: Any) -> FakeChat:
         if isinstance(value, str) and value.startswith("@"):
@@ -262,7 +264,7 @@ class BotApiMethods(TelegramState):
         allowed = p.obj("allowed_updates", "allowed updates")
         if allowed is not None:
             self.allowed_updates = list(allowed)
-        self._poll_generation = getattr(self, "_poll_generation", 0) + 1
+        self._poll_generation += 1
         generation = self._poll_generation
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -276,10 +278,14 @@ class BotApiMethods(TelegramState):
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return []
+            self.active_polls += 1
+            self._notify()
             try:
                 await asyncio.wait_for(event.wait(), remaining)
             except TimeoutError:
                 return []
+            finally:
+                self.active_polls -= 1
             if self._poll_generation != generation:
                 raise ApiError(
                     409,

@@ -101,6 +101,8 @@ class TelegramState:
         self.callback_answers: list[CallbackAnswer] = []
         self.inline_answers: list[InlineAnswer] = []
         self.calls: list[CallRecord] = []
+        self._calls_by_method: dict[str, list[CallRecord]] = {}
+        self.active_polls = 0  # getUpdates requests currently waiting
         self.rate_limited: list[RateLimitHit] = []
         self._my_commands: dict[str, list[JSON]] = {}
         # wake-ups: replaced (and the old one set) on every change
@@ -534,8 +536,7 @@ class TelegramState:
         return [e for e in self._edits if e.chat_id == chat_id]
 
     def calls_to(self, method: str) -> list[CallRecord]:
-        wanted = method.lower()
-        return [c for c in self.calls if c.method.lower() == wanted]
+        return list(self._calls_by_method.get(method.lower(), []))
 
     @property
     def commands(self) -> list[JSON]:
@@ -571,6 +572,7 @@ class TelegramState:
         self.callback_answers.clear()
         self.inline_answers.clear()
         self.calls.clear()
+        self._calls_by_method.clear()
         self.rate_limited.clear()
         self.limiter.reset()
         self._notify()
