@@ -268,6 +268,25 @@ class FakeTelegram(BotApiMethods):
         self._log(method, params, 200, None)
         return _json_response(200, {"ok": True, "result": result})
 
+    def call_api(self, method: str, params: JSON | None = None) -> Any:
+        """Run a Bot API method in-process, as if it came over HTTP (logged the same way).
+
+        For benchmarks and smoke tests that want the fake's logic without HTTP. Values
+        may be strings (as PTB's forms send them) or JSON-like objects. Raises `ApiError`
+        on refusal. getUpdates (async) and fault injection are HTTP-only.
+        """
+        impl = METHODS.get(method.lower())
+        if impl is None or method.lower() == "getupdates":
+            raise ValueError(f"call_api cannot run {method!r}")
+        data = dict(params or {})
+        try:
+            result = getattr(self, impl)(Params(data))
+        except ApiError as exc:
+            self._log(method, data, exc.code, exc.description)
+            raise
+        self._log(method, data, 200, None)
+        return result
+
     async def _apply_fault(self, fault: Fault, method: str, params: JSON) -> web.Response | None:
         if fault.delay > 0:
             if math.isinf(fault.delay):

@@ -65,6 +65,7 @@ _NAME_TOKEN = re.compile(r"[A-Za-z0-9.\-]*")
 _ALPHA = re.compile(r"[A-Za-z]*")
 _HEX = re.compile(r"[0-9A-Fa-f]*")
 _DIGITS = re.compile(r"[0-9]*")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _ENTITY_TOKEN = re.compile(r"&#?[xX]?[A-Za-z0-9]*;?")
 _URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 
@@ -163,7 +164,7 @@ def parse_html(text: str, *, strict: bool = True) -> tuple[str, list[dict[str, A
     if stack:
         raise HtmlParseError(f'Can\'t find end tag corresponding to start tag "{stack[-1].tag}"')
     plain = "".join(out)
-    if any("\ud800" <= ch <= "\udfff" for ch in plain):
+    if not plain.isascii() and _SURROGATE.search(plain):
         raise HtmlParseError(
             "Text contains invalid Unicode characters after decoding HTML entities, "
             "check for unmatched surrogate code units"
