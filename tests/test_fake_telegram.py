@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import aiohttp
 import pytest
@@ -28,6 +29,7 @@ from telegram.error import (
     Forbidden,
     InvalidToken,
     NetworkError,
+    TelegramError,
     TimedOut,
 )
 
@@ -182,7 +184,7 @@ async def test_inline_keyboard_checks(fake_telegram: FakeTelegram, telegram_bot:
     chat = fake_telegram.add_private_chat()
     fake_telegram.disable_rate_limits()
 
-    def keyboard(**kwargs: str) -> InlineKeyboardMarkup:
+    def keyboard(**kwargs: Any) -> InlineKeyboardMarkup:
         return InlineKeyboardMarkup([[InlineKeyboardButton("زر", **kwargs)]])
 
     await telegram_bot.send_message(chat.id, "x", reply_markup=keyboard(callback_data="ب" * 32))
@@ -209,7 +211,7 @@ async def test_chat_states_map_to_ptb_exceptions(
     supergroup = fake.add_supergroup()
     fake.set_chat_state(supergroup.id, kicked=True)
     stranger = fake.add_user("غريب")
-    expectations: list[tuple[int, type[Exception], str]] = [
+    expectations: list[tuple[int, type[TelegramError], str]] = [
         (blocked.id, Forbidden, "Forbidden: bot was blocked by the user"),
         (deactivated.id, Forbidden, "Forbidden: user is deactivated"),
         (group.id, Forbidden, "Forbidden: bot was kicked from the group chat"),
@@ -223,6 +225,18 @@ async def test_chat_states_map_to_ptb_exceptions(
         assert caught.value.message == text
     fake.set_chat_state(blocked.id, blocked=False)
     await telegram_bot.send_message(blocked.id, "عاد")
+    # A my_chat_member update moves the state too, and set_chat_state undoes it.
+    fake.inject_my_chat_member(blocked.id, "kicked")
+    with pytest.raises(Forbidden, match="blocked by the user"):
+        await telegram_bot.send_message(blocked.id, "x")
+    fake.inject_my_chat_member(blocked.id, "member")
+    await telegram_bot.send_message(blocked.id, "رجع")
+    fake.inject_my_chat_member(group.id, "kicked")
+    fake.set_chat_state(group.id, kicked=False)
+    await telegram_bot.send_message(group.id, "عدنا")
+    fake.inject_my_chat_member(group.id, "left")
+    with pytest.raises(Forbidden, match="bot is not a member of the group chat"):
+        await telegram_bot.send_message(group.id, "x")
 
 
 async def test_migrated_group_raises_chat_migrated(

@@ -97,7 +97,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.telegram_api import METHODS, BotApiMethods
+from tests.fakes.telegram_messages import MessageMethods
 from tests.fakes.telegram_model import (
     JSON,
     ApiError,
@@ -143,7 +143,7 @@ def _json_response(status: int, payload: Any) -> web.Response:
     return web.Response(body=body, status=status, content_type="application/json")
 
 
-class FakeTelegram(BotApiMethods):
+class FakeTelegram(MessageMethods):
     """The fake Bot API server plus its test API (see the module docstring)."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -365,7 +365,7 @@ class FakeTelegram(BotApiMethods):
             return bool(value), value
 
         return await self._wait_until(
-            check, timeout, what or getattr(predicate, "__name__", "condition")
+            check, timeout, what or str(getattr(predicate, "__name__", "condition"))
         )
 
     async def wait_for_messages(
@@ -442,6 +442,10 @@ class FakeTelegram(BotApiMethods):
                 for h in self.rate_limited[:10]
             )
             raise AssertionError(f"{len(self.rate_limited)} 429(s) issued: {hits}")
+
+
+# Bot API method name (lower case) -> implementing attribute.
+METHODS: dict[str, str] = {n[4:]: n for n in dir(FakeTelegram) if n.startswith("api_")}
 
 
 # ---------------------------------------------------------------------- standalone

@@ -319,8 +319,8 @@ class RemoteFakeTelegram:
     async def add_user(self, **fields: Any) -> JSON:
         return await self.request("POST", "/users", fields)
 
-    async def add_chat(self, type: str = "private", **fields: Any) -> JSON:
-        return await self.request("POST", "/chats", {"type": type, **fields})
+    async def add_chat(self, chat_type: str = "private", **fields: Any) -> JSON:
+        return await self.request("POST", "/chats", {"type": chat_type, **fields})
 
     async def set_chat_state(self, chat_id: int, **flags: Any) -> JSON:
         return await self.request("POST", f"/chats/{chat_id}/state", flags)
