@@ -130,6 +130,20 @@ async def test_send_photo_by_url_and_by_file_id(
     assert records[0].caption == "<b>عنوان</b> وصف" and records[0].plain_caption == "عنوان وصف"
 
 
+async def test_uploaded_photos_arrive_as_multipart(
+    fake_telegram: FakeTelegram, telegram_bot: Bot
+) -> None:
+    chat = fake_telegram.add_private_chat()
+    png = b"\x89PNG\r\n\x1a\n" + bytes(1000)
+    message = await telegram_bot.send_photo(
+        chat.id, png, filename="news.png", caption="<b>صورة</b>", parse_mode="HTML"
+    )
+    assert message.caption == "صورة" and message.photo
+    [record] = fake_telegram.sent(chat.id)
+    assert record.photo == "upload:news.png"
+    assert record.params["photo"] == {"_upload": "news.png", "size": len(png)}
+
+
 async def test_broken_photos_and_unknown_file_ids(
     fake_telegram: FakeTelegram, telegram_bot: Bot
 ) -> None:

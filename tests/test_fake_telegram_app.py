@@ -30,6 +30,23 @@ from tests.fakes.telegram_ptb import build_application, make_bot, running
 Context = ContextTypes.DEFAULT_TYPE
 
 
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert update.effective_message is not None
+    await update.effective_message.reply_html("<b>أهلاً</b>")
+
+
+async def test_start_replies(fake_telegram: FakeTelegram) -> None:
+    """The example of the tests/fakes/telegram.py docstring, verbatim."""
+    chat = fake_telegram.add_private_chat(first_name="سارة")
+    app = build_application(fake_telegram)
+    app.add_handler(CommandHandler("start", start))
+    async with running(app):
+        fake_telegram.inject_message(chat.id, "/start")
+        [reply] = await fake_telegram.wait_for_messages(chat.id, 1)
+    assert reply.text == "<b>أهلاً</b>" and reply.plain_text == "أهلاً"
+    fake_telegram.assert_no_rate_limits()
+
+
 async def test_command_reaches_a_command_handler_and_the_reply_is_recorded(
     fake_telegram: FakeTelegram,
 ) -> None:

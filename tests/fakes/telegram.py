@@ -24,21 +24,25 @@ setMyCommands, getMyCommands, deleteMyCommands, getChat, getChatMember,
 getChatAdministrators. Anything else is 404 "Not Found"; a wrong token 401
 "Unauthorized" (PTB raises InvalidToken for both).
 
-Example (the ``fake_telegram`` fixture of tests/conftest.py does the start/stop)::
+Example (the ``fake_telegram`` fixture of tests/conftest.py starts and stops it; this
+exact test runs in tests/test_fake_telegram_app.py)::
 
-    from telegram.ext import ApplicationBuilder, CommandHandler
+    from telegram import Update
+    from telegram.ext import CommandHandler, ContextTypes
     from tests.fakes.telegram_ptb import build_application, running
 
-    async def test_start_replies(fake_telegram):
-        fake = fake_telegram
-        chat = fake.add_private_chat(first_name="سارة")
-        app = build_application(fake)
-        app.add_handler(CommandHandler("start", lambda u, c: u.message.reply_text("أهلاً")))
+    async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await update.effective_message.reply_html("<b>أهلاً</b>")
+
+    async def test_start_replies(fake_telegram: FakeTelegram) -> None:
+        chat = fake_telegram.add_private_chat(first_name="سارة")
+        app = build_application(fake_telegram)
+        app.add_handler(CommandHandler("start", start))
         async with running(app):
-            fake.inject_message(chat.id, "/start")
-            [reply] = await fake.wait_for_messages(chat.id, 1)
-        assert reply.plain_text == "أهلاً"
-        assert not fake.rate_limited
+            fake_telegram.inject_message(chat.id, "/start")
+            [reply] = await fake_telegram.wait_for_messages(chat.id, 1)
+        assert reply.text == "<b>أهلاً</b>" and reply.plain_text == "أهلاً"
+        fake_telegram.assert_no_rate_limits()
 
 Test API (synchronous unless marked async):
 
