@@ -5,7 +5,9 @@ with ``base_url=fake.base_url``; nothing in PTB is mocked. The fake answers with
 real JSON shapes (``{"ok": true, "result": ...}`` / ``{"ok": false, "error_code": N,
 "description": ..., "parameters": {...}}``) and enforces what Telegram enforces:
 
-* HTML parse mode (tags, nesting, quoting, entities; `tests.fakes.telegram_html`), text
+* HTML parse mode (tags, nesting, quoting, entities; `tests.fakes.telegram_html`; by
+  default stricter than Telegram about ``&nbsp;`` and a bare ``&``, which Telegram shows
+  literally: they mean unescaped feed text, pass ``strict_html=False`` to allow), text
   1..4096 and captions ..1024 UTF-16 units after parsing, inline keyboards
   (callback_data 1..64 bytes, http(s)/tg button URLs, one action per button),
   answerInlineQuery (≤ 50 results, unique ids ≤ 64 bytes, next_offset ≤ 64 bytes, texts);
@@ -49,7 +51,7 @@ Test API (synchronous unless marked async):
 * world: ``add_user(first_name, *, username, last_name, language_code, user_id)``,
   ``add_private_chat(user=None, **user_kwargs)``, ``add_group(title, *, chat_id,
   admins, creator)``, ``add_supergroup(...)``, ``add_channel(..., bot_status)``,
-  ``add_chat(type, **kw)``, ``chat(chat_id)``, ``set_chat_state(chat_id, *, blocked,
+  ``add_chat(chat_type, **kw)``, ``chat(chat_id)``, ``set_chat_state(chat_id, *, blocked,
   deactivated, kicked, bot_status)``, ``block(chat_id)``, ``break_photo(url, *,
   reason="wrong"|"fetch")``;
 * updates: ``inject_message(chat_id, text, *, from_user, reply_to, entities)`` (commands
@@ -63,17 +65,27 @@ Test API (synchronous unless marked async):
   ``disable_rate_limits()``, ``fail_next(method, times, status)``,
   ``fail_for(seconds, method, status)``, ``delay_next(method, seconds, times)``,
   ``hang_next(method, times)``, ``inject_fault(...)``, ``clear_faults()``;
-* reading back: ``sent(chat_id=None, *, method=None) -> list[SentMessage]``,
+* reading back: ``sent(chat_id=None, *, method=None) -> list[SentMessage]`` (``text`` /
+  ``caption`` as the bot sent them, markup intact; ``plain_text`` / ``plain_caption`` and
+  ``entities`` as the user sees them; ``buttons``),
   ``last_sent(chat_id)``, ``edits(chat_id)``, ``deleted``, ``callback_answers``,
   ``inline_answers``, ``commands`` / ``my_commands(scope, language_code)``, ``calls``
   (every request, `CallRecord`), ``calls_to(method)``, ``rate_limited`` (`RateLimitHit`),
   ``message(chat_id, message_id)`` (current state), ``stats()``, ``reset_records()``,
-  ``assert_no_rate_limits()``;
+  ``assert_no_rate_limits()``, ``active_polls``; ``call_api(method, params)`` runs a
+  method in-process (no HTTP) for volume tests;
 * async waits (raise AssertionError with a digest of what happened on timeout):
   ``wait_for(count_or_predicate, timeout=5)``, ``wait_for_messages(chat_id, n)``,
   ``wait_for_edits(chat_id, n)``, ``wait_for_callback_answers(n)``,
   ``wait_for_inline_answers(n)``, ``wait_for_calls(method, n)``,
-  ``wait_for_updates_consumed()``.
+  ``wait_for_polling()`` (the bot is listening), ``wait_for_updates_consumed()``.
+
+Layout: telegram_html (HTML parse mode), telegram_validate (request checks),
+telegram_model (data, errors, rate limiter, faults), and the class chain
+TelegramState (telegram_state: world, limits, records) -> UpdateInjection
+(telegram_inject) -> BotApiMethods (telegram_api) -> MessageMethods (telegram_messages)
+-> FakeTelegram (this module: HTTP server, waits, CLI); telegram_control (HTTP control
+API and its client), telegram_ptb (PTB wiring).
 
 Standalone (benchmarks, end-to-end runs of ``newsbot run`` in another process)::
 

@@ -21,7 +21,7 @@ from tests.fakes.telegram_model import (
     bad_request,
     forbidden,
 )
-from tests.fakes.telegram_state import NOT_BY_DEFAULT, _scope_key
+from tests.fakes.telegram_state import NOT_BY_DEFAULT, scope_key
 from tests.fakes.telegram_validate import (
     Params,
     check_callback_answer_text,
@@ -39,6 +39,8 @@ class BotApiMethods(UpdateInjection):
 
     # ------------------------------------------------------------------ helpers
     def _resolve_chat(self, value: Any) -> FakeChat:
+        if value is None or value == "":
+            raise bad_request("chat_id is empty")
         if isinstance(value, str) and value.startswith("@"):
             chat = self._by_username.get(value[1:].lower())
             if chat is None:
@@ -239,7 +241,7 @@ class BotApiMethods(UpdateInjection):
 
     # ------------------------------------------------------------------ commands
     def _commands_key(self, p: Params) -> str:
-        return _scope_key(p.obj("scope", "bot command scope"), p.text("language_code"))
+        return scope_key(p.obj("scope", "bot command scope"), p.text("language_code"))
 
     def api_setmycommands(self, p: Params) -> bool:
         commands = validate_commands(p.obj("commands", "commands"))

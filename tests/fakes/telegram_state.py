@@ -1,8 +1,9 @@
 """The fake Telegram's world: users, chats, queued updates and the record of what the bot did.
 
-`TelegramState` is the test-facing, synchronous half of `FakeTelegram` (see
-``tests/fakes/telegram.py`` for the overview): create chats and users, inject updates,
-flip chat states, configure limits and faults, and read back what the bot sent.
+`TelegramState` is the base of `FakeTelegram` (see ``tests/fakes/telegram.py`` for the
+overview and the class chain): create chats and users, flip chat states, configure
+limits and faults, and read back what the bot did. All of it is synchronous; updates are
+injected by `tests.fakes.telegram_inject`.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ BROKEN_PHOTO_REASONS = {
 NOT_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 
 
-def _scope_key(scope: JSON | None, language_code: str | None) -> str:
+def scope_key(scope: JSON | None, language_code: str | None) -> str:
     scope = scope or {"type": "default"}
     parts = [scope.get("type", "default")] + [
         f"{k}={scope[k]}" for k in sorted(scope) if k != "type"
@@ -355,7 +356,7 @@ class TelegramState:
         return self.my_commands()
 
     def my_commands(self, scope: JSON | None = None, language_code: str = "") -> list[JSON]:
-        return list(self._my_commands.get(_scope_key(scope, language_code), []))
+        return list(self._my_commands.get(scope_key(scope, language_code), []))
 
     def message(self, chat_id: int, message_id: int) -> JSON | None:
         """The message as it stands now (after edits), or None if unknown or deleted."""
