@@ -28,6 +28,8 @@ from bot.extract.noise import (
     split_trailing_attribution,
 )
 
+# Lines at least this long are printed once (pull quotes and captions repeated by pages).
+_DEDUP_MIN_TOKENS = 8
 # Below this many letters the "article" is a stub, an error page or a cookie wall.
 MIN_LETTERS = 80
 
@@ -108,8 +110,9 @@ def _clean_lines(raw_lines: list[str], title: str = "") -> _Cleaned:
             continue
         key = normalize(line)
         if key in seen:
-            continue  # a caption or pull quote printed twice
-        seen.add(key)
+            continue  # a pull quote or caption printed twice
+        if len(tokenize_normalized(key)) >= _DEDUP_MIN_TOKENS:
+            seen.add(key)  # short lines may repeat for real ("الساعة الثالثة :" in a schedule)
         lines.append(line)
     for k, line in enumerate(lines[:3]):
         rest, agency = split_dateline(line)
