@@ -118,7 +118,7 @@ def _jawhara(path: Path) -> Reference:
     stamp = raw.split("<TIME>", 1)[1].split("</TIME>", 1)[0].strip()
     m = re.match(r"(\d{4})-(\d{2})-(\d{2})", stamp) or re.match(r"(\d{2})/(\d{2})/(\d{4})", stamp)
     assert m, stamp
-    y, mo, d = (m.groups() if len(m.group(1)) == 4 else m.groups()[::-1])
+    y, mo, d = m.groups() if len(m.group(1)) == 4 else m.groups()[::-1]
     return Reference(body=body, day=date(int(y), int(mo), int(d)))
 
 

@@ -190,20 +190,24 @@ def unwrap_lines(text: str) -> str:
     """Join hard-wrapped lines back into paragraphs; other text is returned unchanged.
 
     Some sources wrap prose at a fixed width (e-mail style), so a line break there is not
-    a sentence boundary. The text counts as wrapped when it has at least four non-empty
-    lines, most of them (>= 60 %) end without sentence-final punctuation, and those lines
-    are of prose length (median >= 40 characters). Then every line that does not end a
-    sentence is joined to the next one with a space.
+    a sentence boundary. Text counts as wrapped when its longest line is of wrap width
+    (40 to 200 characters) and at least two lines come close to that width (>= 60 %)
+    without ending a sentence; each such line is then joined to the next with a space.
+    Short unterminated lines (headings, list items) and text written one paragraph a line
+    are left alone.
     """
     lines = [ln.strip() for ln in _LINE_BREAK.split(text)]
     nonempty = [ln for ln in lines if ln]
-    if len(nonempty) < 4:
+    if len(nonempty) < 3:
         return text
-    open_lines = [ln for ln in nonempty if not _TERMINAL_END.search(ln)]
-    if len(open_lines) < 0.6 * len(nonempty):
+    width = max(len(ln) for ln in nonempty)
+    if not 40 <= width <= 200:
         return text
-    lengths = sorted(len(ln) for ln in open_lines)
-    if lengths[len(lengths) // 2] < 40:
+
+    def wrapped(line: str) -> bool:
+        return len(line) >= 0.6 * width and not _TERMINAL_END.search(line)
+
+    if sum(wrapped(ln) for ln in nonempty) < 2:
         return text
     out: list[str] = []
     buf = ""
@@ -214,7 +218,7 @@ def unwrap_lines(text: str) -> str:
                 buf = ""
             continue
         buf = f"{buf} {ln}" if buf else ln
-        if _TERMINAL_END.search(ln):
+        if not wrapped(ln):
             out.append(buf)
             buf = ""
     if buf:
