@@ -52,6 +52,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import trafilatura
+from trafilatura.settings import Document
 
 from bot.arabic import normalize, tokenize
 from bot.extract import extract_article
@@ -157,9 +158,10 @@ class Output:
 
 def run_raw(page: bytes, url: str | None) -> Output:
     doc = trafilatura.bare_extraction(page, url=url, include_comments=False, with_metadata=True)
-    text = doc.text if doc is not None else ""
-    day = date.fromisoformat(doc.date) if doc is not None and doc.date else None
-    return Output(text=text, title=(doc.title or "") if doc is not None else "", day=day)
+    if not isinstance(doc, Document):
+        return Output(text="")
+    day = date.fromisoformat(doc.date) if doc.date else None
+    return Output(text=doc.text or "", title=doc.title or "", day=day)
 
 
 def run_ours(page: bytes, url: str | None, precision: bool = False) -> Output:

@@ -193,8 +193,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{ours} vs {base}: " + "; ".join(wins))
     for ours, base in (("ours@600", "leadfill@600"), ("ours@3", "lead3")):
         eq = equal_length(systems[ours], systems[base], items)
-        cells = "; ".join(f"{m} F1 {x:.4f} vs {y:.4f} ({x - y:+.4f})" for m, (x, y) in eq.items())
-        print(f"equal length (both cut to the shorter, per article) {ours} vs {base}: {cells}")
+        line = "; ".join(f"{m} F1 {x:.4f} vs {y:.4f} ({x - y:+.4f})" for m, (x, y) in eq.items())
+        print(f"equal length (both cut to the shorter, per article) {ours} vs {base}: {line}")
     return 0
 
 

@@ -16,6 +16,7 @@ from datetime import date
 from urllib.parse import urljoin, urlsplit
 
 import trafilatura
+from trafilatura.settings import Document
 
 from bot.arabic.normalize import normalize
 from bot.arabic.tokens import tokenize_normalized
@@ -257,7 +258,7 @@ def extract_article(
         )
     except Exception as exc:  # lxml and trafilatura raise a zoo of errors on junk
         raise ExtractionError(f"extract: page could not be parsed: {exc!r}") from exc
-    if doc is None or not getattr(doc, "text", None):
+    if not isinstance(doc, Document) or not doc.text:
         raise ExtractionError("extract: no main text found")
 
     raw_title = (doc.title or "").strip()

@@ -49,6 +49,7 @@ POSITION_DECAY = 0.3  # position score = 1 / (1 + POSITION_DECAY * index)
 class _Sentence:
     index: int
     text: str
+    normalized: str
     terms: Counter[str]
     n_tokens: int
 
@@ -64,13 +65,16 @@ def _jaccard(a: Counter[str], b: Counter[str]) -> float:
     return len(a.keys() & b.keys()) / union if union else 0.0
 
 
+def _unit(vector: dict[str, float]) -> dict[str, float]:
+    norm = math.sqrt(sum(w * w for w in vector.values()))
+    return {t: w / norm for t, w in vector.items()} if norm else {}
+
+
 def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    """Cosine of two unit vectors: their dot product."""
     if len(a) > len(b):
         a, b = b, a
-    dot = sum(w * b.get(t, 0.0) for t, w in a.items())
-    na = math.sqrt(sum(w * w for w in a.values()))
-    nb = math.sqrt(sum(w * w for w in b.values()))
-    return dot / (na * nb) if na and nb else 0.0
+    return sum(w * b.get(t, 0.0) for t, w in a.items())
 
 
 def _same_as_title(
@@ -115,15 +119,20 @@ def _candidates(text: str, title: str) -> tuple[list[_Sentence], list[_Sentence]
         terms, n_tokens = _terms(norm)
         if n_tokens == 0:
             continue
-        sentence = _Sentence(index, raw, terms, n_tokens)
+        sentence = _Sentence(index, raw, norm, terms, n_tokens)
         if _same_as_title(sentence, norm, title_norm, title_terms):
             continue
         if any(
-            _jaccard(terms, kept.terms) >= DUPLICATE_JACCARD or norm == normalize(kept.text)
+            norm == kept.normalized or _jaccard(terms, kept.terms) >= DUPLICATE_JACCARD
             for kept in good
         ):
             continue
-        (good if n_tokens >= MIN_TOKENS and terms else fragments).append(sentence)
+        if n_tokens >= MIN_TOKENS and terms:
+            good.append(sentence)
+            if len(good) == MAX_SCORED:
+                break
+        else:
+            fragments.append(sentence)
     return good, fragments
 
 
@@ -133,7 +142,7 @@ def _scores(sentences: list[_Sentence], title: str) -> tuple[list[float], list[d
     for s in sentences:
         df.update(s.terms.keys())
     idf = {t: math.log(1.0 + n / d) for t, d in df.items()}
-    vectors = [{t: c * idf[t] for t, c in s.terms.items()} for s in sentences]
+    vectors = [_unit({t: c * idf[t] for t, c in s.terms.items()}) for s in sentences]
     # degree centrality: mean similarity to the other sentences, scaled to [0, 1]
     similarity = [[0.0] * n for _ in range(n)]
     for i in range(n):
