@@ -47,7 +47,6 @@ POSITION_DECAY = 0.3  # position score = 1 / (1 + POSITION_DECAY * index)
 
 @dataclass(slots=True)
 class _Sentence:
-    index: int
     text: str
     normalized: str
     terms: Counter[str]
@@ -77,12 +76,10 @@ def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
     return sum(w * b.get(t, 0.0) for t, w in a.items())
 
 
-def _same_as_title(
-    sentence: _Sentence, normalized: str, title_norm: str, title_terms: Counter[str]
-) -> bool:
+def _same_as_title(sentence: _Sentence, title_norm: str, title_terms: Counter[str]) -> bool:
     if not title_norm:
         return False
-    bare = "".join(tokenize_normalized(normalized))
+    bare = "".join(tokenize_normalized(sentence.normalized))
     if bare and bare == "".join(tokenize_normalized(title_norm)):
         return True
     if not sentence.terms or not title_terms:
@@ -106,21 +103,21 @@ def cut_on_word(text: str, max_chars: int) -> str:
     return head[:cut].rstrip(" ،,؛;:-–—(«\"'") + ELLIPSIS
 
 
-def _candidates(text: str, title: str) -> tuple[list[_Sentence], list[_Sentence]]:
-    """(sentences worth summarizing, fragments kept as a last resort)."""
-    title_norm = normalize(title) if title else ""
-    title_terms = _terms(title_norm)[0] if title_norm else Counter()
+def _candidates(
+    text: str, title_norm: str, title_terms: Counter[str]
+) -> tuple[list[_Sentence], list[_Sentence]]:
+    """(sentences worth summarizing, fragments kept as a last resort), in text order."""
     good: list[_Sentence] = []
     fragments: list[_Sentence] = []
-    for index, raw in enumerate(split_sentences(unwrap_lines(text))):
+    for raw in split_sentences(unwrap_lines(text)):
         if noise_kind(raw) is not None or attribution_of(raw) is not None:
             continue
         norm = normalize(raw)
         terms, n_tokens = _terms(norm)
         if n_tokens == 0:
             continue
-        sentence = _Sentence(index, raw, norm, terms, n_tokens)
-        if _same_as_title(sentence, norm, title_norm, title_terms):
+        sentence = _Sentence(raw, norm, terms, n_tokens)
+        if _same_as_title(sentence, title_norm, title_terms):
             continue
         if any(
             norm == kept.normalized or _jaccard(terms, kept.terms) >= DUPLICATE_JACCARD
@@ -136,7 +133,9 @@ def _candidates(text: str, title: str) -> tuple[list[_Sentence], list[_Sentence]
     return good, fragments
 
 
-def _scores(sentences: list[_Sentence], title: str) -> tuple[list[float], list[dict[str, float]]]:
+def _scores(
+    sentences: list[_Sentence], title_terms: Counter[str]
+) -> tuple[list[float], list[dict[str, float]]]:
     n = len(sentences)
     df: Counter[str] = Counter()
     for s in sentences:
@@ -150,13 +149,12 @@ def _scores(sentences: list[_Sentence], title: str) -> tuple[list[float], list[d
             similarity[i][j] = similarity[j][i] = _cosine(vectors[i], vectors[j])
     centrality = [sum(row) for row in similarity]
     top = max(centrality, default=0.0) or 1.0
-    title_terms = set(_terms(normalize(title))[0]) if title else set()
     scores = []
     for position, s in enumerate(sentences):
         score = WEIGHT_CENTRALITY * centrality[position] / top
         score += WEIGHT_POSITION / (1.0 + POSITION_DECAY * position)
         if title_terms:
-            score += WEIGHT_TITLE * len(title_terms & s.terms.keys()) / len(title_terms)
+            score += WEIGHT_TITLE * len(title_terms.keys() & s.terms.keys()) / len(title_terms)
         scores.append(score)
     return scores, vectors
 
@@ -169,11 +167,13 @@ def summarize(text: str, title: str = "", *, max_sentences: int = 3, max_chars: 
     """
     if max_sentences < 1 or max_chars < 1 or not text or not text.strip():
         return ""
-    good, fragments = _candidates(text, title)
+    title_norm = normalize(title) if title else ""
+    title_terms = _terms(title_norm)[0] if title_norm else Counter()
+    good, fragments = _candidates(text, title_norm, title_terms)
     pool = (good or fragments)[:MAX_SCORED]
     if not pool:
         return ""
-    scores, vectors = _scores(pool, title)
+    scores, vectors = _scores(pool, title_terms)
     order = sorted(range(len(pool)), key=lambda i: (-scores[i], i))
     chosen: list[int] = []
     used = 0
