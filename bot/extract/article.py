@@ -1,0 +1,348 @@
+"""Main-text extraction from an article page, and cleaning of feed-provided text.
+
+``extract_article`` runs trafilatura (comments off) on the decoded page, then filters its
+output line by line (:mod:`bot.extract.noise`): page noise is dropped, the headline line
+is dropped, and the agency attribution ("(رويترز)", "دمشق (CNN) --", "المصدر: وكالات") is
+returned apart from the text. ``clean_text`` applies the same line filter to text that came
+in a feed (after stripping HTML remnants and hashtag marks).
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urljoin, urlsplit
+
+import trafilatura
+from trafilatura.settings import Document
+
+from bot.arabic.normalize import normalize
+from bot.arabic.tokens import tokenize_normalized
+from bot.errors import ExtractionError
+from bot.extract.encoding import decode_html
+from bot.extract.noise import (
+    attribution_of,
+    noise_kind,
+    split_dateline,
+    split_trailing_attribution,
+)
+
+# Lines at least this long are printed once (pull quotes and captions repeated by pages).
+_DEDUP_MIN_TOKENS = 8
+# Below this many letters the "article" is a stub, an error page or a cookie wall.
+MIN_LETTERS = 80
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    """What an article page gave.
+
+    ``text`` is the article body, one paragraph a line, without the headline, page noise
+    or the agency attribution, which is in ``attribution`` ("رويترز", "CNN", "وكالات").
+    ``published`` is the publication day when the page shows one (day precision: pages
+    rarely give a reliable time zone). ``image_url`` is absolute (og:image / twitter:image).
+    ``lang`` is a language code ("ar") guessed from the text's script, else from the page.
+    ``encoding`` is the codec the bytes were decoded with (None for ``str`` input).
+    """
+
+    text: str
+    title: str = ""
+    attribution: str | None = None
+    image_url: str | None = None
+    published: date | None = None
+    lang: str | None = None
+    author: str | None = None
+    encoding: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Cleaned:
+    lines: list[str]
+    attributions: list[str]
+    bylines: list[str]
+    stamps: list[str]  # timestamp lines met in the first lines
+
+
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_TITLE_SEPARATORS = re.compile(r"\s+[-|–—:]{1,2}\s+|\s*\|\s*")
+
+
+def _near_same(a: str, b: str) -> bool:
+    """Same words, give or take punctuation and a couple of tokens."""
+    ta, tb = tokenize_normalized(normalize(a)), tokenize_normalized(normalize(b))
+    if not ta or not tb:
+        return False
+    if "".join(ta) == "".join(tb):  # also when only spacing differs: لـ"الخطاب" / لـالخطاب
+        return True
+    sa, sb = set(ta), set(tb)
+    return len(sa & sb) / len(sa | sb) >= 0.8
+
+
+def _is_caption(line: str) -> bool:
+    return len(tokenize_normalized(normalize(line))) <= 12 and line[-1:] not in '.!?؟…»"'
+
+
+def _clean_lines(raw_lines: list[str], title: str = "") -> _Cleaned:
+    title_parts = [p for p in _TITLE_SEPARATORS.split(title) if p.strip()] if title else []
+    title_forms = [title, *title_parts] if title else []
+    lines: list[str] = []
+    attributions: list[str] = []
+    bylines: list[str] = []
+    stamps: list[str] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(raw_lines):
+        line = _SPACES.sub(" ", raw).strip()
+        if not line:
+            continue
+        if not lines and index < 4 and any(_near_same(line, t) for t in title_forms):
+            continue  # the headline, repeated at the top of the body
+        agency = attribution_of(line)
+        if agency:
+            attributions.append(agency)
+            continue
+        kind = noise_kind(line)
+        if kind is not None:
+            if kind == "byline":
+                bylines.append(line)
+            elif kind == "timestamp" and not lines:
+                stamps.append(line)
+            continue
+        key = normalize(line)
+        if key in seen:
+            continue  # a pull quote or caption printed twice
+        if len(tokenize_normalized(key)) >= _DEDUP_MIN_TOKENS:
+            seen.add(key)  # short lines may repeat for real ("الساعة الثالثة :" in a schedule)
+        lines.append(line)
+    for k, line in enumerate(lines[:3]):
+        rest, agency = split_dateline(line)
+        if agency:
+            # The dateline opens the story: short lines above it are captions or kickers.
+            kept = [ln for ln in lines[:k] if not _is_caption(ln)]
+            lines = [*kept, rest, *lines[k + 1 :]]
+            attributions.insert(0, agency)
+            break
+    if lines:
+        last, agency = split_trailing_attribution(lines[-1])
+        if agency:
+            attributions.append(agency)
+            lines[-1] = last
+    lines = [ln for ln in lines if ln]
+    return _Cleaned(lines, attributions, bylines, stamps)
+
+
+def _join_attributions(found: list[str]) -> str | None:
+    unique: list[str] = []
+    keys: set[str] = set()
+    for a in found:
+        key = normalize(a)
+        if key not in keys:
+            keys.add(key)
+            unique.append(a)
+    return "، ".join(unique) if unique else None
+
+
+_STAMP_DATE = re.compile(r"(?<!\d)(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})(?!\d)")
+_STAMP_DATE_DMY = re.compile(r"(?<!\d)(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?!\d)")
+
+
+def _date_of_stamp(stamp: str) -> date | None:
+    text = normalize(stamp)
+    for pattern, order in ((_STAMP_DATE, (0, 1, 2)), (_STAMP_DATE_DMY, (2, 1, 0))):
+        m = pattern.search(text)
+        if m:
+            parts = [int(g) for g in m.groups()]
+            try:
+                return date(parts[order[0]], parts[order[1]], parts[order[2]])
+            except ValueError:
+                continue
+    return None
+
+
+def _parse_iso_date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def _absolute_url(value: str | None, base: str | None) -> str | None:
+    if not value:
+        return None
+    value = value.strip()
+    if base:
+        value = urljoin(base, value)
+    elif value.startswith("//"):
+        value = "https:" + value
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return value
+
+
+_HTML_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})", re.IGNORECASE)
+_URDU = frozenset("ٹڈڑںےۓھہ")
+_PERSIAN = frozenset("پچژگکی")
+
+
+def guess_lang(text: str) -> str | None:
+    """ "ar", "fa" or "ur" when ``text`` is mostly Arabic script, else None."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return None
+    arabic = [ch for ch in letters if "\u0600" <= ch <= "\u06ff" or "\u0750" <= ch <= "\u077f"]
+    if len(arabic) < 0.6 * len(letters):
+        return None
+    urdu = sum(ch in _URDU for ch in arabic)
+    persian = sum(ch in _PERSIAN for ch in arabic)
+    if urdu > 0.01 * len(arabic):
+        return "ur"
+    if persian > 0.01 * len(arabic):
+        return "fa"
+    return "ar"
+
+
+def _clean_title(title: str, sitename: str | None, body: list[str]) -> str:
+    """Drop the site name from a page title: keep the part the body repeats, or the part
+    that is not the site name ("وزير الرى يشهد ... - اليوم السابع")."""
+    title = _SPACES.sub(" ", title).strip()
+    for line in body[:4]:
+        if _near_same(title, line):
+            return _SPACES.sub(" ", line).strip()  # the page's own spelling of the headline
+    parts = [p.strip() for p in _TITLE_SEPARATORS.split(title) if p.strip()]
+    if len(parts) < 2:
+        return title
+    for part in parts:
+        for line in body[:4]:
+            if len(part) > 10 and _near_same(part, line):
+                return _SPACES.sub(" ", line).strip()
+    if sitename:
+        kept = [p for p in parts if not _near_same(p, sitename)]
+        if kept and len(kept) < len(parts):
+            return " - ".join(kept)
+    return title
+
+
+def extract_article(
+    html: bytes | str,
+    url: str | None = None,
+    *,
+    encoding: str | None = None,
+    favor_precision: bool = False,
+) -> Extracted:
+    """Extract the article of a page.
+
+    ``encoding`` is the charset from the HTTP header, if any (bytes input only). Raises
+    :class:`ExtractionError` when the page has no usable main text.
+    """
+    codec: str | None = None
+    if isinstance(html, bytes):
+        page, codec = decode_html(html, encoding)
+    else:
+        page = html
+    if not page.strip():
+        raise ExtractionError("extract: empty page")
+    try:
+        doc = trafilatura.bare_extraction(
+            page,
+            url=url,
+            include_comments=False,
+            include_tables=True,
+            include_images=False,
+            include_links=False,
+            favor_precision=favor_precision,
+            with_metadata=True,
+        )
+    except Exception as exc:  # lxml and trafilatura raise a zoo of errors on junk
+        raise ExtractionError(f"extract: page could not be parsed: {exc!r}") from exc
+    if not isinstance(doc, Document) or not doc.text:
+        raise ExtractionError("extract: no main text found")
+
+    raw_title = (doc.title or "").strip()
+    raw_lines = doc.text.split("\n")
+    cleaned = _clean_lines(raw_lines, raw_title)
+    top_lines = [ln.strip() for ln in raw_lines[:6] if ln.strip()]
+    text = "\n".join(cleaned.lines)
+    if sum(ch.isalpha() for ch in text) < MIN_LETTERS:
+        raise ExtractionError("extract: no usable text after removing page noise")
+
+    published = None
+    for stamp in cleaned.stamps:  # the date printed beside the headline beats a page guess
+        published = _date_of_stamp(stamp)
+        if published:
+            break
+    if published is None:
+        published = _parse_iso_date(doc.date)
+
+    lang = guess_lang(text)
+    if lang is None:
+        m = _HTML_LANG.search(page[:5000])
+        lang = m.group(1).lower() if m else (doc.language or None)
+
+    author = (doc.author or "").strip() or None
+    if author and ("http" in author.lower() or "www." in author.lower()):
+        author = None  # trafilatura sometimes reads a logo URL as the author
+    if author is None and cleaned.bylines:
+        author = re.split(r"[:\-–—]", cleaned.bylines[0], maxsplit=1)[-1].strip() or None
+
+    return Extracted(
+        text=text,
+        title=_clean_title(raw_title, doc.sitename, top_lines),
+        attribution=_join_attributions(cleaned.attributions),
+        image_url=_absolute_url(doc.image, url),
+        published=published,
+        lang=lang,
+        author=author,
+        encoding=codec,
+    )
+
+
+_BLOCK_TAGS = re.compile(
+    r"<\s*(?:br|/p|p|/div|div|/li|li|/h[1-6]|h[1-6]|/tr|tr|/blockquote|blockquote)\b[^>]*>",
+    re.IGNORECASE,
+)
+_DROP_ELEMENTS = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<!--.*?-->", re.DOTALL)
+_HASHTAG = re.compile(r"#(\w+)")
+_TRUNCATION = re.compile(r"\s*(?:\[\s*(?:\.\.\.|…)\s*\]|\(\s*(?:\.\.\.|…)\s*\))\s*$")
+
+
+def _strip_html(text: str) -> str:
+    for _ in range(2):  # feeds double-escape now and then: "&lt;p&gt;"
+        if "&" not in text:
+            break
+        text = html_lib.unescape(text)
+    if "<" in text:
+        text = _DROP_ELEMENTS.sub(" ", text)
+        text = _BLOCK_TAGS.sub("\n", text)
+        text = _TAG.sub("", text)
+    return text
+
+
+def clean_text_and_attribution(text: str, title: str = "") -> tuple[str, str | None]:
+    """:func:`clean_text`, also returning the attribution it took out."""
+    text = _strip_html(text)
+    text = _HASHTAG.sub(lambda m: m.group(1).replace("_", " ").strip(), text)
+    lines = [_TRUNCATION.sub("", ln) for ln in text.splitlines()]
+    cleaned = _clean_lines(lines, title)
+    return "\n".join(cleaned.lines), _join_attributions(cleaned.attributions)
+
+
+def clean_text(text: str, title: str = "") -> str:
+    """Clean feed-provided text: HTML remnants and entities, hashtag marks ("#قطاع_غزة" ->
+    "قطاع غزة"), "[...]" tails, page-noise lines, a repeated headline and the agency
+    attribution go; paragraphs stay one a line."""
+    return clean_text_and_attribution(text, title)[0]
+
+
+__all__ = [
+    "MIN_LETTERS",
+    "Extracted",
+    "clean_text",
+    "clean_text_and_attribution",
+    "extract_article",
+    "guess_lang",
+]

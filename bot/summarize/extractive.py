@@ -1,0 +1,195 @@
+"""Extractive summaries: 2-3 whole sentences of the article, in their original order.
+
+Sentences are scored on normalized, stopword-free, light-stemmed terms:
+
+* centrality: how similar the sentence is to the others (mean cosine of TF-IDF vectors,
+  inverse document frequency over the sentences of the article; "degree centrality");
+* position: news puts the point first (a decaying bonus, largest for the first sentence);
+* title overlap: share of the headline's terms that the sentence has.
+
+Selection is greedy by score within the sentence and character budgets, skipping
+sentences that repeat the headline or a sentence already taken, page noise and fragments.
+When not even one sentence fits the budget, the best one is cut on a word boundary and
+ends with "…". Pure and deterministic (ties break by position).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+
+from bot.arabic.normalize import normalize
+from bot.arabic.sentences import split_sentences, unwrap_lines
+from bot.arabic.stem import light_stem
+from bot.arabic.stopwords import is_stopword
+from bot.arabic.tokens import tokenize_normalized
+from bot.extract.noise import attribution_of, noise_kind
+
+ELLIPSIS = "…"
+# Fewer word tokens than this and a sentence is a fragment (a label, a kicker, "نعم.").
+MIN_TOKENS = 5
+# Two sentences sharing this much of their terms (Jaccard) say the same thing.
+DUPLICATE_JACCARD = 0.7
+# A sentence this similar (cosine) to one already chosen adds nothing.
+REDUNDANT_COSINE = 0.6
+
+# Only the first sentences compete (pairwise similarity is quadratic; news is front-loaded).
+MAX_SCORED = 80
+
+# Weights chosen on EASC (a coarse grid: position weight 0.5/1/2, decay 0.1/0.3/1,
+# centroid vs degree vs TextRank centrality; see bench/summarize.py for the figures).
+WEIGHT_CENTRALITY = 1.0
+WEIGHT_POSITION = 2.0
+WEIGHT_TITLE = 0.5
+POSITION_DECAY = 0.3  # position score = 1 / (1 + POSITION_DECAY * index)
+
+
+@dataclass(slots=True)
+class _Sentence:
+    text: str
+    normalized: str
+    terms: Counter[str]
+    n_tokens: int
+
+
+def _terms(normalized: str) -> tuple[Counter[str], int]:
+    tokens = tokenize_normalized(normalized)
+    terms = Counter(light_stem(t) for t in tokens if not is_stopword(t))
+    return terms, len(tokens)
+
+
+def _jaccard(a: Counter[str], b: Counter[str]) -> float:
+    union = len(a.keys() | b.keys())
+    return len(a.keys() & b.keys()) / union if union else 0.0
+
+
+def _unit(vector: dict[str, float]) -> dict[str, float]:
+    norm = math.sqrt(sum(w * w for w in vector.values()))
+    return {t: w / norm for t, w in vector.items()} if norm else {}
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    """Cosine of two unit vectors: their dot product."""
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(w * b.get(t, 0.0) for t, w in a.items())
+
+
+def _same_as_title(sentence: _Sentence, title_norm: str, title_terms: Counter[str]) -> bool:
+    if not title_norm:
+        return False
+    bare = "".join(tokenize_normalized(sentence.normalized))
+    if bare and bare == "".join(tokenize_normalized(title_norm)):
+        return True
+    if not sentence.terms or not title_terms:
+        return False
+    # the headline, give or take a word or two (a site suffix, a trailing clause)
+    shared = len(sentence.terms.keys() & title_terms.keys())
+    return shared / len(sentence.terms.keys() | title_terms.keys()) >= 0.75
+
+
+def cut_on_word(text: str, max_chars: int) -> str:
+    """``text`` if it fits, else its longest word-boundary prefix that fits with "…"."""
+    text = text.strip()
+    if len(text) <= max_chars:
+        return text
+    if max_chars < 2:
+        return ""
+    head = text[: max_chars - len(ELLIPSIS) + 1]
+    cut = head.rfind(" ")
+    if cut <= 0:
+        return ""  # one "word" longer than the budget: nothing readable to show
+    return head[:cut].rstrip(" ،,؛;:-–—(«\"'") + ELLIPSIS
+
+
+def _candidates(
+    text: str, title_norm: str, title_terms: Counter[str]
+) -> tuple[list[_Sentence], list[_Sentence]]:
+    """(sentences worth summarizing, fragments kept as a last resort), in text order."""
+    good: list[_Sentence] = []
+    fragments: list[_Sentence] = []
+    for raw in split_sentences(unwrap_lines(text)):
+        if noise_kind(raw) is not None or attribution_of(raw) is not None:
+            continue
+        norm = normalize(raw)
+        terms, n_tokens = _terms(norm)
+        if n_tokens == 0:
+            continue
+        sentence = _Sentence(raw, norm, terms, n_tokens)
+        if _same_as_title(sentence, title_norm, title_terms):
+            continue
+        if any(
+            norm == kept.normalized or _jaccard(terms, kept.terms) >= DUPLICATE_JACCARD
+            for kept in good
+        ):
+            continue
+        if n_tokens >= MIN_TOKENS and terms:
+            good.append(sentence)
+            if len(good) == MAX_SCORED:
+                break
+        else:
+            fragments.append(sentence)
+    return good, fragments
+
+
+def _scores(
+    sentences: list[_Sentence], title_terms: Counter[str]
+) -> tuple[list[float], list[dict[str, float]]]:
+    n = len(sentences)
+    df: Counter[str] = Counter()
+    for s in sentences:
+        df.update(s.terms.keys())
+    idf = {t: math.log(1.0 + n / d) for t, d in df.items()}
+    vectors = [_unit({t: c * idf[t] for t, c in s.terms.items()}) for s in sentences]
+    # degree centrality: mean similarity to the other sentences, scaled to [0, 1]
+    similarity = [[0.0] * n for _ in range(n)]
+    for i in range(n):
+        for j in range(i + 1, n):
+            similarity[i][j] = similarity[j][i] = _cosine(vectors[i], vectors[j])
+    centrality = [sum(row) for row in similarity]
+    top = max(centrality, default=0.0) or 1.0
+    scores = []
+    for position, s in enumerate(sentences):
+        score = WEIGHT_CENTRALITY * centrality[position] / top
+        score += WEIGHT_POSITION / (1.0 + POSITION_DECAY * position)
+        if title_terms:
+            score += WEIGHT_TITLE * len(title_terms.keys() & s.terms.keys()) / len(title_terms)
+        scores.append(score)
+    return scores, vectors
+
+
+def summarize(text: str, title: str = "", *, max_sentences: int = 3, max_chars: int = 600) -> str:
+    """An extractive summary of ``text``: at most ``max_sentences`` whole sentences and
+    ``max_chars`` characters, in original order, without the headline ``title``.
+
+    Returns "" when the text has nothing but noise, or only the headline.
+    """
+    if max_sentences < 1 or max_chars < 1 or not text or not text.strip():
+        return ""
+    title_norm = normalize(title) if title else ""
+    title_terms = _terms(title_norm)[0] if title_norm else Counter()
+    good, fragments = _candidates(text, title_norm, title_terms)
+    pool = (good or fragments)[:MAX_SCORED]
+    if not pool:
+        return ""
+    scores, vectors = _scores(pool, title_terms)
+    order = sorted(range(len(pool)), key=lambda i: (-scores[i], i))
+    chosen: list[int] = []
+    used = 0
+    for i in order:
+        if len(chosen) >= max_sentences:
+            break
+        length = len(pool[i].text) + (1 if chosen else 0)
+        if used + length > max_chars:
+            continue
+        if any(_cosine(vectors[i], vectors[j]) >= REDUNDANT_COSINE for j in chosen):
+            continue
+        chosen.append(i)
+        used += length
+    if not chosen:
+        return cut_on_word(pool[order[0]].text, max_chars)
+    return " ".join(pool[i].text for i in sorted(chosen))
+
+
+__all__ = ["ELLIPSIS", "cut_on_word", "summarize"]
