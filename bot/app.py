@@ -89,49 +89,92 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             await context.bot.send_message(update.effective_chat.id, html.escape(GENERIC_ERROR))
 
 
-async def serve(config: Config, *, stop: asyncio.Event | None = None) -> int:
-    """Run the service until ``stop`` is set or SIGTERM/SIGINT arrives. Returns the exit code."""
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    installed = []
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
-            installed.append(sig)
+class Service:
+    """The running bot: ``await start()``, later ``await stop()``. ``serve`` wraps it for
+    the CLI; tests drive it directly."""
 
-    storage = await Storage.open(config.storage.database)
-    try:
-        counts = await storage.feeds.sync_config(config.feeds)
-        log.info("app: feeds from config: %s", counts)
-        app = build_application(config, storage)
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.storage: Storage | None = None
+        self.app: Application | None = None
+        self._started = False
+
+    @property
+    def services(self) -> Services:
+        assert self.app is not None
+        return self.app.bot_data[KEY]
+
+    async def start(self) -> None:
+        config = self.config
+        self.storage = await Storage.open(config.storage.database)
         try:
-            await app.initialize()
-        except InvalidToken:
-            raise NewsbotError("telegram: the bot token was rejected by the server (401)") from None
-        except NetworkError as exc:
-            raise NewsbotError(f"telegram: cannot reach {config.telegram.api_url}: {exc}") from None
-        try:
+            counts = await self.storage.feeds.sync_config(config.feeds)
+            log.info("app: feeds from config: %s", counts)
+            self.app = app = build_application(config, self.storage)
+            try:
+                await app.initialize()
+            except InvalidToken:
+                raise NewsbotError(
+                    "telegram: the bot token was rejected by the server (401)") from None
+            except NetworkError as exc:
+                raise NewsbotError(
+                    f"telegram: cannot reach {config.telegram.api_url}: {exc}") from None
             if app.post_init:
                 await app.post_init(app)
             assert app.updater is not None
             await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
             await app.start()
+            self._started = True
             log.info("app: running as @%s", app.bot.username)
-            await stop.wait()
-            log.info("app: stopping")
-            await app.updater.stop()
-            services: Services = app.bot_data[KEY]
-            for hook in services.stop_hooks:
+        except BaseException:
+            await self._close()
+            raise
+
+    async def stop(self) -> None:
+        """Stop receiving updates, let stop hooks finish in-flight work, close everything."""
+        log.info("app: stopping")
+        app = self.app
+        if app is not None and self._started:
+            if app.updater is not None and app.updater.running:
+                await app.updater.stop()
+            for hook in self.services.stop_hooks:
                 try:
                     await hook()
                 except Exception:
                     log.exception("app: stop hook %r failed", hook)
-            await app.stop()
+            if app.running:
+                await app.stop()
+        await self._close()
+        log.info("app: stopped cleanly")
+
+    async def _close(self) -> None:
+        if self.app is not None:
+            with contextlib.suppress(Exception):
+                await self.app.shutdown()
+        if self.storage is not None:
+            await self.storage.close()
+        self._started = False
+
+
+async def serve(config: Config, *, stop: asyncio.Event | None = None,
+                install_signals: bool = True) -> int:
+    """Run the service until ``stop`` is set or SIGTERM/SIGINT arrives. Returns the exit code."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    installed = []
+    if install_signals:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
+                installed.append(sig)
+    service = Service(config)
+    try:
+        await service.start()
+        try:
+            await stop.wait()
         finally:
-            await app.shutdown()
+            await service.stop()
     finally:
-        await storage.close()
         for sig in installed:
             loop.remove_signal_handler(sig)
-    log.info("app: stopped cleanly")
     return 0

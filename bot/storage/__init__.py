@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.storage import _stats
+from bot.storage._articles import Articles
 from bot.storage._chats import Chat, Chats
 from bot.storage._db import Database
 from bot.storage._feeds import Feed, Feeds
@@ -27,6 +28,7 @@ class Storage:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.articles = Articles(db)
         self.chats = Chats(db)
         self.feeds = Feeds(db)
         self.subscriptions = Subscriptions(db)
