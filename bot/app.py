@@ -19,6 +19,7 @@ from telegram import BotCommand, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
+from bot.callbacks import CallbackCodec, new_key
 from bot.config import Config
 from bot.errors import NewsbotError
 from bot.ratelimit import SendLimiter
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 GENERIC_ERROR = "عذرًا، حدث خطأ غير متوقع. حاول مرة أخرى بعد قليل."
 
 
-def build_application(config: Config, storage: Storage) -> Application:
+def build_application(config: Config, storage: Storage, callback_key: str) -> Application:
     """Build (but do not start) the Application for ``config`` over ``storage``."""
     tg = config.telegram
     api = tg.api_url
@@ -54,7 +55,8 @@ def build_application(config: Config, storage: Storage) -> Application:
         .post_init(_post_init)
         .build()
     )
-    services = Services(config=config, storage=storage)
+    services = Services(config=config, storage=storage,
+                        callbacks=CallbackCodec(callback_key))
     app.bot_data[KEY] = services
     _register_handlers(app, services)
     app.add_error_handler(_on_error)
@@ -110,7 +112,8 @@ class Service:
         try:
             counts = await self.storage.feeds.sync_config(config.feeds)
             log.info("app: feeds from config: %s", counts)
-            self.app = app = build_application(config, self.storage)
+            key = await self.storage.meta.get_or_create("callback_key", new_key)
+            self.app = app = build_application(config, self.storage, key)
             try:
                 await app.initialize()
             except InvalidToken:

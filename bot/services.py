@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.callbacks import CallbackCodec
 from bot.config import Config
 from bot.storage import Storage
 
@@ -21,6 +22,8 @@ KEY = "services"
 class Services:
     config: Config
     storage: Storage
+    #: signs and checks inline-button payloads (key from the database, see bot.callbacks)
+    callbacks: CallbackCodec
     started_at: float = field(default_factory=time.time)
     bot_username: str = ""
     #: (command, Arabic description) of every registered user command, for /help

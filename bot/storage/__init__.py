@@ -18,6 +18,7 @@ from bot.storage._articles import Articles
 from bot.storage._chats import Chat, Chats
 from bot.storage._db import Database
 from bot.storage._feeds import Feed, Feeds
+from bot.storage._meta import Meta
 from bot.storage._subscriptions import Subscription, Subscriptions
 
 __all__ = ["Chat", "Database", "Feed", "Storage", "Subscription"]
@@ -31,6 +32,7 @@ class Storage:
         self.articles = Articles(db)
         self.chats = Chats(db)
         self.feeds = Feeds(db)
+        self.meta = Meta(db)
         self.subscriptions = Subscriptions(db)
 
     @classmethod

@@ -1,0 +1,47 @@
+"""Process metrics (Prometheus) and liveness heartbeats.
+
+Every stage increments its counters here; the ``[http]`` endpoint serves ``REGISTRY``
+at /metrics and judges /healthz from the heartbeats. A private registry keeps tests and
+embedded uses from colliding with anything else in the process.
+"""
+
+from __future__ import annotations
+
+import time
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+POLLS = Counter("newsbot_polls", "Feed polls by result (ok, not_modified, error)",
+                ["result"], registry=REGISTRY)
+FETCH_ERRORS = Counter("newsbot_fetch_errors", "Feed and article fetch errors by kind",
+                       ["kind"], registry=REGISTRY)
+ARTICLES_STORED = Counter("newsbot_articles_stored", "New articles stored",
+                          registry=REGISTRY)
+OUTBOX_PENDING = Gauge("newsbot_outbox_pending", "Outbox rows waiting to be sent",
+                       registry=REGISTRY)
+SENDS = Counter("newsbot_sends", "Messages sent by result (sent, failed, blocked, retried, "
+                "migrated)", ["result"], registry=REGISTRY)
+SEND_SECONDS = Histogram("newsbot_send_seconds", "Bot API send latency", registry=REGISTRY,
+                         buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
+LAST_POLL = Gauge("newsbot_last_poll_timestamp_seconds", "When the poller last ran",
+                  registry=REGISTRY)
+LAST_DELIVERY = Gauge("newsbot_last_delivery_timestamp_seconds",
+                      "When the delivery worker last completed a cycle", registry=REGISTRY)
+
+_heartbeats: dict[str, float] = {}
+_GAUGES = {"poll": LAST_POLL, "delivery": LAST_DELIVERY}
+
+
+def heartbeat(name: str) -> None:
+    """Record that the loop called ``name`` (poll, delivery) is alive right now."""
+    now = time.time()
+    _heartbeats[name] = now
+    gauge = _GAUGES.get(name)
+    if gauge is not None:
+        gauge.set(now)
+
+
+def last_heartbeat(name: str) -> float | None:
+    return _heartbeats.get(name)
