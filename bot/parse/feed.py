@@ -255,8 +255,11 @@ def _entry(e: Any, base: str, fetched_at: datetime) -> Entry | None:
         url = canonicalize(guid)  # a permalink guid (feedparser sets link from it too)
     if url is None and guid is None:
         guid = _synthetic_guid(title, text)
+    # dict.get: FeedParserDict.get("updated_parsed") has a deprecated fallback that warns.
     published = _datetime(
-        e.get("published_parsed") or e.get("updated_parsed") or e.get("created_parsed")
+        dict.get(e, "published_parsed")
+        or dict.get(e, "updated_parsed")
+        or dict.get(e, "created_parsed")
     )
     if published is None or published > fetched_at + FUTURE_SKEW:
         published = fetched_at
