@@ -432,3 +432,15 @@ def test_author_and_categories() -> None:
     entry = parse(body).entries[0]
     assert entry.author == "دبي - العربية نت"
     assert entry.categories == ("سياسة", "اقتصاد")
+
+
+def test_relative_xml_base_resolves_against_the_feed_url() -> None:
+    body = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:base="sub/">
+  <title>t</title><id>urn:f</id><updated>2018-02-18T10:00:00Z</updated>
+  <entry><title>a</title><link href="a.html"/><id>urn:a</id></entry>
+  <entry xml:base="/root/"><title>b</title><link href="b.html"/><id>urn:b</id></entry>
+</feed>"""
+    a, b = parse(body).entries
+    assert a.url == "https://feeds.example.com/news/sub/a.html"
+    assert b.url == "https://feeds.example.com/root/b.html"

@@ -24,7 +24,7 @@ Decisions (each is a trade-off, written down so nobody re-litigates it by accide
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 __all__ = ["TRACKING_PARAMS", "canonicalize"]
 
@@ -37,32 +37,37 @@ TRACKING_PARAMS: frozenset[str] = frozenset(
     }
 )
 
-_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-_PATH_SAFE = frozenset(b"/!$&'()*+,;=:@")
-_QUERY_SAFE = frozenset(b"/?!$'()*+,;=:@")  # '&' separates parameters, so it stays encoded
-_HEXDIGITS = frozenset(b"0123456789abcdefABCDEF")
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+_PATH_SAFE = "/!$&'()*+,;=:@"
+_QUERY_SAFE = "/?!$'()*+,;=:@"  # '&' separates parameters, so it stays encoded
+_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+_LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+# Unreserved characters all escape to %2D-%7E; other escapes only need upper-casing.
+_MAYBE_FIX = re.compile(r"%(?:[0-9A-Fa-f][a-f]|[a-f][0-9A-Fa-f]|[2-7][0-9A-Fa-f])")
+# Components made only of unreserved and safe characters need no work at all.
+_PLAIN = {
+    safe: re.compile("[A-Za-z0-9\\-._~" + re.escape(safe) + "]*").fullmatch
+    for safe in (_PATH_SAFE, _QUERY_SAFE)
+}
 _STRIP_CHARS = re.compile(r"[\t\n\r]")
 _HOST_OK = re.compile(r"^[a-z0-9.\-_]+$")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-def _requote(part: str, safe: frozenset[int]) -> str:
+def _requote(part: str, safe: str) -> str:
     """Normalize the percent-encoding of one URL component (see the module docstring)."""
-    data = part.encode("utf-8", "surrogatepass")
-    if all(b in _UNRESERVED or b in safe for b in data):
-        return part  # the common case: plain ASCII, nothing to do
-    out: list[str] = []
-    i, n = 0, len(data)
-    while i < n:
-        b = data[i]
-        if b == 0x25 and i + 2 < n and data[i + 1] in _HEXDIGITS and data[i + 2] in _HEXDIGITS:
-            value = int(data[i + 1 : i + 3], 16)
-            out.append(chr(value) if value in _UNRESERVED else f"%{value:02X}")
-            i += 3
-            continue
-        out.append(chr(b) if (b in _UNRESERVED or b in safe) else f"%{b:02X}")
-        i += 1
-    return "".join(out)
+    if _PLAIN[safe](part):
+        return part  # the common case: nothing to encode, no escapes to normalize
+    part = _LONE_PERCENT.sub("%25", part)
+    part = quote(part, safe=safe + "%", encoding="utf-8", errors="surrogatepass")
+    if _MAYBE_FIX.search(part):  # lower-case hex, or an escape that may be unreserved
+        part = _ESCAPE.sub(_fix_escape, part)
+    return part
+
+
+def _fix_escape(match: re.Match[str]) -> str:
+    char = chr(int(match.group(1), 16))
+    return char if char in _UNRESERVED else match.group(0).upper()
 
 
 def _remove_dot_segments(path: str) -> str:
