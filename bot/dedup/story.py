@@ -33,7 +33,13 @@ __all__ = [
     "same_story",
 ]
 
-#: Hamming distance at or below which two fingerprints are one story (tuned, see module doc).
+#: Hamming distance at or below which two fingerprints are one story. Tuned with
+#: bench/dedup.py on the five 2018 feeds (510 distinct items, 129,795 pairs): the closest
+#: two different stories are 12 bits apart (0 pairs <= 10); on articles.jsonl + EASC
+#: (219,453 pairs) the closest are 13 apart. Punctuation, tashkeel, hamza and "عاجل:"
+#: variants are 0 bits apart; a cut last title word is <= 10 for 99.8%, a " - source"
+#: suffix for 85%. Same-event stories rewritten by another site are 17+ bits apart:
+#: SimHash does not (and at this threshold must not) join those.
 DEFAULT_THRESHOLD = 10
 
 _MASK = (1 << 64) - 1
