@@ -142,7 +142,9 @@ def _detect_and_pick(result: Any, body: bytes) -> str | None:
 
 def _headers(headers: Mapping[str, str] | None, body: bytes, url: str) -> dict[str, str]:
     lowered = {k.lower(): v for k, v in (headers or {}).items()}
-    out = {k: lowered[k] for k in ("content-type", "content-language") if k in lowered}
+    out: dict[str, str] = {
+        k: lowered[k] for k in ("content-type", "content-language") if k in lowered
+    }
     # Without a Content-Type feedparser flags every feed (NonXMLContentType); the XML
     # default (charset from the XML declaration, else UTF-8) is what no header means.
     out.setdefault("content-type", "application/xml")
