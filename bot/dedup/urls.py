@@ -50,6 +50,7 @@ _PLAIN = {
     for safe in (_PATH_SAFE, _QUERY_SAFE)
 }
 _STRIP_CHARS = re.compile(r"[\t\n\r]")
+_ABSOLUTE = re.compile(r"https?://[^/]", re.IGNORECASE)
 _HOST_OK = re.compile(r"^[a-z0-9.\-_]+$")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -118,7 +119,7 @@ def canonicalize(url: str, base: str | None = None) -> str | None:
     if not url:
         return None
     url = _STRIP_CHARS.sub("", url.strip())
-    if base:
+    if base and not _ABSOLUTE.match(url):
         try:
             url = urljoin(base, url)
         except ValueError:
