@@ -15,7 +15,8 @@ class Entry:
     """One item as parsed from a feed, before extraction and storage.
 
     ``text`` is plain text (HTML stripped); ``url`` is already canonical when it comes out
-    of the parser stage; ``published`` is None when the feed gave no usable date.
+    of the parser stage; ``published`` is None when the feed gave no usable date
+    (``bot.parse.parse_feed`` fills in the fetch time instead, also for dates in the future).
     """
 
     title: str

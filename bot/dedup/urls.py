@@ -1,0 +1,146 @@
+"""Canonical article URLs: one spelling per link, so the same story URL dedups.
+
+Decisions (each is a trade-off, written down so nobody re-litigates it by accident):
+
+* Only ``http`` and ``https`` are accepted; anything else (``javascript:``, ``mailto:``,
+  ``ftp:``, relative URLs without a base) gives ``None``.
+* Scheme and host are lower-cased, the host is IDNA-encoded (``مثال.مصر`` ->
+  ``xn--...``) and loses a trailing dot; default ports (80/443) and user-info are dropped.
+* The scheme is *not* upgraded (``http`` stays ``http``): the canonical URL is also the
+  link we send to readers, and it must keep working.
+* Percent-encoding is normalized the same way everywhere: unreserved characters are
+  decoded (``%7E`` -> ``~``), everything else outside the safe set is encoded with
+  upper-case hex. So a path written with raw Arabic letters and the same path written
+  as ``%d8%a7...`` (any hex case) give the same string (``%D8%A7...``). Path case is kept.
+* Dot segments (``/a/./b/../c``) are removed; an empty path becomes ``/``.
+* Tracking parameters are removed (names compared case-insensitively): every ``utm_*``
+  and the names in :data:`TRACKING_PARAMS`. Empty parameters and an empty query go too.
+* Remaining query parameters keep their order. Sorting them would merge a few more
+  spellings, but some sites (and signed URLs) depend on the order, and feed links from
+  one publisher are generated in a stable order anyway.
+* The fragment is dropped (including ``#!`` routes: no news site in our feeds uses them).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote, unquote, urljoin, urlsplit
+
+__all__ = ["TRACKING_PARAMS", "canonicalize"]
+
+#: Query parameter names (lower-case) that only carry click or campaign tracking.
+TRACKING_PARAMS: frozenset[str] = frozenset(
+    {
+        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid",
+        "ttclid", "igshid", "mc_cid", "mc_eid", "_ga", "_gl", "ref_src", "ref_url",
+        "xtor", "at_medium", "at_campaign", "ocid",
+    }
+)
+
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+_PATH_SAFE = "/!$&'()*+,;=:@"
+_QUERY_SAFE = "/?!$'()*+,;=:@"  # '&' separates parameters, so it stays encoded
+_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+_LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+# Unreserved characters all escape to %2D-%7E; other escapes only need upper-casing.
+_MAYBE_FIX = re.compile(r"%(?:[0-9A-Fa-f][a-f]|[a-f][0-9A-Fa-f]|[2-7][0-9A-Fa-f])")
+# Components made only of unreserved and safe characters need no work at all.
+_PLAIN = {
+    safe: re.compile("[A-Za-z0-9\\-._~" + re.escape(safe) + "]*").fullmatch
+    for safe in (_PATH_SAFE, _QUERY_SAFE)
+}
+_STRIP_CHARS = re.compile(r"[\t\n\r]")
+_ABSOLUTE = re.compile(r"https?://[^/]", re.IGNORECASE)
+_HOST_OK = re.compile(r"^[a-z0-9.\-_]+$")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _requote(part: str, safe: str) -> str:
+    """Normalize the percent-encoding of one URL component (see the module docstring)."""
+    if _PLAIN[safe](part):
+        return part  # the common case: nothing to encode, no escapes to normalize
+    part = _LONE_PERCENT.sub("%25", part)
+    part = quote(part, safe=safe + "%", encoding="utf-8", errors="surrogatepass")
+    if _MAYBE_FIX.search(part):  # lower-case hex, or an escape that may be unreserved
+        part = _ESCAPE.sub(_fix_escape, part)
+    return part
+
+
+def _fix_escape(match: re.Match[str]) -> str:
+    char = chr(int(match.group(1), 16))
+    return char if char in _UNRESERVED else match.group(0).upper()
+
+
+def _remove_dot_segments(path: str) -> str:
+    """RFC 3986 section 5.2.4."""
+    if "." not in path:
+        return path
+    segments = path.split("/")
+    out: list[str] = []
+    for seg in segments[1:] if path.startswith("/") else segments:
+        if seg == "..":
+            if out:
+                out.pop()
+        elif seg != ".":
+            out.append(seg)
+    if segments[-1] in (".", ".."):
+        out.append("")
+    result = "/".join(out)
+    return "/" + result if path.startswith("/") else result
+
+
+def _host(raw: str) -> str | None:
+    host = unquote(raw).strip().rstrip(".").lower()
+    if not host:
+        return None
+    if ":" in host:  # IPv6 literal (urlsplit removed the brackets)
+        return f"[{host}]" if re.fullmatch(r"[0-9a-f:.%a-z]+", host) else None
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            try:
+                import idna  # the uts46 codec handles names the stdlib one refuses
+
+                host = idna.encode(host, uts46=True).decode("ascii")
+            except Exception:
+                return None
+    return host if _HOST_OK.match(host) else None
+
+
+def _is_tracking(param: str) -> bool:
+    name = unquote(param.split("=", 1)[0]).strip().lower()
+    return name.startswith("utm_") or name in TRACKING_PARAMS
+
+
+def canonicalize(url: str, base: str | None = None) -> str | None:
+    """The canonical form of ``url`` (resolved against ``base`` when given), or ``None``
+    when it is not an absolute http(s) URL with a host."""
+    if not url:
+        return None
+    url = _STRIP_CHARS.sub("", url.strip())
+    if base and not _ABSOLUTE.match(url):
+        try:
+            url = urljoin(base, url)
+        except ValueError:
+            return None
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return None
+    host = _host(parts.hostname)
+    if host is None:
+        return None
+    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    path = _remove_dot_segments(_requote(parts.path, _PATH_SAFE)) or "/"
+    params = [
+        _requote(p, _QUERY_SAFE)
+        for p in parts.query.split("&")
+        if p and p != "=" and not _is_tracking(p)
+    ]
+    query = "&".join(params)
+    return f"{scheme}://{netloc}{path}" + (f"?{query}" if query else "")

@@ -1,0 +1,368 @@
+"""Feed bytes -> :class:`ParsedFeed` with plain-text, canonical-URL :class:`Entry` items.
+
+feedparser does the XML work. It is given the raw bytes (so it can honour the XML
+declaration) and lower-case header keys (it ignores ``Content-Type`` spelled otherwise),
+with ``sanitize_html=False, resolve_relative_uris=False``: we strip all HTML ourselves,
+so sanitizing and rewriting URIs inside HTML is wasted work (bench/parse.py measures it).
+Item links are still resolved against ``xml:base`` (by feedparser) and the feed URL (by
+:func:`bot.dedup.canonicalize`), then canonicalized.
+
+Decisions:
+
+* Encodings: the XML declaration and the HTTP charset are used as feedparser sees fit
+  (RFC 3023). When feedparser had to fall back to windows-1252 / iso-8859-x (nothing
+  declared, or a declaration that does not decode), the body's encoding is detected with
+  charset_normalizer and the body reparsed with that charset: undeclared windows-1256
+  Arabic comes out right that way. A feed *declared* Latin-1/windows-1252 whose bytes
+  are detected as an Arabic code page is reparsed as that code page too.
+* Items without a link but with a permalink ``<guid>`` use the guid as their URL.
+  Items without link *and* guid are kept, with a stable synthetic guid
+  (``newsbot:sha1:...`` of their normalized title and text) and ``url=None``: such feeds
+  exist, and a headline with a summary is still news. Items with neither a title nor any
+  text are skipped (``ParsedFeed.skipped`` counts them).
+* Items are not deduplicated here: two items with one guid and different links are both
+  returned. Which one wins is the storage layer's policy.
+* Dates are aware UTC. A missing or unparsable date becomes ``fetched_at``; so does a
+  date more than ``FUTURE_SKEW`` after ``fetched_at`` (a feed's clock or time zone is off).
+* A truncated body (XML error, no closing root tag) keeps the complete items feedparser
+  recovered and drops the last one, which may be cut off mid-text.
+* Errors (:class:`ParseError`, message ``parse: URL: ...``): an empty body, an HTML page,
+  a document that is no RSS/Atom/RDF, malformed XML that yields no entry at all. A valid
+  feed without items is not an error: it has ``entries == []``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import codecs
+import hashlib
+import re
+import time
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import feedparser
+from charset_normalizer import from_bytes
+
+from bot.arabic.normalize import normalize
+from bot.dedup.urls import canonicalize
+from bot.errors import ParseError
+from bot.models import Entry
+from bot.parse.discover import find_feed_links, looks_like_html
+from bot.parse.text import TEXT_MAX, TITLE_MAX, cut_words, strip_html, to_title
+
+__all__ = ["FUTURE_SKEW", "ParsedFeed", "parse_feed"]
+
+#: How far in the future (relative to ``fetched_at``) an item's date may be and be kept.
+FUTURE_SKEW = timedelta(minutes=15)
+
+# Codec names as codecs.lookup() spells them.
+_FALLBACKS = frozenset({"cp1252", "iso8859-2", "iso8859-1", "ascii"})
+_LATIN = frozenset({"cp1252", "iso8859-1"})
+_ARABIC = frozenset({"cp1256", "iso8859-6", "cp864", "cp720", "mac-arabic"})
+_DETECT_SAMPLE = 64 * 1024
+_IMAGE_EXT = re.compile(r"\.(?:jpe?g|png|gif|webp|avif)(?:$|[?#])", re.I)
+_IMG_TAG = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']?([^"'\s>]+)""", re.I)
+_CLOSED_ROOT = re.compile(rb"</(?:[\w.-]+:)?(?:rss|feed|RDF)\s*>\s*$")
+_SAX_ERRORS: tuple[type[BaseException], ...]
+try:
+    from xml.sax import SAXException
+
+    _SAX_ERRORS = (SAXException,)
+except ImportError:  # pragma: no cover
+    _SAX_ERRORS = ()
+
+_MAX_AUTHOR = 200
+_MAX_CATEGORY = 100
+_MAX_CATEGORIES = 20
+_MAX_GUID = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """A parsed feed. ``ttl`` is in minutes (RSS ``<ttl>``); ``version`` is feedparser's
+    format name (``rss20``, ``rss10``, ``atom10`` ...); ``encoding`` the one used;
+    ``warning`` says what feedparser tolerated (malformed XML, encoding override), if
+    anything; ``skipped`` counts items dropped as empty or truncated."""
+
+    title: str
+    link: str | None
+    language: str | None
+    ttl: int | None
+    entries: list[Entry] = field(default_factory=list)
+    version: str = ""
+    encoding: str = ""
+    warning: str | None = None
+    skipped: int = 0
+
+
+def _fail(url: str, message: str) -> ParseError:
+    return ParseError(f"parse: {url}: {message}")
+
+
+def _run_feedparser(body: bytes, headers: dict[str, str]) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return feedparser.parse(
+            body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+        )
+
+
+def _codec(name: str) -> str:
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return name.lower()
+
+
+def _detect_and_pick(result: Any, body: bytes) -> str | None:
+    """The charset to reparse ``body`` with, or None to keep feedparser's result.
+
+    Two cases: feedparser fell back to a last-resort codec (nothing usable declared), or
+    the feed is declared Latin-1/windows-1252 but is really Arabic (old Arabic sites do
+    that); in the second case only an Arabic code page is accepted from detection."""
+    used = _codec(result.get("encoding") or "")
+    exc = result.get("bozo_exception")
+    fell_back = used in _FALLBACKS and isinstance(
+        exc, (feedparser.CharacterEncodingOverride, feedparser.CharacterEncodingUnknown)
+    )
+    if not fell_back and (used not in _LATIN or body.isascii()):
+        return None
+    match = from_bytes(body[:_DETECT_SAMPLE]).best()
+    if match is None:
+        return None
+    detected = _codec(match.encoding)
+    if detected == used or (not fell_back and detected not in _ARABIC):
+        return None
+    return detected
+
+
+def _headers(headers: Mapping[str, str] | None, body: bytes, url: str) -> dict[str, str]:
+    lowered = {k.lower(): v for k, v in (headers or {}).items()}
+    out: dict[str, str] = {
+        k: lowered[k] for k in ("content-type", "content-language") if k in lowered
+    }
+    # Without a Content-Type feedparser flags every feed (NonXMLContentType); the XML
+    # default (charset from the XML declaration, else UTF-8) is what no header means.
+    out.setdefault("content-type", "application/xml")
+    # Given a base URL (Content-Location) feedparser runs urljoin on every element, ~25%
+    # of its time. Without one, relative links stay relative and canonicalize() resolves
+    # them against the feed URL afterwards - except under a relative xml:base, which
+    # feedparser can only stack onto an absolute base: then the base is given.
+    if b"xml:base" in body:
+        out["content-location"] = url
+    return out
+
+
+def _datetime(value: time.struct_time | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(value), UTC)
+    except (OverflowError, ValueError, OSError):
+        return None
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _is_image(mime: str | None, medium: str | None, url: str) -> bool:
+    if medium:
+        return medium.lower() == "image"
+    if mime:
+        return mime.lower().startswith("image/")
+    return bool(_IMAGE_EXT.search(url))
+
+
+def _image_url(e: Any, base: str, raw_html: str) -> str | None:
+    candidates: list[str] = []
+    for media in e.get("media_content") or ():
+        href = media.get("url") or ""
+        if href and _is_image(media.get("type"), media.get("medium"), href):
+            candidates.append(href)
+    for enclosure in e.get("enclosures") or ():
+        href = enclosure.get("href") or enclosure.get("url") or ""
+        if href and _is_image(enclosure.get("type"), None, href):
+            candidates.append(href)
+    for thumb in e.get("media_thumbnail") or ():
+        if thumb.get("url"):
+            candidates.append(thumb["url"])
+    if not candidates and "<img" in raw_html:
+        match = _IMG_TAG.search(raw_html)
+        if match:
+            candidates.append(strip_html(match.group(1)))
+    for href in candidates:
+        url = canonicalize(href, base)
+        if url:
+            return url
+    return None
+
+
+def _author(e: Any) -> str | None:
+    detail = e.get("author_detail") or {}
+    name = detail.get("name") or e.get("author") or ""
+    name = cut_words(strip_html(name, single_line=True), _MAX_AUTHOR)
+    return name or None
+
+
+def _categories(e: Any) -> tuple[str, ...]:
+    out: list[str] = []
+    for tag in e.get("tags") or ():
+        term = tag.get("label") or tag.get("term") or ""
+        term = cut_words(strip_html(term, single_line=True), _MAX_CATEGORY)
+        if term and term not in out:
+            out.append(term)
+        if len(out) >= _MAX_CATEGORIES:
+            break
+    return tuple(out)
+
+
+def _text(e: Any) -> tuple[str, str]:
+    """(plain text, raw HTML it came from): the longer of content and summary."""
+    best, best_raw = "", ""
+    sources = [c.get("value") or "" for c in e.get("content") or ()]
+    sources.append(e.get("summary") or "")
+    for raw in sources:
+        if len(raw) <= len(best):
+            continue  # stripping can only shorten it
+        text = strip_html(raw)
+        if len(text) > len(best):
+            best, best_raw = text, raw
+    return cut_words(best, TEXT_MAX), best_raw
+
+
+def _guid(e: Any) -> str | None:
+    guid = (e.get("id") or "").strip()
+    if not guid:
+        return None
+    if len(guid) > _MAX_GUID:
+        return "newsbot:sha1:" + hashlib.sha1(guid.encode("utf-8", "replace")).hexdigest()
+    return guid
+
+
+def _synthetic_guid(title: str, text: str) -> str:
+    key = normalize(title) + "\n" + normalize(text)
+    return "newsbot:sha1:" + hashlib.sha1(key.encode("utf-8")).hexdigest()
+
+
+def _entry(e: Any, base: str, fetched_at: datetime) -> Entry | None:
+    text, raw_html = _text(e)
+    title = to_title(e.get("title") or "")
+    if not title:
+        if not text:
+            return None
+        title = cut_words(text.split("\n", 1)[0], min(TITLE_MAX, 150))
+    guid = _guid(e)
+    url = canonicalize(e.get("link") or "", base)
+    if url is None and guid and e.get("guidislink", True):
+        url = canonicalize(guid)  # a permalink guid (feedparser sets link from it too)
+    if url is None and guid is None:
+        guid = _synthetic_guid(title, text)
+    # dict.get: FeedParserDict.get("updated_parsed") has a deprecated fallback that warns.
+    published = _datetime(
+        dict.get(e, "published_parsed")
+        or dict.get(e, "updated_parsed")
+        or dict.get(e, "created_parsed")
+    )
+    if published is None or published > fetched_at + FUTURE_SKEW:
+        published = fetched_at
+    return Entry(
+        title=title,
+        url=url,
+        guid=guid,
+        text=text,
+        published=published,
+        author=_author(e),
+        categories=_categories(e),
+        image_url=_image_url(e, base, raw_html),
+    )
+
+
+def _ttl(value: Any) -> int | None:
+    try:
+        ttl = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return ttl if ttl > 0 else None
+
+
+def _warning(result: Any) -> str | None:
+    if not result.get("bozo"):
+        return None
+    exc = result.get("bozo_exception")
+    return f"{type(exc).__name__}: {exc}" if exc is not None else "bozo"
+
+
+def parse_feed(
+    body: bytes,
+    *,
+    url: str,
+    headers: Mapping[str, str] | None = None,
+    fetched_at: datetime,
+) -> ParsedFeed:
+    """Parse an RSS 0.9x/1.0/2.0 or Atom body fetched from ``url`` (the final URL after
+    redirects: relative links resolve against it). ``headers`` are the HTTP response
+    headers, any key case. Raises :class:`ParseError` when the body is not a usable feed.
+    """
+    fetched_at = _as_utc(fetched_at)
+    if not body or not body.strip():
+        raise _fail(url, "empty body")
+    response_headers = _headers(headers, body, url)
+    result = _run_feedparser(body, response_headers)
+    detected = _detect_and_pick(result, body)
+    if detected:
+        retry_headers = dict(response_headers)
+        retry_headers["content-type"] = f"application/xml; charset={detected}"
+        result = _run_feedparser(body, retry_headers)
+
+    raw_entries = list(result.get("entries") or ())
+    version = result.get("version") or ""
+    exc = result.get("bozo_exception")
+    malformed = bool(result.get("bozo")) and isinstance(exc, _SAX_ERRORS)
+    if not version and not raw_entries:
+        if looks_like_html(body):
+            links = find_feed_links(body, url)
+            listed = ", ".join(link.url for link in links[:3])
+            hint = f" (it links to feeds: {listed})" if links else ""
+            raise _fail(url, f"an HTML page, not a feed{hint}")
+        if malformed:
+            raise _fail(url, f"malformed XML, no feed found ({exc})")
+        raise _fail(url, "not an RSS, RDF or Atom feed")
+    if malformed and not raw_entries:
+        raise _fail(url, f"malformed XML with no recoverable entries ({exc})")
+
+    skipped = 0
+    if malformed and raw_entries and not _CLOSED_ROOT.search(body[-1024:]):
+        raw_entries.pop()  # truncated body: the last item may be cut off
+        skipped += 1
+        if not raw_entries:
+            raise _fail(url, f"truncated XML with no complete entry ({exc})")
+
+    base = url
+    feed = result.get("feed") or {}
+    entries: list[Entry] = []
+    for raw in raw_entries:
+        entry = _entry(raw, base, fetched_at)
+        if entry is None:
+            skipped += 1
+        else:
+            entries.append(entry)
+
+    language = (feed.get("language") or (feed.get("title_detail") or {}).get("language") or "")
+    link = feed.get("link") or ""
+    return ParsedFeed(
+        title=to_title(feed.get("title") or ""),
+        link=canonicalize(link, base) if link else None,
+        language=language.strip().lower() or None,
+        ttl=_ttl(feed.get("ttl")),
+        entries=entries,
+        version=version,
+        encoding=result.get("encoding") or "",
+        warning=_warning(result),
+        skipped=skipped,
+    )
+

@@ -1,0 +1,107 @@
+"""Feed text to plain text: HTML stripped, entities unescaped, whitespace collapsed.
+
+Rendering HTML-escapes everything later, so the output here is plain text, never markup.
+``<script>``, ``<style>`` and similar non-content elements lose their content too;
+unbalanced or broken tags never raise (an unclosed ``<script>`` swallows the rest,
+which is what a browser would do as well).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+
+__all__ = ["TEXT_MAX", "TITLE_MAX", "cut_words", "strip_html", "to_title"]
+
+#: Titles longer than this are cut on a word boundary (a headline, not an article).
+TITLE_MAX = 300
+#: Item text (description / content) longer than this is cut on a word boundary.
+TEXT_MAX = 50_000
+
+_SKIP = frozenset({"script", "style", "noscript", "template", "iframe", "object", "svg", "math",
+                   "head", "title", "select", "button", "textarea"})
+_BLOCK = frozenset({
+    "p", "div", "br", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
+    "tr", "td", "th", "table", "blockquote", "section", "article", "header", "footer",
+    "figure", "figcaption", "pre", "hr", "aside", "nav", "main", "address", "caption",
+})
+_SPACES = re.compile(r"[^\S\n]+")
+_ALL_SPACES = re.compile(r"\s+")
+_NEWLINES = re.compile(r"\s*\n\s*")
+# C0/C1 controls (except tab/newline) and other characters that never belong in text.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+class _Stripper(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP:
+            self._skip += 1
+        elif tag in _BLOCK:
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP:
+            if self._skip:
+                self._skip -= 1
+        elif tag in _BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def strip_html(value: str, *, single_line: bool = False) -> str:
+    """Plain text of an HTML fragment (or of plain text with entities).
+
+    Block elements become line breaks; runs of spaces collapse to one space and runs of
+    blank lines to one ``\\n``. With ``single_line`` every whitespace run becomes a space.
+    """
+    if not value:
+        return ""
+    if "<" in value:
+        parser = _Stripper()
+        try:
+            parser.feed(value)
+            parser.close()
+        except Exception:  # HTMLParser is lenient; this is belt and braces
+            return strip_html(re.sub(r"<[^>]*>?", " ", value), single_line=single_line)
+        text = "".join(parser.parts)
+    elif "&" in value:
+        text = html.unescape(value)
+    else:
+        text = value
+    text = _CONTROLS.sub("", text)
+    if single_line:
+        return _ALL_SPACES.sub(" ", text).strip()
+    text = _SPACES.sub(" ", text)
+    return _NEWLINES.sub("\n", text).strip()
+
+
+def cut_words(text: str, limit: int, ellipsis: str = "…") -> str:
+    """``text`` if it fits ``limit`` characters, else cut at the last space before the
+    limit (or hard, when a single "word" is that long) with ``ellipsis`` appended; the
+    result never exceeds ``limit``."""
+    if len(text) <= limit:
+        return text
+    room = limit - len(ellipsis)
+    head = text[: room + 1]
+    cut = head.rfind(" ")
+    if cut < room // 2:  # no useful word boundary: one giant token
+        cut = room
+    return text[:cut].rstrip(" ،,;:-–—") + ellipsis
+
+
+def to_title(value: str, limit: int = TITLE_MAX) -> str:
+    """A one-line, plain-text headline of at most ``limit`` characters."""
+    return cut_words(strip_html(value, single_line=True), limit)

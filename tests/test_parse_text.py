@@ -1,0 +1,98 @@
+"""HTML stripping, title cutting, body digests and feed discovery."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.parse import body_digest, cut_words, find_feed_links, looks_like_html, strip_html
+
+FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
+
+
+@pytest.mark.parametrize(
+    "html, text",
+    [
+        ("plain   text\n\n here", "plain text\nhere"),
+        ("AT&amp;T &lt;ok&gt; &#1575;&#x644;", "AT&T <ok> ال"),
+        ("<p>one</p><p>two<br>three</p>", "one\ntwo\nthree"),
+        ("a<script>alert('<p>x</p>')</script>b", "ab"),
+        ("a<style>p { color: red }</style>b", "ab"),
+        ("<b>bold <i>unbalanced", "bold unbalanced"),
+        ("text</div></span> tail", "text\ntail"),
+        ("before <script>never closed", "before"),
+        ("<!-- comment --> visible", "visible"),
+        ("x&nbsp;&nbsp;y", "x y"),
+        ("bad\x00control\x07chars", "badcontrolchars"),
+        ("<p>خبر</p>\n\n\n<p>عاجل</p>", "خبر\nعاجل"),
+        ("", ""),
+        ("a < b and c > d", "a < b and c > d"),
+    ],
+)
+def test_strip_html(html: str, text: str) -> None:
+    assert strip_html(html) == text
+
+
+def test_strip_html_single_line() -> None:
+    assert strip_html("<p>one</p>\n<p>two</p>", single_line=True) == "one two"
+
+
+def test_cut_words() -> None:
+    assert cut_words("short", 10) == "short"
+    assert cut_words("one two three four", 12) == "one two…"
+    assert cut_words("abcdefghijklmnop", 8) == "abcdefg…"
+    assert len(cut_words("كلمة " * 100, 50)) <= 50
+    assert cut_words("كلمة، أخرى طويلة", 12) == "كلمة، أخرى…"
+    assert cut_words("كلمة، أخرى", 8) == "كلمة…"  # no dangling comma
+
+
+def test_body_digest_skips_volatile_parts_only() -> None:
+    body = (FIXTURES / "bbc-arabic.xml").read_bytes()
+    digest = body_digest(body)
+    assert len(digest) == 32
+    assert body_digest(body) == digest
+    rebuilt = body.replace(b"<channel>", b"<channel><lastBuildDate>Mon, 19 Feb 2018 10:00:00 "
+                                         b"GMT</lastBuildDate><!-- generated in 0.2s -->", 1)
+    assert body_digest(rebuilt) == digest
+    changed = body.replace("تطالب".encode(), "تدعو".encode(), 1)
+    assert body_digest(changed) != digest
+
+
+def test_find_feed_links() -> None:
+    page = """<!doctype html><html><head>
+      <link rel="alternate" type="application/rss+xml" title="الأخبار" href="/rss.xml">
+      <link rel="Alternate Home" type="application/atom+xml; charset=utf-8" href="atom.xml">
+      <link rel="alternate" type="application/rss+xml" href="/rss.xml">
+      <link rel="alternate" type="text/html" hreflang="en" href="/en/">
+      <link rel="stylesheet" type="text/css" href="/s.css">
+      <link rel="alternate" type="application/rss+xml" href="javascript:alert(1)">
+      <link rel="alternate" type="application/rss+xml" href="https://other.example/feed?utm_source=x">
+    </head><body></body></html>"""
+    links = find_feed_links(page, "https://news.example.com/ar/index.html")
+    assert [(link.url, link.type, link.title) for link in links] == [
+        ("https://news.example.com/rss.xml", "application/rss+xml", "الأخبار"),
+        ("https://news.example.com/ar/atom.xml", "application/atom+xml", ""),
+        ("https://other.example/feed", "application/rss+xml", ""),
+    ]
+
+
+def test_find_feed_links_honours_base_and_bytes() -> None:
+    page = ('<html><head><meta charset="windows-1256"><base href="https://cdn.example.com/x/">'
+            '<link rel="alternate" type="application/rss+xml" title="أخبار" href="feed.xml">'
+            "</head></html>").encode("cp1256")
+    links = find_feed_links(page, "https://example.com/")
+    assert [(link.url, link.title) for link in links] == [
+        ("https://cdn.example.com/x/feed.xml", "أخبار")
+    ]
+
+
+def test_find_feed_links_none() -> None:
+    assert find_feed_links(b"<html><body>nothing</body></html>", "https://e.com/") == []
+    assert find_feed_links("<not html", "https://e.com/") == []
+
+
+def test_looks_like_html() -> None:
+    assert looks_like_html(b"\xef\xbb\xbf  <!DOCTYPE html><html>")
+    assert looks_like_html(b"<!-- x --><html lang='ar'>")
+    assert not looks_like_html(b"<?xml version='1.0'?><rss>")
