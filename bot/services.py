@@ -28,6 +28,9 @@ class Services:
     bot_username: str = ""
     #: (command, Arabic description) of every registered user command, for /help
     commands: list[tuple[str, str]] = field(default_factory=list)
+    #: called (no arguments) after ingestion stored articles with new outbox rows; the
+    #: delivery worker registers its wake-up here (ingestion never calls Telegram)
+    on_new_articles: list[Callable[[], None]] = field(default_factory=list)
     #: awaited in order at shutdown, before the database closes (e.g. delivery drains)
     stop_hooks: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
