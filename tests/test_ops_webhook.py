@@ -10,7 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 
+from bot.config import parse_config
+from bot.errors import ConfigError
 from tests.fakes.telegram import FakeTelegram
 from tests.service import spawn, write_config
 from tests.test_ops_http import free_port
@@ -76,3 +79,15 @@ async def test_webhook_mode_secret_and_logs(tmp_path: Path, fake_telegram: FakeT
     assert any("webhook set to " + HOOK_URL in m for m in messages), messages
     assert any(r["level"] == "DEBUG" for r in records)  # we did log at DEBUG
     assert any("stopped cleanly" in m for m in messages)
+
+
+def test_webhook_mode_requires_a_valid_secret_token() -> None:
+    base = {"token": "1:x", "mode": "webhook", "webhook_url": HOOK_URL}
+    with pytest.raises(ConfigError, match=r"telegram.secret_token: required when"):
+        parse_config({"telegram": base}, env={})
+    with pytest.raises(ConfigError, match=r"telegram.secret_token: invalid when"):
+        parse_config({"telegram": {**base, "secret_token": "has spaces and ü"}}, env={})
+    config = parse_config({"telegram": {**base, "secret_token": SECRET}}, env={})
+    assert config.telegram.secret_token.reveal() == SECRET
+    assert SECRET not in repr(config)
+    parse_config({"telegram": {"token": "1:x"}}, env={})  # polling needs none
