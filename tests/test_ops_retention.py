@@ -159,3 +159,17 @@ async def test_prune_in_batches_and_checkpoint_shrinks_the_wal(tmp_path: Path) -
     assert left == (0, 0)
     assert result.wal_bytes_before and result.wal_bytes_before > 0
     assert result.wal_bytes_after == 0
+
+
+async def test_article_deletes_use_the_child_indexes(tmp_path: Path) -> None:
+    """Deleting an article looks up its outbox rows and broadcasts (cascade, SET NULL):
+    without these indexes every delete scans both tables (20k prunes took 73 s)."""
+    storage = await Storage.open(str(tmp_path / "db.sqlite3"))
+    try:
+        plans = await storage.db.read(lambda c: [
+            " ".join(str(r[3]) for r in c.execute(f"EXPLAIN QUERY PLAN {sql}", (1,)))
+            for sql in ("SELECT 1 FROM outbox WHERE article_id = ?",
+                        "SELECT 1 FROM broadcasts WHERE article_id = ?")])
+    finally:
+        await storage.close()
+    assert "outbox_article" in plans[0] and "broadcasts_article" in plans[1], plans

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 DAY = 86400.0
-BATCH = 2000
+BATCH = 500  # ~0.1 s of writer time per transaction with 1.5 KB texts (measured)
 
 FINAL_OUTBOX = "('sent','failed','dropped','cancelled')"
 LIVE_OUTBOX = "('pending','sending')"
