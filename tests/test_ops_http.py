@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from bot import metrics
 from bot.app import Service
@@ -144,3 +145,26 @@ async def test_port_in_use_is_a_clear_error(tmp_path: Path, fake_telegram: FakeT
     # and nothing was left holding the database lease
     async with running_service(write_config(tmp_path, fake_telegram)) as service:
         assert service.lease is not None and service.lease.held
+
+
+async def test_healthcheck_probe(tmp_path: Path, fake_telegram: FakeTelegram,
+                                 capsys: pytest.CaptureFixture) -> None:
+    from bot.ops import healthcheck
+
+    port = free_port()
+    config = write_config(tmp_path, fake_telegram, feeds=FEEDS,
+                          http={"enabled": True, "host": "0.0.0.0", "port": port})
+    args = ["--config", str(config)]
+    async with running_service(config) as service:
+        assert await asyncio.to_thread(healthcheck.main, args) == 0
+        assert "healthcheck: ok (active)" in capsys.readouterr().out
+        assert service.http is not None
+        service.http.active_since = time.time() - 10_000
+        assert await asyncio.to_thread(healthcheck.main, args) == 1
+        assert "HTTP 503: poll: stalled" in capsys.readouterr().err
+    assert await asyncio.to_thread(healthcheck.main, args) == 1  # nothing listening
+    capsys.readouterr()
+    off = write_config(tmp_path, fake_telegram)
+    assert healthcheck.main(["--config", str(off)]) == 0
+    assert "[http] is disabled" in capsys.readouterr().out
+    assert healthcheck.url_for("::", 9108) == "http://[::1]:9108/healthz"
