@@ -120,3 +120,19 @@ def test_lease_rows_are_taken_atomically_and_expire(tmp_path: Path) -> None:
     assert not lease_sql.release(conn, "a") and lease_sql.release(conn, "b")
     conn.execute("INSERT INTO meta VALUES ('instance_lease', 'garbage', 0)")
     assert lease_sql.read(conn) is None and lease_sql.try_acquire(conn, "c", 30, 2000.0)[0]
+
+
+async def test_a_renewal_stuck_behind_the_database_loses_the_lease(
+        two: tuple[Storage, Storage], monkeypatch: pytest.MonkeyPatch) -> None:
+    first = InstanceLease(two[0], ttl=TTL, owner="host:1:aaaa")
+    await first.acquire()
+
+    async def stuck(*args: object) -> None:
+        await asyncio.sleep(3600)
+
+    monkeypatch.setattr(two[0].lease, "renew", stuck)
+    started = time.monotonic()
+    await asyncio.wait_for(first.lost.wait(), TTL * 2)
+    assert TTL - first.renew_every - 0.5 < time.monotonic() - started <= TTL
+    assert not first.held
+    await first.release()

@@ -144,10 +144,16 @@ class InstanceLease:
             await asyncio.sleep(self.renew_every)
             if not self._held:
                 return
+            # A renewal stuck behind the database for too long must not keep us sending:
+            # give up waiting when the lease would be overdue.
+            deadline = self._last_ok + self.ttl - self.renew_every
             try:
-                ok, record = await self.storage.lease.renew(self.owner, self.ttl, self.clock())
-            except StorageError as exc:
-                log.warning("instance: cannot renew the lease: %s", exc)
+                ok, record = await asyncio.wait_for(
+                    self.storage.lease.renew(self.owner, self.ttl, self.clock()),
+                    max(0.1, deadline - time.monotonic()))
+            except (StorageError, TimeoutError) as exc:
+                log.warning("instance: cannot renew the lease: %s",
+                            exc if isinstance(exc, StorageError) else "the database is stuck")
                 if not self.held:  # overdue: held() has declared it lost
                     return
                 continue
