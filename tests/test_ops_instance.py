@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sqlite3
 import time
 from pathlib import Path
 
+from bot.app import serve
+from bot.errors import NewsbotError
+from bot.storage import _lease
 from tests.fakes.telegram import FakeTelegram
-from tests.service import Child, run_cli, spawn, write_config
+from tests.service import Child, load, run_cli, spawn, write_config
 
 LEASE = 3.0
 
@@ -72,3 +76,25 @@ async def test_standby_takes_over_after_sigkill(tmp_path: Path,
             code = await second.terminate(signal.SIGTERM)
             assert code == 0, second.text
     assert "released the database lease" in second.text
+
+
+async def test_losing_the_lease_at_run_time_stops_the_service(
+        tmp_path: Path, fake_telegram: FakeTelegram) -> None:
+    config = load(write_config(tmp_path, fake_telegram))
+    serving = asyncio.create_task(serve(config, install_signals=False, lease_seconds=2))
+    await fake_telegram.wait_for_polling(timeout=10)
+    # Another process, its clock far ahead, decides our lease expired and takes it.
+    conn = sqlite3.connect(tmp_path / "newsbot.sqlite3", timeout=10)
+    with conn:
+        assert _lease.try_acquire(conn, "elsewhere:1:ffff", 2, time.time() + 3600)[0]
+    conn.close()
+    try:
+        await asyncio.wait_for(serving, 5)
+        raise AssertionError("serve returned normally")
+    except NewsbotError as exc:
+        assert "lost the database lease" in str(exc)
+    chat = fake_telegram.add_private_chat()
+    fake_telegram.inject_message(chat.id, "/start")
+    await asyncio.sleep(0.5)
+    assert fake_telegram.sent(chat.id) == []  # nobody answers any more
+    assert fake_telegram.active_polls == 0

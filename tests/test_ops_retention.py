@@ -7,14 +7,18 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot import metrics
 from bot.models import Article
 from bot.storage import Storage
 from bot.storage._maintenance import DAY
+from jobs import maintenance
+from tests.fakes.telegram import FakeTelegram
+from tests.service import running_service, write_config
 
 NOW = time.time()
 
 
-def _article(n: int, feed_id: int) -> Article:
+def _article(n: int, feed_id: int | None) -> Article:
     return Article(title=f"خبر رقم {n} عن الاقتصاد", url=f"https://news.example/{n}",
                    source="المصدر", published=datetime(2024, 1, 1, tzinfo=UTC),
                    summary=f"ملخص الخبر {n}", text=f"نص الخبر الكامل كلمةفريدة{n}",
@@ -173,3 +177,20 @@ async def test_article_deletes_use_the_child_indexes(tmp_path: Path) -> None:
     finally:
         await storage.close()
     assert "outbox_article" in plans[0] and "broadcasts_article" in plans[1], plans
+
+
+async def test_the_job_prunes_with_the_configured_days(tmp_path: Path,
+                                                       fake_telegram: FakeTelegram) -> None:
+    config = write_config(tmp_path, fake_telegram, retention={"articles_days": 30,
+                                                              "outbox_days": 7})
+    async with running_service(config) as service:
+        assert service.storage is not None
+        await service.storage.articles.insert(_article(1, None), enqueue=False)
+        await service.storage.db.write(lambda c: c.execute(
+            "UPDATE articles SET fetched_at = ?", (NOW - 31 * DAY,)))
+        before = metrics.RETENTION_DELETED.labels("articles")._value.get()
+        result = await maintenance.run(service.services)
+        assert result["articles"] == 1
+        assert metrics.RETENTION_DELETED.labels("articles")._value.get() == before + 1
+        [job] = service.app.job_queue.get_jobs_by_name("maintenance")  # type: ignore[union-attr]
+        assert job.next_t is not None
