@@ -1,10 +1,14 @@
 """Application wiring: the one module in ``bot/`` that imports handlers and jobs.
 
-``serve(config)`` runs the service until SIGTERM/SIGINT: opens the database, builds the
-PTB ``Application`` (base URL from config, JobQueue, our :class:`SendLimiter`), registers
-handlers, jobs and the Arabic command menu, starts polling, and on a signal stops in
-order: stop receiving updates, run the stop hooks (delivery finishes in-flight sends),
-stop the application and its jobs, close the database.
+``serve(config)`` runs the service until SIGTERM/SIGINT: opens the database, starts the
+``[http]`` endpoint when enabled, takes the single-instance lease (waiting as a standby
+while another process holds it), builds the PTB ``Application`` (base URL from config,
+JobQueue, our :class:`SendLimiter`), registers handlers, jobs and the Arabic command
+menu, starts receiving updates (long polling, or a webhook server when
+``telegram.mode = "webhook"``), and on a signal stops in order: stop receiving
+updates, run the stop hooks (delivery finishes in-flight sends), stop the application
+and its jobs, release the lease, stop the endpoint, close the database. Losing the lease
+at run time stops the service the same way and exits 1.
 """
 
 from __future__ import annotations
@@ -14,23 +18,29 @@ import contextlib
 import html
 import logging
 import signal
+import time
+from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
+from bot import metrics
 from bot.callbacks import CallbackCodec, new_key
 from bot.config import Config
 from bot.errors import NewsbotError
+from bot.ops.http import OpsServer
+from bot.ops.lease import DEFAULT_TTL, InstanceLease
 from bot.ratelimit import SendLimiter
 from bot.services import KEY, Services
 from bot.storage import Storage
 from handlers import start as start_handlers
+from jobs import maintenance as maintenance_jobs
 
 # Each handler module has ``register(app, services) -> [(command, description)]`` and each
 # job module ``schedule(app, services)``. Order matters for handlers: earlier wins.
 HANDLER_MODULES = [start_handlers]
-JOB_MODULES: list = []
+JOB_MODULES: list = [maintenance_jobs]
 
 log = logging.getLogger(__name__)
 
@@ -93,12 +103,22 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 class Service:
     """The running bot: ``await start()``, later ``await stop()``. ``serve`` wraps it for
-    the CLI; tests drive it directly."""
+    the CLI; tests drive it directly.
 
-    def __init__(self, config: Config) -> None:
+    ``standby`` (default): when another process holds the database's instance lease,
+    wait and take over when it goes; otherwise raise ``InstanceRunningError``.
+    ``lease_seconds``: how long a lease outlives its last renewal (takeover delay after a
+    crash)."""
+
+    def __init__(self, config: Config, *, standby: bool = True,
+                 lease_seconds: float = DEFAULT_TTL) -> None:
         self.config = config
         self.storage: Storage | None = None
         self.app: Application | None = None
+        self.lease: InstanceLease | None = None
+        self.http: OpsServer | None = None
+        self.standby = standby
+        self.lease_seconds = lease_seconds
         self._started = False
 
     @property
@@ -106,14 +126,26 @@ class Service:
         assert self.app is not None
         return self.app.bot_data[KEY]
 
-    async def start(self) -> None:
+    async def start(self, stop: asyncio.Event | None = None) -> bool:
+        """Start serving. Returns False (with everything closed again) when ``stop`` is
+        set while waiting as a standby; raises on any failure."""
         config = self.config
         self.storage = await Storage.open(config.storage.database)
         try:
+            self.lease = lease = InstanceLease(self.storage, ttl=self.lease_seconds)
+            if config.http.enabled:
+                self.http = OpsServer(config, self.storage, lambda: lease.role)
+                await self.http.start()
+            # Nothing below may talk to Telegram or send before we hold the lease.
+            if not await lease.acquire(wait=self.standby, stop=stop):
+                await self._close()
+                return False
+            metrics.reset_heartbeats()
             counts = await self.storage.feeds.sync_config(config.feeds)
             log.info("app: feeds from config: %s", counts)
             key = await self.storage.meta.get_or_create("callback_key", new_key)
             self.app = app = build_application(config, self.storage, key)
+            self.services.lease = lease
             try:
                 await app.initialize()
             except InvalidToken:
@@ -124,17 +156,43 @@ class Service:
                     f"telegram: cannot reach {config.telegram.api_url}: {exc}") from None
             if app.post_init:
                 await app.post_init(app)
-            assert app.updater is not None
-            await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            await self._start_updates(app)
             await app.start()
             self._started = True
-            log.info("app: running as @%s", app.bot.username)
+            if self.http is not None:
+                self.http.active_since = time.time()
+            log.info("app: running as @%s (%s)", app.bot.username, config.telegram.mode)
         except BaseException:
             await self._close()
             raise
+        return True
+
+    async def _start_updates(self, app: Application) -> None:
+        tg = self.config.telegram
+        assert app.updater is not None
+        if tg.mode != "webhook":
+            await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            return
+        path = urlsplit(tg.webhook_url).path or "/"
+        try:
+            await app.updater.start_webhook(
+                listen=tg.webhook_listen, port=tg.webhook_port, url_path=path,
+                webhook_url=tg.webhook_url, secret_token=tg.secret_token.reveal(),
+                allowed_updates=Update.ALL_TYPES)
+        except OSError as exc:
+            raise NewsbotError(f"telegram: cannot listen for the webhook on "
+                               f"{tg.webhook_listen}:{tg.webhook_port}: "
+                               f"{exc.strerror or exc}") from None
+        except TelegramError as exc:
+            raise NewsbotError(f"telegram: setWebhook({tg.webhook_url}) failed: {exc}") from None
+        log.info("app: webhook set to %s; listening on %s:%s%s", tg.webhook_url,
+                 tg.webhook_listen, tg.webhook_port, path)
 
     async def stop(self) -> None:
-        """Stop receiving updates, let stop hooks finish in-flight work, close everything."""
+        """Stop receiving updates, let stop hooks finish in-flight work, close everything.
+
+        In webhook mode the webhook stays registered with Telegram: updates that arrive
+        while we are down wait there for the next start (or a standby)."""
         log.info("app: stopping")
         app = self.app
         if app is not None and self._started:
@@ -154,14 +212,21 @@ class Service:
         if self.app is not None:
             with contextlib.suppress(Exception):
                 await self.app.shutdown()
+        if self.lease is not None and self.storage is not None:
+            await self.lease.release()
+        if self.http is not None:
+            await self.http.stop()
+            self.http = None
         if self.storage is not None:
             await self.storage.close()
         self._started = False
 
 
 async def serve(config: Config, *, stop: asyncio.Event | None = None,
-                install_signals: bool = True) -> int:
-    """Run the service until ``stop`` is set or SIGTERM/SIGINT arrives. Returns the exit code."""
+                install_signals: bool = True, standby: bool = True,
+                lease_seconds: float = DEFAULT_TTL) -> int:
+    """Run the service until ``stop`` is set or SIGTERM/SIGINT arrives. Returns the exit
+    code; raises NewsbotError when the instance lease is lost (after stopping cleanly)."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     installed = []
@@ -170,13 +235,25 @@ async def serve(config: Config, *, stop: asyncio.Event | None = None,
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, stop.set)
                 installed.append(sig)
-    service = Service(config)
+    service = Service(config, standby=standby, lease_seconds=lease_seconds)
     try:
-        await service.start()
+        if not await service.start(stop):
+            return 0
+        assert service.lease is not None
+        lost = service.lease.lost
         try:
-            await stop.wait()
+            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(lost.wait())]
+            try:
+                await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for waiter in waiters:
+                    waiter.cancel()
         finally:
             await service.stop()
+        if lost.is_set():
+            raise NewsbotError(
+                "instance: lost the database lease to another process and stopped; "
+                "restart to run as a standby")
     finally:
         for sig in installed:
             loop.remove_signal_handler(sig)

@@ -9,6 +9,7 @@ which wins when set. The token never appears in ``repr``, logs or error messages
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
@@ -21,6 +22,7 @@ from bot.errors import ConfigError
 DEFAULT_PATH = "config.toml"
 ENV_CONFIG = "NEWSBOT_CONFIG"
 ENV_TOKEN = "NEWSBOT_TOKEN"
+_SECRET_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Secret(str):
@@ -311,6 +313,11 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str] | None = None,
         problems.append("telegram.token: does not look like a bot token (expected <id>:<secret>)")
     if tg.get("mode") == "webhook" and not tg.get("webhook_url"):
         problems.append("telegram.webhook_url: required when telegram.mode = \"webhook\"")
+    if tg.get("mode") == "webhook" and not _SECRET_TOKEN_RE.fullmatch(tg["secret_token"]):
+        problems.append(
+            "telegram.secret_token: " + ("required" if not tg["secret_token"] else "invalid")
+            + " when telegram.mode = \"webhook\": 1-256 characters A-Z a-z 0-9 _ - "
+            "(Telegram sends it with every update; requests without it are refused)")
     if problems:
         raise ConfigError(problems, path)
 

@@ -29,6 +29,14 @@ LAST_POLL = Gauge("newsbot_last_poll_timestamp_seconds", "When the poller last r
                   registry=REGISTRY)
 LAST_DELIVERY = Gauge("newsbot_last_delivery_timestamp_seconds",
                       "When the delivery worker last completed a cycle", registry=REGISTRY)
+OUTBOX_OLDEST_DUE_AGE = Gauge("newsbot_outbox_oldest_due_age_seconds",
+                              "Age of the oldest outbox row that is due and still pending "
+                              "(0 when none)", registry=REGISTRY)
+INSTANCE_ACTIVE = Gauge("newsbot_instance_active",
+                        "1 while this process holds the single-instance lease (sends), "
+                        "0 while it waits as a standby or after losing it", registry=REGISTRY)
+RETENTION_DELETED = Counter("newsbot_retention_deleted", "Rows deleted by retention by table",
+                            ["table"], registry=REGISTRY)
 
 _heartbeats: dict[str, float] = {}
 _GAUGES = {"poll": LAST_POLL, "delivery": LAST_DELIVERY}
@@ -45,3 +53,8 @@ def heartbeat(name: str) -> None:
 
 def last_heartbeat(name: str) -> float | None:
     return _heartbeats.get(name)
+
+
+def reset_heartbeats() -> None:
+    """Forget every heartbeat (a new service in the same process; tests)."""
+    _heartbeats.clear()

@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.callbacks import CallbackCodec
 from bot.config import Config
+from bot.ops.lease import InstanceLease
 from bot.storage import Storage
 
 KEY = "services"
@@ -33,6 +34,13 @@ class Services:
     on_new_articles: list[Callable[[], None]] = field(default_factory=list)
     #: awaited in order at shutdown, before the database closes (e.g. delivery drains)
     stop_hooks: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    #: the single-instance lease (bot.ops.lease); senders check ``may_send()`` before
+    #: claiming outbox rows. None only when a test builds Services by hand.
+    lease: InstanceLease | None = None
+
+    def may_send(self) -> bool:
+        """False once this process lost the single-instance lease: send nothing more."""
+        return self.lease is None or self.lease.held
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.config.telegram.admins

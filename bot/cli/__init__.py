@@ -14,10 +14,11 @@ import sys
 from collections.abc import Sequence
 
 from bot import __version__
-from bot.cli import _config, _db, _run
+from bot.cli import _config, _db, _feeds, _opml, _run
 from bot.errors import ConfigError, NewsbotError
+from bot.logs import RedactFilter
 
-COMMAND_MODULES = [_run, _config, _db]
+COMMAND_MODULES = [_run, _config, _db, _feeds, _opml]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,6 +44,11 @@ def print_config_error(exc: ConfigError) -> None:
         print(f"  - {problem}", file=sys.stderr)
 
 
+def _redact(text: str) -> str:
+    """Errors printed here bypass logging; strip anything shaped like a bot token."""
+    return RedactFilter().redact(text)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -54,13 +60,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NewsbotError as exc:
         if args.debug:
             logging.getLogger("newsbot").exception("error")
-        print(f"newsbot: {exc}", file=sys.stderr)
+        print(_redact(f"newsbot: {exc}"), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
         if args.debug:
             raise
-        print(f"newsbot: unexpected error: {type(exc).__name__}: {exc} "
-              "(run with --debug for details)", file=sys.stderr)
+        print(_redact(f"newsbot: unexpected error: {type(exc).__name__}: {exc} "
+                      "(run with --debug for details)"), file=sys.stderr)
         return 1

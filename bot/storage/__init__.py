@@ -18,7 +18,10 @@ from bot.storage._articles import Articles
 from bot.storage._chats import Chat, Chats
 from bot.storage._db import Database
 from bot.storage._feeds import Feed, Feeds
+from bot.storage._lease import Lease
+from bot.storage._maintenance import Maintenance
 from bot.storage._meta import Meta
+from bot.storage._ops import Ops
 from bot.storage._subscriptions import Subscription, Subscriptions
 
 __all__ = ["Chat", "Database", "Feed", "Storage", "Subscription"]
@@ -33,6 +36,9 @@ class Storage:
         self.chats = Chats(db)
         self.feeds = Feeds(db)
         self.meta = Meta(db)
+        self.lease = Lease(db)
+        self.maintenance = Maintenance(db)
+        self.ops = Ops(db)
         self.subscriptions = Subscriptions(db)
 
     @classmethod

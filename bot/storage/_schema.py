@@ -171,4 +171,18 @@ def _v1(conn: sqlite3.Connection) -> None:
     run_script(conn, V1)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]
+# Deleting an article cascades to its outbox rows and nulls broadcasts.article_id; without
+# an index on those child columns SQLite scans the whole child table for every deleted
+# article (measured: retention pruning 20,000 of 40,000 articles took 73 s; with these
+# indexes well under a second of it is foreign-key work). Also serves "rows of article X".
+V2 = """
+CREATE INDEX outbox_article ON outbox(article_id) WHERE article_id IS NOT NULL;
+CREATE INDEX broadcasts_article ON broadcasts(article_id) WHERE article_id IS NOT NULL;
+"""
+
+
+def _v2(conn: sqlite3.Connection) -> None:
+    run_script(conn, V2)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]

@@ -1,0 +1,170 @@
+"""The [http] endpoint of a running service: /metrics scraped, /healthz judged."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import sqlite3
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot import metrics
+from bot.app import Service
+from bot.models import Article
+from tests.fakes.telegram import FakeTelegram
+from tests.service import load, running_service, write_config
+
+FEEDS = [{"url": "https://a.example/rss", "name": "المصدر أ", "default": True}]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def get(url: str) -> tuple[int, str, str]:
+    async with aiohttp.ClientSession() as session, session.get(url) as resp:
+        return resp.status, resp.headers.get("Content-Type", ""), await resp.text()
+
+
+async def get_json(url: str) -> tuple[int, dict]:
+    async with aiohttp.ClientSession() as session, session.get(url) as resp:
+        return resp.status, await resp.json()
+
+
+async def test_metrics_and_healthz(tmp_path: Path, fake_telegram: FakeTelegram) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    config = write_config(tmp_path, fake_telegram, feeds=FEEDS,
+                          http={"enabled": True, "port": port}, polling={"interval_seconds": 60})
+    metrics.reset_heartbeats()
+    async with running_service(config) as service:
+        storage = service.storage
+        assert storage is not None and service.http is not None
+        assert service.app is not None and service.app.job_queue is not None
+        assert service.app.job_queue.get_jobs_by_name("maintenance")
+        await storage.chats.register(7, "private", "سارة", None)
+        article_id = await storage.articles.insert(Article(
+            title="عنوان", url="https://a.example/1", source="المصدر أ",
+            published=datetime.now(UTC)), enqueue=False)
+
+        def enqueue(c: sqlite3.Connection) -> None:
+            c.execute("INSERT INTO outbox (chat_id, article_id, status, created_at)"
+                      " VALUES (7, ?, 'pending', ?)", (article_id, time.time()))
+
+        await storage.db.write(enqueue)
+        metrics.SENDS.labels("sent").inc()
+
+        status, ctype, text = await get(f"{base}/metrics")
+        assert status == 200 and ctype.startswith("text/plain; version=")
+        lines = text.splitlines()
+        assert "newsbot_outbox_pending 1.0" in lines  # refreshed from the DB at scrape
+        assert any(line.startswith('newsbot_sends_total{result="sent"} ') for line in lines)
+        assert "# TYPE newsbot_polls_total counter" in lines
+        assert "# TYPE newsbot_fetch_errors_total counter" in lines
+        assert any(line.startswith("newsbot_articles_stored_total ") for line in lines)
+        assert any(line.startswith("newsbot_send_seconds_bucket") for line in lines)
+        assert "newsbot_instance_active 1.0" in lines
+
+        status, body = await get_json(f"{base}/healthz")
+        assert status == 200 and body["status"] == "ok" and body["role"] == "active", body
+
+        # Pretend we have been up a long time without a single poll heartbeat.
+        service.http.active_since = time.time() - 10_000
+        status, body = await get_json(f"{base}/healthz")
+        assert status == 503 and body["status"] == "unhealthy"
+        assert body["reasons"][0].startswith("poll: stalled: no poll heartbeat since start")
+        metrics.heartbeat("poll")
+        metrics.heartbeat("delivery")
+        status, body = await get_json(f"{base}/healthz")
+        assert status == 200, body
+
+        # A row due for 20 minutes while the delivery worker has been silent for 10.
+        await storage.db.write(lambda c: c.execute(
+            "UPDATE outbox SET created_at = ?", (time.time() - 1200,)))
+        metrics._heartbeats["delivery"] = time.time() - 600
+        status, body = await get_json(f"{base}/healthz")
+        assert status == 503 and body["reasons"][0].startswith("delivery: stalled"), body
+        status, _, text = await get(f"{base}/metrics")
+        age = next(line for line in text.splitlines()
+                   if line.startswith("newsbot_outbox_oldest_due_age_seconds "))
+        assert 1190 < float(age.split()[1]) < 1300
+        status, _, _ = await get(f"{base}/nope")
+        assert status == 404
+    metrics.reset_heartbeats()
+
+
+async def test_standby_answers_healthz_and_stops_on_request(
+        tmp_path: Path, fake_telegram: FakeTelegram) -> None:
+    active_port, standby_port = free_port(), free_port()
+    config = load(write_config(tmp_path, fake_telegram, feeds=FEEDS,
+                               http={"enabled": True, "port": active_port}))
+    standby_config = load(write_config(tmp_path, fake_telegram, feeds=FEEDS,
+                                       http={"enabled": True, "port": standby_port}))
+    async with running_service(config):
+        getmes = len(fake_telegram.calls_to("getMe"))
+        standby = Service(standby_config, lease_seconds=5)
+        stop = asyncio.Event()
+        starting = asyncio.create_task(standby.start(stop))
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            try:
+                status, body = await get_json(f"http://127.0.0.1:{standby_port}/healthz")
+                break
+            except aiohttp.ClientConnectionError:
+                continue
+        assert status == 200 and body == {"role": "standby", "status": "standby",
+                                          "reasons": []}
+        assert len(fake_telegram.calls_to("getMe")) == getmes  # never touched Telegram
+        stop.set()
+        assert await asyncio.wait_for(starting, 5) is False
+    try:
+        await get(f"http://127.0.0.1:{standby_port}/healthz")
+        raise AssertionError("the standby's endpoint is still up")
+    except aiohttp.ClientConnectionError:
+        pass
+
+
+async def test_port_in_use_is_a_clear_error(tmp_path: Path, fake_telegram: FakeTelegram) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        config = write_config(tmp_path, fake_telegram, http={"enabled": True, "port": port})
+        service = Service(load(config))
+        try:
+            await service.start()
+            raise AssertionError("started on a busy port")
+        except Exception as exc:
+            assert f"http: cannot listen on 127.0.0.1:{port}" in str(exc)
+    # and nothing was left holding the database lease
+    async with running_service(write_config(tmp_path, fake_telegram)) as service:
+        assert service.lease is not None and service.lease.held
+
+
+async def test_healthcheck_probe(tmp_path: Path, fake_telegram: FakeTelegram,
+                                 capsys: pytest.CaptureFixture) -> None:
+    from bot.ops import healthcheck
+
+    port = free_port()
+    config = write_config(tmp_path, fake_telegram, feeds=FEEDS,
+                          http={"enabled": True, "host": "0.0.0.0", "port": port})
+    args = ["--config", str(config)]
+    async with running_service(config) as service:
+        assert await asyncio.to_thread(healthcheck.main, args) == 0
+        assert "healthcheck: ok (active)" in capsys.readouterr().out
+        assert service.http is not None
+        service.http.active_since = time.time() - 10_000
+        assert await asyncio.to_thread(healthcheck.main, args) == 1
+        assert "HTTP 503: poll: stalled" in capsys.readouterr().err
+    assert await asyncio.to_thread(healthcheck.main, args) == 1  # nothing listening
+    capsys.readouterr()
+    off = write_config(tmp_path, fake_telegram)
+    assert healthcheck.main(["--config", str(off)]) == 0
+    assert "[http] is disabled" in capsys.readouterr().out
+    assert healthcheck.url_for("::", 9108) == "http://[::1]:9108/healthz"
