@@ -25,11 +25,13 @@ from bot.errors import NewsbotError
 from bot.ratelimit import SendLimiter
 from bot.services import KEY, Services
 from bot.storage import Storage
+from handlers import inline as inline_handlers
+from handlers import search as search_handlers
 from handlers import start as start_handlers
 
 # Each handler module has ``register(app, services) -> [(command, description)]`` and each
 # job module ``schedule(app, services)``. Order matters for handlers: earlier wins.
-HANDLER_MODULES = [start_handlers]
+HANDLER_MODULES = [start_handlers, search_handlers, inline_handlers]
 JOB_MODULES: list = []
 
 log = logging.getLogger(__name__)
