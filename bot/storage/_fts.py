@@ -113,36 +113,47 @@ def reindex_all(conn: sqlite3.Connection) -> int:
 
 
 SHADOW_TABLE = "articles_fts_rebuild"
+OLD_TABLE = "articles_fts_old"
 
 
 def rebuild(begin: Callable[[], None], commit: Callable[[], None],
-            conn: sqlite3.Connection, *, batch: int = 2000,
+            conn: sqlite3.Connection, *, batch: int = 2000, optimize: bool = True,
             progress: Callable[[int], None] | None = None) -> tuple[int, float]:
-    """Rebuild the index without stopping the bot: fill a shadow table in short
-    transactions (``begin``/``commit`` wrap each), then, in one last transaction, index
-    the articles stored meanwhile and swap the shadow in. Returns (articles, seconds).
+    """Rebuild the index while the bot keeps running: fill a shadow table in short
+    transactions of ``batch`` articles (``begin``/``commit`` wrap each, so the bot's own
+    writes wait at most about a second), merge its segments (``optimize``, also in
+    short steps), then in one quick transaction index the articles stored meanwhile and
+    swap the tables; the old index is dropped last. Returns (articles indexed, seconds).
 
     A rebuild that dies half-way leaves only the shadow table, dropped by the next run.
     """
     started = time.monotonic()
     begin()
     conn.execute(f"DROP TABLE IF EXISTS {SHADOW_TABLE}")
+    conn.execute(f"DROP TABLE IF EXISTS {OLD_TABLE}")
     conn.execute(fts_ddl(SHADOW_TABLE))
     upto = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
     commit()
-    done = 0
-    after = 0
+    done = after = 0
     while after < upto:
         begin()
-        count = index_range(conn, SHADOW_TABLE, after, min(upto, after + batch * 10), batch)
+        done += index_range(conn, SHADOW_TABLE, after, min(upto, after + batch), batch)
         commit()
-        done += count
-        after = min(upto, after + batch * 10)
+        after = min(upto, after + batch)
         if progress:
             progress(done)
+    while optimize:
+        before = conn.total_changes
+        begin()
+        conn.execute(f"INSERT INTO {SHADOW_TABLE}({SHADOW_TABLE}, rank) VALUES ('merge', -500)")
+        commit()
+        optimize = conn.total_changes - before > 1
     begin()
     done += index_range(conn, SHADOW_TABLE, upto)  # stored while we were rebuilding
-    conn.execute(f"DROP TABLE {FTS_TABLE}")
+    conn.execute(f"ALTER TABLE {FTS_TABLE} RENAME TO {OLD_TABLE}")
     conn.execute(f"ALTER TABLE {SHADOW_TABLE} RENAME TO {FTS_TABLE}")
+    commit()
+    begin()
+    conn.execute(f"DROP TABLE {OLD_TABLE}")
     commit()
     return done, time.monotonic() - started
