@@ -116,7 +116,7 @@ SHADOW_TABLE = "articles_fts_rebuild"
 OLD_TABLE = "articles_fts_old"
 
 
-def rebuild(begin: Callable[[], None], commit: Callable[[], None],
+def rebuild(begin: Callable[[], object], commit: Callable[[], object],
             conn: sqlite3.Connection, *, batch: int = 2000, optimize: bool = True,
             progress: Callable[[int], None] | None = None) -> tuple[int, float]:
     """Rebuild the index while the bot keeps running: fill a shadow table in short
