@@ -72,8 +72,8 @@ def _with_dates(conn: sqlite3.Connection, scored: dict[int, float]
     if not scored:
         return []
     marks = ",".join("?" * len(scored))
-    rows = conn.execute(f"SELECT id, published_at FROM articles WHERE id IN ({marks})",
-                        list(scored)).fetchall()
+    rows = conn.execute(f"SELECT id, published_at FROM articles INDEXED BY articles_search_date"
+                        f" WHERE id IN ({marks})", list(scored)).fetchall()
     return [(r[0], scored[r[0]], float(r[1])) for r in rows]
 
 
