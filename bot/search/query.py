@@ -187,15 +187,12 @@ def _atom(text: str, dropped: list[str]) -> Atom | None:
 
 def _source_atom(text: str) -> Atom | None:
     """A source name: every word counts (names are made of words like "بي" and "سي")."""
-    words = [(text[a:b], tokenize(text[a:b])) for a, b, _ in surface_words(text)]
-    terms = tuple(Term(strip_tashkeel(w), tuple(dict.fromkeys(source_keys(w))))
-                  for w, _ in words)
+    words = [strip_tashkeel(text[a:b]) for a, b, _ in surface_words(text)]
+    terms = tuple(Term(w, tuple(dict.fromkeys(source_keys(w)))) for w in words)
     terms = tuple(t for t in terms if t.keys)
     if not terms:
         return None
-    if len(terms) == 1:
-        return terms[0]
-    return Phrase(strip_tashkeel(" ".join(w for w, _ in words)), terms)
+    return terms[0] if len(terms) == 1 else Phrase(" ".join(t.text for t in terms), terms)
 
 
 def parse_query(raw: str) -> Query:

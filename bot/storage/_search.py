@@ -109,16 +109,16 @@ def candidates(conn: sqlite3.Connection, query: Query, now: float
         more = len(rows) > POOL
         scored = {r[0]: -r[1] for r in rows[:POOL]}
     else:
-        newest = ("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? AND rowid >= ?"
-                  " ORDER BY rowid DESC LIMIT ?")
-        rows = _fts(conn, newest, (full, 0, POOL + 1))
+        # One newest-first walk of at most BROAD_WINDOW matches: the newest POOL are
+        # candidates, and headline matches are looked for down to the last one walked.
+        rows = _fts(conn, "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?"
+                          " ORDER BY rowid DESC LIMIT ?", (full, BROAD_WINDOW))
         more = len(rows) > POOL
         scored = {r[0]: 1.0 for r in rows[:POOL]}
-        # Headline matches among the newest BROAD_WINDOW matches (a bounded walk).
-        edge = _fts(conn, "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?"
-                          " ORDER BY rowid DESC LIMIT 1 OFFSET ?", (full, BROAD_WINDOW - 1))
+        edge = rows[-1][0] if len(rows) == BROAD_WINDOW else 0
         in_title = f"({full}) AND ({{title}} : ({query_core(query)}))"
-        for r in _fts(conn, newest, (in_title, edge[0][0] if edge else 0, POOL)):
+        for r in _fts(conn, "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?"
+                            " AND rowid >= ? ORDER BY rowid DESC LIMIT ?", (in_title, edge, POOL)):
             scored[r[0]] = TITLE_RELEVANCE
     ranked = [(i, blend(rel, published, now)) for i, rel, published in _with_dates(conn, scored)]
     ranked.sort(key=lambda x: (-x[1], -x[0]))
