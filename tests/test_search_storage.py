@@ -174,6 +174,13 @@ async def test_broad_plan_ranks_newest_and_headline_matches(storage: Storage,
     assert "غزة" in found[0]  # a headline match first
 
 
+def test_headline_share_reads_highlight_marks() -> None:
+    q = parse_query('غزة "قطاع غزة" صاروخ')
+    assert _search.headline_share("انفجار \x01صاروخ\x02 قرب \x01قطاع غزه\x02", q) == 1.0
+    assert _search.headline_share("\x01غزه\x02 اليوم", q) == pytest.approx(1 / 3)
+    assert _search.headline_share("لا شيء هنا", q) == 0.0
+
+
 async def titles_selective(storage: Storage, text: str) -> list[str]:
     saved = _search.SELECTIVE_DF
     _search.SELECTIVE_DF = 10**9

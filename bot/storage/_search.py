@@ -7,16 +7,17 @@ expression to count it (its IDF), so one common word makes a query take ~0.5 s o
 million articles (NOTES.md measured 2.2 s worst case). Hence three plans:
 
 * **selective** — at least one searched word (or phrase, or OR-group) occurs in at most
-  ``SELECTIVE_DF`` articles (a capped count, ~0.1 µs a row, tells). bm25 ranks the matches
+  ``SELECTIVE_DF`` articles (a capped count, ~0.1 µs a row, tells; a phrase is as
+  selective as its rarest word). bm25 ranks the matches
   using only those selective words (common words carry almost no IDF anyway), the
   matches themselves coming from the full expression (common words, exclusions and
   the source filter) through ``+rowid IN (subquery)``; ``+`` keeps SQLite from turning
   the IN into one FTS5 lookup per row. ``MATCH ... ORDER BY bm25 LIMIT`` runs alone on
   the FTS table; the articles are joined afterwards (NOTES.md).
-* **broad** — every searched word is common: the candidates are the newest ``POOL``
-  matches and the matches with all the words in the headline among the newest
-  ``BROAD_WINDOW`` (FTS5 walks the document lists newest first and stops); relevance is
-  4 for a headline match, 1 otherwise.
+* **broad** — every searched word is common: the newest ``POOL`` matches, in one
+  newest-first walk that stops there; relevance is 1 plus 3 times the share of the
+  searched words found in the headline (FTS5's ``highlight()`` marks them; unlike
+  bm25 it looks at the row at hand only).
 * **source only** (``مصدر:الجزيرة``) — the source's newest articles.
 
 The candidates are then ordered by the blended score; at most ``POOL`` are shown.
@@ -29,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from bot.errors import InvalidSearchQuery, SearchError
 from bot.models import Article
-from bot.search.query import Atom, Query, group_match, query_core
+from bot.search.query import Atom, Phrase, Query, Term, atom_match, group_match
 from bot.search.ranking import WEIGHTS, Hit, SearchPage, blend
 from bot.storage._articles import from_row
 from bot.storage._util import now as _now
@@ -42,8 +43,7 @@ POOL = 200
 SELECTIVE_DF = 2000
 """A word in at most this many articles is selective enough for bm25 (see above)."""
 TITLE_RELEVANCE = 4.0
-BROAD_WINDOW = 2000
-"""A broad query looks for headline matches among its newest BROAD_WINDOW matches."""
+_OPEN, _CLOSE = "\x01", "\x02"  # highlight() marks: never part of an index key
 QUERY_TTL_SECONDS = 14 * 86400
 """Saved queries (for the paging buttons) older than this are forgotten."""
 
@@ -77,13 +77,38 @@ def _with_dates(conn: sqlite3.Connection, scored: dict[int, float]
     return [(r[0], scored[r[0]], float(r[1])) for r in rows]
 
 
+def _selective(conn: sqlite3.Connection, group: tuple[Atom, ...]) -> bool:
+    """Does this OR-group match at most SELECTIVE_DF articles? A phrase is judged by its
+    rarest word: evaluating a phrase of common words means reading their positions in
+    every article that has them all, which is the cost this test must avoid."""
+    if len(group) == 1 and isinstance(group[0], Phrase):
+        return any(_capped_count(conn, atom_match(Term(k, (k,))), SELECTIVE_DF) <= SELECTIVE_DF
+                   for k in group[0].keys)
+    return _capped_count(conn, group_match(group), SELECTIVE_DF) <= SELECTIVE_DF
+
+
 def plan(conn: sqlite3.Connection, query: Query) -> tuple[str, tuple[tuple[Atom, ...], ...]]:
     """("source", ()), ("broad", ()) or ("selective", the selective groups)."""
     if query.source_only:
         return "source", ()
-    selective = tuple(g for g in query.groups
-                      if _capped_count(conn, group_match(g), SELECTIVE_DF) <= SELECTIVE_DF)
+    selective = tuple(g for g in query.groups if _selective(conn, g))
     return ("selective", selective) if selective else ("broad", ())
+
+
+def headline_share(title: str, query: Query) -> float:
+    """The share of the query's groups found in a headline marked by FTS5's highlight()."""
+    marked: set[str] = set()
+    for piece in title.split(_OPEN)[1:]:
+        marked.update(piece.split(_CLOSE, 1)[0].split())
+    if not marked or not query.groups:
+        return 0.0
+    def seen(atom: Atom) -> bool:
+        if isinstance(atom, Phrase):
+            return set(atom.keys) <= marked
+        return not marked.isdisjoint(atom.keys)
+
+    found = sum(any(seen(a) for a in g) for g in query.groups)
+    return found / len(query.groups)
 
 
 def candidates(conn: sqlite3.Connection, query: Query, now: float
@@ -109,17 +134,14 @@ def candidates(conn: sqlite3.Connection, query: Query, now: float
         more = len(rows) > POOL
         scored = {r[0]: -r[1] for r in rows[:POOL]}
     else:
-        # One newest-first walk of at most BROAD_WINDOW matches: the newest POOL are
-        # candidates, and headline matches are looked for down to the last one walked.
-        rows = _fts(conn, "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?"
-                          " ORDER BY rowid DESC LIMIT ?", (full, BROAD_WINDOW))
+        # One newest-first walk; highlight() marks the matched words of each headline
+        # (it works on the row at hand, unlike bm25 it reads no document list).
+        rows = _fts(conn, "SELECT rowid, highlight(articles_fts, 0, ?, ?) FROM articles_fts"
+                          " WHERE articles_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
+                    (_OPEN, _CLOSE, full, POOL + 1))
         more = len(rows) > POOL
-        scored = {r[0]: 1.0 for r in rows[:POOL]}
-        edge = rows[-1][0] if len(rows) == BROAD_WINDOW else 0
-        in_title = f"({full}) AND ({{title}} : ({query_core(query)}))"
-        for r in _fts(conn, "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?"
-                            " AND rowid >= ? ORDER BY rowid DESC LIMIT ?", (in_title, edge, POOL)):
-            scored[r[0]] = TITLE_RELEVANCE
+        scored = {r[0]: 1.0 + (TITLE_RELEVANCE - 1.0) * headline_share(r[1], query)
+                  for r in rows[:POOL]}
     ranked = [(i, blend(rel, published, now)) for i, rel, published in _with_dates(conn, scored)]
     ranked.sort(key=lambda x: (-x[1], -x[0]))
     return ranked[:POOL], more
