@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.errors import InvalidSearchQuery
 from bot.models import Article
 from bot.search.query import parse_query
 from bot.search.ranking import blend
@@ -125,6 +126,13 @@ async def test_source_only_lists_the_newest(storage: Storage) -> None:
     cnn = await titles(storage, 'مصدر:"سي إن إن"')
     dates = [a.published for t in cnn for a in ARTICLES if a.title == t]
     assert len(cnn) == 2 and dates == sorted(dates, reverse=True)
+
+
+async def test_an_fts5_syntax_error_becomes_a_domain_error(storage: Storage) -> None:
+    # the builder never produces one; should it ever, the handler gets a SearchError
+    with pytest.raises(InvalidSearchQuery):
+        await storage.db.read(lambda c: _search._fts(
+            c, "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", ('"unclosed',)))
 
 
 async def test_sql_and_fts_syntax_find_nothing_and_break_nothing(storage: Storage) -> None:

@@ -50,15 +50,21 @@ QUERY_TTL_SECONDS = 14 * 86400
 _BM25 = "bm25(articles_fts, {})".format(", ".join(str(w) for w in WEIGHTS))
 
 
+_STORAGE_TROUBLE = ("locked", "busy", "readonly", "read-only", "disk", "malformed",
+                    "not a database", "unable to open", "interrupt", "no such table")
+
+
 def _fts(conn: sqlite3.Connection, sql: str, args: tuple) -> list[sqlite3.Row]:
+    """Run a full-text query. FTS5 rejecting the MATCH expression ("fts5: syntax error",
+    "unterminated string" ...) becomes InvalidSearchQuery; our builder quotes every
+    operand, so that would be a bug, not user input. Other errors stay storage errors."""
     try:
         return conn.execute(sql, args).fetchall()
     except sqlite3.OperationalError as exc:
         msg = str(exc)
-        if "fts5" in msg or "syntax error" in msg or "no such column" in msg:
-            # The builder quotes every operand, so this is a bug, not user input.
-            raise InvalidSearchQuery(f"search: the index rejected the query ({msg})") from exc
-        raise
+        if any(word in msg.lower() for word in _STORAGE_TROUBLE):
+            raise
+        raise InvalidSearchQuery(f"search: the index rejected the query ({msg})") from exc
 
 
 def _capped_count(conn: sqlite3.Connection, match: str, cap: int) -> int:
