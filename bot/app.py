@@ -34,12 +34,14 @@ from bot.ops.lease import DEFAULT_TTL, InstanceLease
 from bot.ratelimit import SendLimiter
 from bot.services import KEY, Services
 from bot.storage import Storage
+from handlers import inline as inline_handlers
+from handlers import search as search_handlers
 from handlers import start as start_handlers
 from jobs import maintenance as maintenance_jobs
 
 # Each handler module has ``register(app, services) -> [(command, description)]`` and each
 # job module ``schedule(app, services)``. Order matters for handlers: earlier wins.
-HANDLER_MODULES = [start_handlers]
+HANDLER_MODULES = [start_handlers, search_handlers, inline_handlers]
 JOB_MODULES: list = [maintenance_jobs]
 
 log = logging.getLogger(__name__)

@@ -1,28 +1,159 @@
 """The full-text index row of an article: what goes into ``articles_fts``.
 
-The index holds normalized text (NOTES.md: FTS5's unicode61 does not fold Arabic), and is
-written in the same transaction as the article. The search module owns how documents
-and queries are turned into index terms; this is the one place that writes the index.
+The index holds *index terms*, not text (NOTES.md: FTS5's unicode61 does not fold
+Arabic): normalized, stopword-free, light-stemmed keys from :mod:`bot.search.terms`, the
+same function the query side uses. Columns: ``title``, ``summary``, ``text`` and
+``source`` (the source's display name plus the labels of the article URL's host, for the
+``مصدر:`` filter). The row is written in the same transaction as the article, and this is
+the one place that writes the index.
+
+Changing :func:`index_fields` changes what the index must hold: append a migration that
+calls :func:`reindex_all` (or tell operators to run ``newsbot reindex``).
 """
 
 from __future__ import annotations
 
 import sqlite3
+import time
+from collections.abc import Callable
+from urllib.parse import urlsplit
 
-from bot.arabic import normalize
+from bot.search.terms import index_terms, source_key, source_keys
+
+FTS_TABLE = "articles_fts"
+FTS_COLUMNS = ("title", "summary", "text", "source")
+
+# Host labels that say nothing about the source (www.bbc.co.uk -> bbc).
+_GENERIC_HOST_LABELS = frozenset(
+    {"www", "m", "amp", "com", "net", "org", "co", "info", "news", "uk", "ar", "arabic",
+     "feeds", "rss", "edu", "gov", "tv"})
 
 
-def index_fields(title: str, summary: str, text: str) -> tuple[str, str, str]:
-    """The (title, summary, text) columns as stored in the index."""
-    return normalize(title), normalize(summary), normalize(text)
+def fts_ddl(name: str = FTS_TABLE) -> str:
+    """The CREATE statement of the index (also used for the rebuild's shadow table).
+
+    ``_`` is a token character so that the source column's ``src_`` keys are tokens of
+    their own (text keys never contain ``_``): words need no column filter, which would
+    make FTS5 read every position list (~3x slower on common words).
+    """
+    return (f"CREATE VIRTUAL TABLE {name} USING fts5(title, summary, text, source,"
+            " tokenize = \"unicode61 remove_diacritics 2 tokenchars '_'\")")
+
+
+def source_terms(source: str, url: str = "") -> str:
+    """The ``source`` column: the display name's keys (stopwords kept: "بي بي سي") and
+    the URL host's labels, each as ``src_KEY`` (see :func:`bot.search.terms.source_key`)."""
+    host = (urlsplit(url).hostname or "") if url else ""
+    labels = [lb for lb in host.split(".") if lb and lb not in _GENERIC_HOST_LABELS]
+    keys = source_keys(source) + source_keys(" ".join(labels))
+    return " ".join(source_key(k) for k in keys)
+
+
+def index_fields(title: str, summary: str, text: str, source: str = "",
+                 url: str = "") -> tuple[str, str, str, str]:
+    """The (title, summary, text, source) columns as stored in the index."""
+    return index_terms(title), index_terms(summary), index_terms(text), source_terms(source, url)
+
+
+def _insert_sql(table: str) -> str:
+    return f"INSERT INTO {table} (rowid, title, summary, text, source) VALUES (?, ?, ?, ?, ?)"
+
+
+INSERT_SQL = _insert_sql(FTS_TABLE)
 
 
 def index_article(conn: sqlite3.Connection, article_id: int, title: str, summary: str,
-                  text: str) -> None:
-    conn.execute("DELETE FROM articles_fts WHERE rowid = ?", (article_id,))
-    conn.execute("INSERT INTO articles_fts (rowid, title, summary, text) VALUES (?, ?, ?, ?)",
-                 (article_id, *index_fields(title, summary, text)))
+                  text: str, source: str | None = None, url: str | None = None) -> None:
+    """(Re)write the index row of one article; the source and URL are read from the
+    article row when not given."""
+    if source is None or url is None:
+        row = conn.execute("SELECT source, url FROM articles WHERE id = ?",
+                           (article_id,)).fetchone()
+        source = source if source is not None else (row[0] if row else "")
+        url = url if url is not None else (row[1] if row else "")
+    conn.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = ?", (article_id,))
+    conn.execute(INSERT_SQL, (article_id, *index_fields(title, summary, text, source, url)))
 
 
 def unindex_article(conn: sqlite3.Connection, article_id: int) -> None:
-    conn.execute("DELETE FROM articles_fts WHERE rowid = ?", (article_id,))
+    conn.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = ?", (article_id,))
+
+
+def _article_rows(conn: sqlite3.Connection, after: int, upto: int | None,
+                  batch: int) -> list[tuple]:
+    sql = ("SELECT id, title, summary, text, source, url FROM articles WHERE id > ?"
+           + (" AND id <= ?" if upto is not None else "") + " ORDER BY id LIMIT ?")
+    args = (after, upto, batch) if upto is not None else (after, batch)
+    return conn.execute(sql, args).fetchall()
+
+
+def index_range(conn: sqlite3.Connection, table: str, after: int = 0,
+                upto: int | None = None, batch: int = 2000,
+                progress: Callable[[int], None] | None = None) -> int:
+    """Index the articles with ``after < id <= upto`` into ``table``; returns how many."""
+    sql = _insert_sql(table)
+    done = 0
+    while True:
+        rows = _article_rows(conn, after, upto, batch)
+        if not rows:
+            return done
+        conn.executemany(sql, [(r[0], *index_fields(r[1], r[2], r[3], r[4], r[5]))
+                               for r in rows])
+        after = rows[-1][0]
+        done += len(rows)
+        if progress:
+            progress(done)
+
+
+def reindex_all(conn: sqlite3.Connection) -> int:
+    """Drop and refill the index inside the caller's transaction (used by migrations)."""
+    conn.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+    conn.execute(fts_ddl())
+    return index_range(conn, FTS_TABLE)
+
+
+SHADOW_TABLE = "articles_fts_rebuild"
+OLD_TABLE = "articles_fts_old"
+
+
+def rebuild(begin: Callable[[], object], commit: Callable[[], object],
+            conn: sqlite3.Connection, *, batch: int = 2000, optimize: bool = True,
+            progress: Callable[[int], None] | None = None) -> tuple[int, float]:
+    """Rebuild the index while the bot keeps running: fill a shadow table in short
+    transactions of ``batch`` articles (``begin``/``commit`` wrap each, so the bot's own
+    writes wait at most about a second), merge its segments (``optimize``, also in
+    short steps), then in one quick transaction index the articles stored meanwhile and
+    swap the tables; the old index is dropped last. Returns (articles indexed, seconds).
+
+    A rebuild that dies half-way leaves only the shadow table, dropped by the next run.
+    """
+    started = time.monotonic()
+    begin()
+    conn.execute(f"DROP TABLE IF EXISTS {SHADOW_TABLE}")
+    conn.execute(f"DROP TABLE IF EXISTS {OLD_TABLE}")
+    conn.execute(fts_ddl(SHADOW_TABLE))
+    upto = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
+    commit()
+    done = after = 0
+    while after < upto:
+        begin()
+        done += index_range(conn, SHADOW_TABLE, after, min(upto, after + batch), batch)
+        commit()
+        after = min(upto, after + batch)
+        if progress:
+            progress(done)
+    while optimize:
+        before = conn.total_changes
+        begin()
+        conn.execute(f"INSERT INTO {SHADOW_TABLE}({SHADOW_TABLE}, rank) VALUES ('merge', -500)")
+        commit()
+        optimize = conn.total_changes - before > 1
+    begin()
+    done += index_range(conn, SHADOW_TABLE, upto)  # stored while we were rebuilding
+    conn.execute(f"ALTER TABLE {FTS_TABLE} RENAME TO {OLD_TABLE}")
+    conn.execute(f"ALTER TABLE {SHADOW_TABLE} RENAME TO {FTS_TABLE}")
+    commit()
+    begin()
+    conn.execute(f"DROP TABLE {OLD_TABLE}")
+    commit()
+    return done, time.monotonic() - started

@@ -185,4 +185,24 @@ def _v2(conn: sqlite3.Connection) -> None:
     run_script(conn, V2)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
+def _v3_search(conn: sqlite3.Connection) -> None:
+    """Search: the index holds stemmed, stopword-free terms (bot.search.terms) and a
+    ``source`` column, so it is recreated and refilled; saved queries for result paging."""
+    from bot.storage._fts import reindex_all
+
+    run_script(conn, """
+CREATE TABLE search_queries (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: old buttons stay stale
+    chat_id     INTEGER,
+    text        TEXT NOT NULL,
+    created_at  REAL NOT NULL
+);
+CREATE INDEX search_queries_created ON search_queries(created_at);
+-- Ranking reads the dates of a few hundred candidates: from this small index, not from
+-- the article rows (several KB each, mostly overflow pages).
+CREATE INDEX articles_search_date ON articles(id, published_at);
+""")
+    reindex_all(conn)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3_search]

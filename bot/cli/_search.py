@@ -1,0 +1,66 @@
+"""``newsbot reindex``: rebuild the search index from the stored articles.
+
+Needed after a change to how text is indexed (``bot.search.terms``), or to repair the
+index. Safe while the bot runs: the new index is built beside the old one in short
+transactions and swapped in at the end (see ``bot.storage._fts.rebuild``); searches keep
+using the old index until then.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sqlite3
+import sys
+
+from bot.cli._db import open_existing
+from bot.config import load_config
+from bot.errors import StorageError
+from bot.storage._db import _configure
+from bot.storage._fts import rebuild
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    from bot.cli import add_config_option
+
+    p = sub.add_parser("reindex", help="rebuild the search index (safe while the bot runs)")
+    add_config_option(p)
+    p.add_argument("--batch", type=int, default=2000, metavar="N",
+                   help="articles per transaction (default 2000)")
+    p.add_argument("--no-optimize", action="store_true",
+                   help="skip merging the new index into one segment")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_config(args.config, require_token=False)
+    path = config.storage.database
+
+    async def migrate() -> None:  # the schema must be current before we rebuild
+        storage = await open_existing(path)
+        await storage.close()
+
+    asyncio.run(migrate())
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        _configure(conn)
+        total = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+        def progress(done: int) -> None:
+            if sys.stderr.isatty():
+                print(f"\r{done:,} / {total:,} articles", end="", file=sys.stderr, flush=True)
+
+        count, seconds = rebuild(lambda: conn.execute("BEGIN IMMEDIATE"),
+                                 lambda: conn.execute("COMMIT"), conn,
+                                 batch=max(1, args.batch), optimize=not args.no_optimize,
+                                 progress=progress)
+    except sqlite3.Error as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise StorageError(f"storage: reindex of {path} failed: {exc}") from exc
+    finally:
+        conn.close()
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    print(f"OK: reindexed {count:,} articles in {seconds:.1f} s")
+    return 0

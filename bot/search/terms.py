@@ -1,0 +1,164 @@
+"""Index terms: the one function that turns text into what the full-text index holds.
+
+Documents and queries go through the same steps, so a word matches however it is spelled:
+
+1. :func:`bot.arabic.tokenize` — normalize (tashkeel, tatweel, alef/hamza forms, ى/ي,
+   ة/ه, Arabic-Indic digits, case) and split into word tokens;
+2. drop stopwords (:func:`bot.arabic.is_stopword`; digits are kept: "7 قتلى");
+3. :func:`bot.arabic.light_stem` — strip the article and attached clitics, so
+   "بالحكومة", "والحكومة", "الحكومة" and "حكومة" all become "حكوم".
+
+The index stores the space-joined keys; FTS5's ``unicode61`` tokenizer then only splits
+them at spaces (and numbers such as ``3.5`` at their dot, the same way for the query).
+
+``light_stem`` leaves words of three letters alone and strips a leading و ف ب ك ل from a
+longer word only while five letters remain, so the key of a short word depends on its
+clitics: "مصر" -> "مصر" but "بمصر" -> "بمصر", "غزة" -> "غزه" but "بغزة" -> "بغز"; and
+"لقاء" -> "لقاء" but "للقاء" -> "قاء". Rather than change that shared stemmer (the
+summarizer relies on it), a *query* word is expanded to the keys of its clitic-prefixed
+forms (:func:`query_keys`), computed with the very same key function, so every key the
+index can hold for "و/ف/ب/ل + word" is searched. Over-stripping of long words
+("بريطانيا" -> "ريطانيا") is harmless here: the key is never shown, and every clitic form
+of the word gets the same key.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from bot.arabic import is_stopword, light_stem, tokenize
+
+# Clitic chains a reader attaches to a word (conjunction, preposition, article). Only
+# used to *expand* a query word; "ك" (as, like) is left out on purpose: it is rare in
+# news and "ك + word" collides with common words (كمال/مال، كريم/ريم، كبير/بير).
+CLITICS = ("و", "ف", "ب", "ل", "وب", "ول", "فب", "فل", "ال", "وال", "بال", "فال", "لل",
+           "ولل", "فلل", "وبال", "فبال")
+
+_ARTICLE_PREFIXES = ("وبال", "فبال", "ولل", "فلل", "وال", "فال", "بال", "لل", "ال")
+_FTS_PIECE = re.compile(r"[^\W_]+")
+
+# A word as it appears in text: letters with their marks (harakat, tatweel) and the
+# invisible characters normalize() deletes (joiners, direction marks), or a number with
+# its separators. "_" and "#" split words, as in tokenize().
+_MARKS = ("\u0610-\u061a\u061c\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8"
+          "\u06ea-\u06ed\u0640\u200c-\u200f")
+_SPAN = re.compile(rf"\d+(?:[.,\u066b\u066c]\d+)*|(?:[^\W\d_]|[{_MARKS}])+")
+_CHUNK_CACHE: dict[str, tuple[str, ...]] = {}
+_CHUNK_CACHE_MAX = 200_000  # ~30 MB at most; cleared when full
+_ARABIC_LETTERS = frozenset(chr(c) for c in range(0x0621, 0x064B))
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def term_key(token: str) -> str | None:
+    """The index key of one normalized token, or None for a stopword."""
+    if not token[0].isdigit() and is_stopword(token):
+        return None
+    return light_stem(token)
+
+
+def index_terms(text: str) -> str:
+    """The index form of ``text``: its non-stopword keys, space-joined, in order."""
+    return " ".join(index_keys(text))
+
+
+def index_keys(text: str) -> list[str]:
+    """The keys of ``text``: ``[term_key(t) for t in tokenize(text)]`` without the
+    stopwords, computed chunk by chunk with a cache.
+
+    Normalizing a whole article costs ~0.5 ms (mostly ``str.translate``); looking up its
+    ~250 whitespace-separated chunks costs ~30 µs. It gives the same tokens: a token never
+    spans whitespace, and normalization (NFKC, folding, deletions) never reaches across it.
+    """
+    out: list[str] = []
+    cache = _CHUNK_CACHE
+    for chunk in text.split():
+        keys = cache.get(chunk)
+        if keys is None:
+            keys = _chunk_keys(chunk)
+        out += keys
+    return out
+
+
+def _chunk_keys(chunk: str) -> tuple[str, ...]:
+    keys = tuple(k for k in (term_key(t) for t in tokenize(chunk)) if k)
+    if len(_CHUNK_CACHE) >= _CHUNK_CACHE_MAX:
+        _CHUNK_CACHE.clear()
+    _CHUNK_CACHE[chunk] = keys
+    return keys
+
+
+def _bare(token: str) -> str:
+    """``token`` without its article chain (بال، وال، لل ...) when 3 letters remain."""
+    for prefix in _ARTICLE_PREFIXES:
+        if token.startswith(prefix) and len(token) - len(prefix) >= 3:
+            return token[len(prefix):]
+    return token
+
+
+@functools.lru_cache(maxsize=4096)
+def query_keys(token: str) -> tuple[str, ...]:
+    """Every index key a query word should match: its own key first, then the keys of
+    its clitic-prefixed forms (Arabic words only). Empty for a stopword."""
+    own = term_key(token)
+    if own is None:
+        return ()
+    keys = [own]
+    if set(token) <= _ARABIC_LETTERS and not (own == token and token.startswith("ال")):
+        # Expand the bare word: "الامم" and "بالامم" from "امم", so "للامم" is covered too.
+        # (A word the stemmer keeps whole although it starts with "ال" is a name: الله.)
+        base = _bare(token)
+        for form in (base, *(clitic + base for clitic in CLITICS)):
+            key = term_key(form)
+            if key and key not in keys:
+                keys.append(key)
+    return tuple(keys)
+
+
+def surface_words(text: str) -> list[tuple[int, int, str | None]]:
+    """The words of display text as ``(start, end, key)`` spans of ``text`` itself, with
+    the index key of each (None for stopwords), so matches found on keys can be shown
+    (and highlighted) in the original spelling."""
+    out: list[tuple[int, int, str | None]] = []
+    for m in _SPAN.finditer(text):
+        tokens = tokenize(m.group())
+        if not tokens:
+            continue
+        if len(tokens) == 1:
+            out.append((m.start(), m.end(), term_key(tokens[0])))
+        else:  # a compatibility form that unfolds into several words: rare, keep whole
+            keys = [k for k in (term_key(t) for t in tokens) if k]
+            out.append((m.start(), m.end(), keys[0] if keys else None))
+    return out
+
+
+SOURCE_PREFIX = "src_"
+
+
+def source_keys(text: str) -> list[str]:
+    """Keys of a source's name: every word stemmed, stopwords kept ("بي بي سي")."""
+    return [light_stem(t) for t in tokenize(text)]
+
+
+def source_key(key: str) -> str:
+    """A key as stored in (and searched for in) the ``source`` column: prefixed, so that
+    source names and article words never match each other."""
+    return SOURCE_PREFIX + key
+
+
+def fts_pieces(key: str) -> list[str]:
+    """How FTS5's unicode61 tokenizer splits a key ("3.5" -> ["3", "5"])."""
+    return _FTS_PIECE.findall(key)
+
+
+__all__ = [
+    "CLITICS",
+    "fts_pieces",
+    "index_keys",
+    "index_terms",
+    "query_keys",
+    "source_key",
+    "source_keys",
+    "surface_words",
+    "term_key",
+]

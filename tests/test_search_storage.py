@@ -1,0 +1,322 @@
+"""Search over a real SQLite file holding real Arabic articles (tests/fixtures/search)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.errors import InvalidSearchQuery
+from bot.models import Article
+from bot.search.query import parse_query
+from bot.search.ranking import blend
+from bot.storage import Storage, _fts, _search
+from bot.storage._db import _configure
+from bot.storage._schema import V1, run_script
+
+FIXTURES = Path(__file__).parent / "fixtures" / "search" / "articles.json"
+
+
+def load_articles() -> list[Article]:
+    """The sixteen fixture articles (real text, Feb 2018)."""
+    items = json.loads(FIXTURES.read_text(encoding="utf-8"))
+    return [Article(title=i["title"], url=i["url"], source=i["source"],
+                    published=datetime.fromisoformat(i["published"]), summary=i["summary"],
+                    text=i["text"], category=i["category"]) for i in items]
+
+
+ARTICLES = load_articles()
+NOW = datetime(2018, 2, 20, tzinfo=UTC).timestamp()
+
+
+@pytest.fixture
+async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
+    s = await Storage.open(str(tmp_path / "search.sqlite3"))
+    for article in ARTICLES:
+        await s.articles.insert(article, enqueue=False)
+    yield s
+    await s.close()
+
+
+async def titles(storage: Storage, text: str, limit: int = 20) -> list[str]:
+    page = await storage.db.read(
+        lambda c: _search.search(c, parse_query(text), limit=limit, now=NOW))
+    return [h.article.title for h in page.hits]
+
+
+def has(found: list[str], fragment: str) -> bool:
+    return any(fragment in t for t in found)
+
+
+# ---------------------------------------------------------------------------- spelling
+
+async def test_tashkeel_in_the_query_finds_the_story(storage: Storage) -> None:
+    found = await titles(storage, "انْفِجَارُ صَارُوخٍ")
+    assert found[0] == "انفجار صاروخ قرب قطاع غزة دون إصابات"
+
+
+async def test_hamza_and_ta_marbuta_spellings_find_the_story(storage: Storage) -> None:
+    for spelling in ("اصابات", "إصابات", "أصابات"):
+        assert has(await titles(storage, spelling), "دون إصابات"), spelling
+    for spelling in ("غزة", "غزه", "غَزَّة"):
+        assert has(await titles(storage, spelling), "قطاع غزة"), spelling
+    for spelling in ("ايران", "إيران", "أيران"):
+        assert has(await titles(storage, spelling), "مونديال 86"), spelling
+
+
+async def test_clitic_forms_find_each_other(storage: Storage) -> None:
+    # the fixtures spell it "والحكومة" in two articles and "الحكومة" in others
+    plain = set(await titles(storage, "الحكومة"))
+    assert plain == set(await titles(storage, "بالحكومة")) == set(await titles(storage, "والحكومة"))
+    assert len(plain) >= 3
+
+
+async def test_short_words_find_their_clitic_forms(storage: Storage) -> None:
+    # "بمصر" and "ومصر" occur in articles that never write "مصر" on its own word
+    texts = {a.title: a.text + a.title + a.summary for a in ARTICLES}
+    found = await titles(storage, "مصر")
+    with_clitic = [t for t, body in texts.items() if ("بمصر" in body or "ومصر" in body)]
+    assert with_clitic and all(t in found for t in with_clitic)
+
+
+async def test_britain_in_every_form(storage: Storage) -> None:
+    found = set(await titles(storage, "بريطانيا"))
+    assert has(list(found), "البريكست")  # "لبريطانيا" / "وبريطانيا" in the text
+    assert found == set(await titles(storage, "وبريطانيا"))
+
+
+# ---------------------------------------------------------------------------- language
+
+async def test_and_phrase_or_not(storage: Storage) -> None:
+    assert set(await titles(storage, "غزة غارات")) < set(await titles(storage, "غزة"))
+    phrase = await titles(storage, '"قطاع غزة"')
+    assert has(phrase, "انفجار صاروخ")
+    either = set(await titles(storage, "بوحيرد OR مارادونا"))
+    assert has(list(either), "بوحيرد") and has(list(either), "مارادونا")
+    gaza = set(await titles(storage, "غزة"))
+    without = set(await titles(storage, "غزة -صاروخ"))
+    assert without < gaza and not has(list(without), "انفجار صاروخ")
+
+
+async def test_source_filter_by_name_or_site(storage: Storage) -> None:
+    only = await titles(storage, "غزة مصدر:العربية")
+    assert only and all(a.source == "العربية" for a in ARTICLES if a.title in only)
+    # a word of the name matches every source that has it: "سي إن إن بالعربية" too
+    sources = {a.source for a in ARTICLES if a.title in await titles(storage, "مصدر:العربية")}
+    assert sources == {"العربية", "سي إن إن بالعربية"}
+    assert set(await titles(storage, "غزة مصدر:alarabiya")) == set(only)
+    assert set(await titles(storage, 'مصدر:"بي بي سي" غزة')) == {
+        a.title for a in ARTICLES if a.source == "بي بي سي عربي" and "غزة" in a.text + a.title}
+
+
+async def test_source_words_do_not_match_article_words(storage: Storage) -> None:
+    # "بالجزيرة" is in a headline; no source is called الجزيرة
+    assert has(await titles(storage, "الجزيرة"), "أهلي جدة")
+    assert await titles(storage, "مصدر:الجزيرة") == []
+
+
+async def test_source_only_lists_the_newest(storage: Storage) -> None:
+    found = await titles(storage, "مصدر:فرانس")
+    assert found == [a.title for a in ARTICLES if a.source == "فرانس 24"]
+    cnn = await titles(storage, 'مصدر:"سي إن إن"')
+    dates = [a.published for t in cnn for a in ARTICLES if a.title == t]
+    assert len(cnn) == 2 and dates == sorted(dates, reverse=True)
+
+
+async def test_an_fts5_syntax_error_becomes_a_domain_error(storage: Storage) -> None:
+    # the builder never produces one; should it ever, the handler gets a SearchError
+    with pytest.raises(InvalidSearchQuery):
+        await storage.db.read(lambda c: _search._fts(
+            c, "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", ('"unclosed',)))
+
+
+async def test_sql_and_fts_syntax_find_nothing_and_break_nothing(storage: Storage) -> None:
+    for text in ("'; DROP TABLE articles; --", "NEAR(غزة", "غزة*", "title:غزة"):
+        await titles(storage, text)
+    assert (await storage.stats())["articles"] == len(ARTICLES)
+
+
+# ---------------------------------------------------------------------------- ranking
+
+def test_blend_formula() -> None:
+    day = 86400.0
+    assert blend(10.0, NOW, NOW) == pytest.approx(20.0)
+    assert blend(10.0, NOW - 7 * day, NOW) == pytest.approx(15.0)
+    assert blend(10.0, NOW - 30 * day, NOW) == pytest.approx(10.0 * (1 + 2 ** (-30 / 7)))
+    assert blend(10.0, NOW + day, NOW) == pytest.approx(20.0)  # future dates count as now
+
+
+async def test_headline_match_ranks_first(storage: Storage) -> None:
+    found = await titles(storage, "بوحيرد")
+    assert found[0] == "مصر تكرم المناضلة الجزائرية جميلة بوحيرد"
+
+
+async def test_newer_wins_between_equal_matches(tmp_path: Path) -> None:
+    s = await Storage.open(str(tmp_path / "r.sqlite3"))
+    try:
+        base = ARTICLES[0]
+        old = replace(base, url="https://x.example/old", published=base.published)
+        new = replace(base, url="https://x.example/new",
+                      published=base.published + timedelta(days=3))
+        for a in (old, new):
+            await s.articles.insert(a, enqueue=False)
+        page = await s.db.read(lambda c: _search.search(c, parse_query("صاروخ"), now=NOW))
+        assert [h.article.url for h in page.hits] == [new.url, old.url]
+        assert page.hits[0].score > page.hits[1].score
+    finally:
+        await s.close()
+
+
+async def test_broad_plan_ranks_newest_and_headline_matches(storage: Storage,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_search, "SELECTIVE_DF", 0)  # every word counts as common
+    q = parse_query("غزة")
+    assert (await storage.db.read(lambda c: _search.plan(c, q)))[0] == "broad"
+    found = await titles(storage, "غزة")
+    assert set(found) == set(await titles_selective(storage, "غزة"))
+    assert "غزة" in found[0]  # a headline match first
+
+
+def test_headline_share_reads_highlight_marks() -> None:
+    q = parse_query('غزة "قطاع غزة" صاروخ')
+    assert _search.headline_share("انفجار \x01صاروخ\x02 قرب \x01قطاع غزه\x02", q) == 1.0
+    assert _search.headline_share("\x01غزه\x02 اليوم", q) == pytest.approx(1 / 3)
+    assert _search.headline_share("لا شيء هنا", q) == 0.0
+
+
+async def titles_selective(storage: Storage, text: str) -> list[str]:
+    saved = _search.SELECTIVE_DF
+    _search.SELECTIVE_DF = 10**9
+    try:
+        return await titles(storage, text)
+    finally:
+        _search.SELECTIVE_DF = saved
+
+
+async def test_selective_plan_with_a_common_word(storage: Storage,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    # "غزة" is rare enough, "إسرائيلية" made common: bm25 ranks on غزة, both must match
+    monkeypatch.setattr(_search, "SELECTIVE_DF", 4)
+    q = parse_query("غزة الاحتلال")
+    kind, _ = await storage.db.read(lambda c: _search.plan(c, q))
+    assert kind == "selective"
+    found = await titles(storage, "غزة الاحتلال")
+    assert found and set(found) <= set(await titles(storage, "غزة"))
+
+
+# ---------------------------------------------------------------------------- paging
+
+async def test_pages_cover_the_results_once(storage: Storage) -> None:
+    q = parse_query("الحكومة")
+    everything = await storage.db.read(lambda c: _search.search(c, q, limit=50, now=NOW))
+    seen: list[int | None] = []
+    offset = 0
+    while True:
+        page = await storage.db.read(
+            lambda c, o=offset: _search.search(c, q, offset=o, limit=2, now=NOW))
+        seen += [h.article.id for h in page.hits]
+        assert page.has_prev == (offset > 0)
+        if not page.has_next:
+            break
+        offset += 2
+    assert seen == [h.article.id for h in everything.hits]
+    assert everything.total == len(seen) and not everything.more
+
+
+async def test_saved_queries_expire(storage: Storage, monkeypatch: pytest.MonkeyPatch) -> None:
+    qid = await storage.search.save_query("غزة", 42)
+    assert await storage.search.load_query(qid) == ("غزة", 42)
+    assert await storage.search.load_query(qid + 1000) is None
+    later = _search._now() + _search.QUERY_TTL_SECONDS + 10
+    monkeypatch.setattr(_search, "_now", lambda: later)
+    await storage.search.save_query("لبنان", 42)
+    assert await storage.search.load_query(qid) is None
+
+
+async def test_latest(storage: Storage) -> None:
+    page = await storage.search.latest(limit=3)
+    newest = sorted(ARTICLES, key=lambda a: a.published, reverse=True)[:3]
+    assert [h.article.title for h in page.hits] == [a.title for a in newest]
+    assert page.has_next
+
+
+# ---------------------------------------------------------------------------- index
+
+async def test_index_row_is_written_with_the_article(storage: Storage) -> None:
+    def boom(c: sqlite3.Connection) -> None:
+        from bot.storage._articles import insert
+        insert(c, replace(ARTICLES[0], url="https://x.example/rollback", title="زلزال مدمر"),
+               enqueue=False)
+        assert c.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH"
+                         " '\"زلزال\"'").fetchone()[0] == 1
+        raise RuntimeError("rolled back")
+
+    with pytest.raises(RuntimeError):
+        await storage.db.write(boom)
+    assert await titles(storage, "زلزال") == []
+
+
+async def test_unindex_removes_the_row(storage: Storage) -> None:
+    match = parse_query("بوحيرد").match()
+    [first] = await storage.db.read(lambda c: c.execute(
+        "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", (match,)).fetchall())
+    await storage.db.write(lambda c: _fts.unindex_article(c, first[0]))
+    assert await titles(storage, "بوحيرد") == []
+
+
+async def test_rebuild_swaps_in_a_fresh_index(storage: Storage) -> None:
+    before = await titles(storage, "الحكومة")
+    await storage.db.write(lambda c: c.execute("DELETE FROM articles_fts"))
+    assert await titles(storage, "الحكومة") == []
+    conn = storage.db._writer._conn
+    extra = replace(ARTICLES[1], url="https://x.example/during", title="الحكومة تجتمع")
+
+    def progress(done: int) -> None:  # an article stored while the rebuild runs
+        if done and not conn.in_transaction:
+            from bot.storage._articles import insert
+            conn.execute("BEGIN")
+            insert(conn, extra, enqueue=False)
+            conn.execute("COMMIT")
+
+    def run(c: sqlite3.Connection) -> tuple[int, float]:
+        c.execute("COMMIT")  # Database.write opened one; rebuild manages its own
+        try:
+            return _fts.rebuild(lambda: c.execute("BEGIN IMMEDIATE"),
+                                lambda: c.execute("COMMIT"), c, batch=5, progress=progress)
+        finally:
+            c.execute("BEGIN")
+
+    count, _ = await storage.db.write(run)
+    assert count == len(ARTICLES) + 1
+    assert set(await titles(storage, "الحكومة")) == {*before, "الحكومة تجتمع"}
+    tables = await storage.db.read(lambda c: [r[0] for r in c.execute(
+        "SELECT name FROM sqlite_master WHERE name LIKE 'articles_fts%' AND type = 'table'"
+        " AND name NOT LIKE 'articles_fts_%'")])
+    assert tables == ["articles_fts"]
+
+
+async def test_a_version_1_database_is_reindexed_on_upgrade(tmp_path: Path) -> None:
+    path = tmp_path / "v1.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    _configure(conn)
+    conn.execute("BEGIN")
+    run_script(conn, V1)
+    conn.execute("INSERT INTO schema_version VALUES (1)")
+    a = ARTICLES[0]
+    conn.execute("INSERT INTO articles (url, title, source, published_at, fetched_at, text,"
+                 " summary) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 (a.url, a.title, a.source, a.published.timestamp(), 0, a.text, a.summary))
+    conn.execute("INSERT INTO articles_fts (rowid, title) VALUES (1, 'normalized only')")
+    conn.execute("COMMIT")
+    conn.close()
+    s = await Storage.open(str(path))
+    try:
+        assert await titles(s, "غَزَّة") == [a.title]
+        assert await titles(s, "مصدر:العربية") == [a.title]
+    finally:
+        await s.close()
