@@ -22,15 +22,17 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from bot.callbacks import CallbackCodec, new_key
 from bot.config import Config
 from bot.errors import NewsbotError
+from bot.fetch import Fetcher
 from bot.ratelimit import SendLimiter
 from bot.services import KEY, Services
 from bot.storage import Storage
 from handlers import start as start_handlers
+from jobs import poll as poll_job
 
 # Each handler module has ``register(app, services) -> [(command, description)]`` and each
 # job module ``schedule(app, services)``. Order matters for handlers: earlier wins.
 HANDLER_MODULES = [start_handlers]
-JOB_MODULES: list = []
+JOB_MODULES: list = [poll_job]
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +58,7 @@ def build_application(config: Config, storage: Storage, callback_key: str) -> Ap
         .build()
     )
     services = Services(config=config, storage=storage,
-                        callbacks=CallbackCodec(callback_key))
+                        callbacks=CallbackCodec(callback_key), fetcher=Fetcher(config.polling))
     app.bot_data[KEY] = services
     _register_handlers(app, services)
     app.add_error_handler(_on_error)
@@ -154,6 +156,9 @@ class Service:
         if self.app is not None:
             with contextlib.suppress(Exception):
                 await self.app.shutdown()
+            fetcher = self.app.bot_data[KEY].fetcher
+            if fetcher is not None:
+                await fetcher.close()
         if self.storage is not None:
             await self.storage.close()
         self._started = False

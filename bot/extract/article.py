@@ -16,7 +16,7 @@ from datetime import date
 from urllib.parse import urljoin, urlsplit
 
 import trafilatura
-from trafilatura.settings import Document
+from trafilatura.settings import Document, use_config
 
 from bot.arabic.normalize import normalize
 from bot.arabic.tokens import tokenize_normalized
@@ -33,6 +33,14 @@ from bot.extract.noise import (
 _DEDUP_MIN_TOKENS = 8
 # Below this many letters the "article" is a stub, an error page or a cookie wall.
 MIN_LETTERS = 80
+
+# trafilatura falls back to a "baseline" that flattens the whole <article> element into one
+# line (headline, share widget, font controls, tags and all) when its main extraction
+# gives under MIN_EXTRACTED_SIZE characters (default 250). Short news items (a two-line
+# bulletin of 150-250 characters) are common: with 100 their paragraphs are kept as
+# paragraphs, so the line-level noise filter below can work on them.
+_CONFIG = use_config()
+_CONFIG.set("DEFAULT", "MIN_EXTRACTED_SIZE", "100")
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +263,7 @@ def extract_article(
             include_links=False,
             favor_precision=favor_precision,
             with_metadata=True,
+            config=_CONFIG,
         )
     except Exception as exc:  # lxml and trafilatura raise a zoo of errors on junk
         raise ExtractionError(f"extract: page could not be parsed: {exc!r}") from exc

@@ -19,6 +19,7 @@ from bot.storage._chats import Chat, Chats
 from bot.storage._db import Database
 from bot.storage._feeds import Feed, Feeds
 from bot.storage._meta import Meta
+from bot.storage._polling import Polling
 from bot.storage._subscriptions import Subscription, Subscriptions
 
 __all__ = ["Chat", "Database", "Feed", "Storage", "Subscription"]
@@ -33,6 +34,7 @@ class Storage:
         self.chats = Chats(db)
         self.feeds = Feeds(db)
         self.meta = Meta(db)
+        self.polling = Polling(db)
         self.subscriptions = Subscriptions(db)
 
     @classmethod

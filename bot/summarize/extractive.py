@@ -34,6 +34,11 @@ DUPLICATE_JACCARD = 0.7
 # A sentence this similar (cosine) to one already chosen adds nothing.
 REDUNDANT_COSINE = 0.6
 
+# A sentence that is the headline followed by at most this many words repeats it ("وفاة
+# فلان، زعيم المعارضة" / "وفاة فلان، زعيم المعارضة بعد صراع مع المرض."): the reader has
+# just read the headline in bold.
+HEADLINE_TAIL_TOKENS = 5
+
 # Only the first sentences compete (pairwise similarity is quadratic; news is front-loaded).
 MAX_SCORED = 80
 
@@ -79,8 +84,13 @@ def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
 def _same_as_title(sentence: _Sentence, title_norm: str, title_terms: Counter[str]) -> bool:
     if not title_norm:
         return False
-    bare = "".join(tokenize_normalized(sentence.normalized))
-    if bare and bare == "".join(tokenize_normalized(title_norm)):
+    tokens = tokenize_normalized(sentence.normalized)
+    title_tokens = tokenize_normalized(title_norm)
+    bare = "".join(tokens)
+    if bare and bare == "".join(title_tokens):
+        return True
+    if (title_tokens and tokens[: len(title_tokens)] == title_tokens
+            and len(tokens) - len(title_tokens) <= HEADLINE_TAIL_TOKENS):
         return True
     if not sentence.terms or not title_terms:
         return False
