@@ -14,10 +14,10 @@ import sys
 from collections.abc import Sequence
 
 from bot import __version__
-from bot.cli import _config, _db, _run
+from bot.cli import _config, _db, _preview, _run
 from bot.errors import ConfigError, NewsbotError
 
-COMMAND_MODULES = [_run, _config, _db]
+COMMAND_MODULES = [_run, _config, _db, _preview]
 
 
 def build_parser() -> argparse.ArgumentParser:
