@@ -35,9 +35,12 @@ async def test_service_polls_stores_and_enqueues_for_a_subscribed_chat(
         woke: list[int] = []
         services.on_new_articles.append(lambda: woke.append(1))
 
-        async with asyncio.timeout(20):  # the first tick polls the new feed
-            while not (await service.storage.feeds.list())[0].initialized:
-                await asyncio.sleep(0.1)
+        for _ in range(200):  # the first tick (after 1 s) polls the new feed
+            if (await service.storage.feeds.list())[0].initialized:
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError("the feed was not polled within 20 s")
         articles = await service.storage.db.read(
             lambda c: [dict(r) for r in c.execute("SELECT * FROM articles")])
         assert [a["title"] for a in articles] == ["البنك المركزي يبقي أسعار الفائدة دون تغيير"]

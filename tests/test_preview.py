@@ -71,7 +71,7 @@ async def test_what_is_neither_a_feed_nor_an_article(feed_server: FeedServer) ->
     async with Fetcher(PollingConfig(allow_private_addresses=True)) as fetcher:
         with pytest.raises(ExtractionError, match=r"^preview: .*not a feed .*no article text"):
             await preview(feed_server.url("/menu"), fetcher)
-        with pytest.raises(ParseError, match="^parse: "):
+        with pytest.raises(ParseError, match=r"^parse: "):
             await preview(feed_server.url("/data.json"), fetcher)
 
 
