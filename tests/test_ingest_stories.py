@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from bot.dedup import DEFAULT_THRESHOLD, distance, fingerprint
 from bot.ingest.stories import StoryIndex
+from tests.fixtures.ingest.site import load_articles
 
 
 def _signed(u: int) -> int:
@@ -18,16 +21,17 @@ def _flip(u: int, bits: int, rng: random.Random) -> int:
     return u
 
 
-def test_matches_brute_force_on_random_and_near_fingerprints() -> None:
-    rng = random.Random(7)
+@pytest.mark.parametrize("size", [40, 2000])  # scans the keys / probes the masks
+def test_matches_brute_force_on_random_and_near_fingerprints(size: int) -> None:
+    rng = random.Random(size)
     index = StoryIndex()
     founders: dict[int, int] = {}
-    for story in range(1, 2001):
+    for story in range(1, size + 1):
         fp = _signed(rng.getrandbits(64))
         founders[story] = fp
         assert index.add(story, fp, at=1000.0)
     queries = [_signed(rng.getrandbits(64)) for _ in range(300)]
-    for story in rng.sample(sorted(founders), 300):  # near copies at 0..14 bits
+    for story in rng.choices(sorted(founders), k=300):  # near copies at 0..14 bits
         queries.append(_signed(_flip(founders[story] & ((1 << 64) - 1), rng.randint(0, 14),
                                      rng)))
     hits = 0
@@ -38,6 +42,19 @@ def test_matches_brute_force_on_random_and_near_fingerprints() -> None:
         assert index.find(q) == expected
         hits += expected is not None
     assert hits > 150
+
+
+def test_fast_fingerprint_equals_the_reference_simhash() -> None:
+    from bot.dedup.story import _fingerprint_reference
+
+    rows = load_articles()
+    rng = random.Random(1)
+    words = [w for r in rows for w in (r["title"] + " " + r["text"][:500]).split()]
+    cases = [(r["title"], r["text"][:n]) for r in rows for n in (0, 300, 3000)]
+    cases += [(" ".join(rng.choices(words, k=rng.randint(0, 15))),
+               " ".join(rng.choices(words, k=rng.randint(0, 80)))) for _ in range(500)]
+    for title, lead in cases:
+        assert fingerprint(title, lead) == _fingerprint_reference(title, lead), (title, lead)
 
 
 def test_real_wire_copies_join_and_other_stories_do_not() -> None:

@@ -13,6 +13,7 @@ import html as html_lib
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 import trafilatura
@@ -25,6 +26,7 @@ from bot.extract.encoding import decode_html
 from bot.extract.noise import (
     attribution_of,
     noise_kind,
+    normalized,
     split_dateline,
     split_trailing_attribution,
 )
@@ -77,9 +79,15 @@ _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _TITLE_SEPARATORS = re.compile(r"\s+[-|–—:]{1,2}\s+|\s*\|\s*")
 
 
+@lru_cache(maxsize=256)
+def _tokens(text: str) -> tuple[str, ...]:
+    # The headline and its parts are compared with each of the first lines: normalize once.
+    return tuple(tokenize_normalized(normalized(text)))
+
+
 def _near_same(a: str, b: str) -> bool:
     """Same words, give or take punctuation and a couple of tokens."""
-    ta, tb = tokenize_normalized(normalize(a)), tokenize_normalized(normalize(b))
+    ta, tb = _tokens(a), _tokens(b)
     if not ta or not tb:
         return False
     if "".join(ta) == "".join(tb):  # also when only spacing differs: لـ"الخطاب" / لـالخطاب
@@ -117,7 +125,7 @@ def _clean_lines(raw_lines: list[str], title: str = "") -> _Cleaned:
             elif kind == "timestamp" and not lines:
                 stamps.append(line)
             continue
-        key = normalize(line)
+        key = normalized(line)
         if key in seen:
             continue  # a pull quote or caption printed twice
         if len(tokenize_normalized(key)) >= _DEDUP_MIN_TOKENS:

@@ -75,10 +75,12 @@ class StoryIndex:
                 if not table:
                     continue
                 value = (u >> (i * _BITS)) & _BLOCK_MASK
-                for mask in self._probe:
-                    bucket = table.get(value ^ mask)
-                    if not bucket:
-                        continue
+                if len(table) < len(self._probe):  # few stories: scan the occupied keys
+                    buckets = [b for key, b in table.items()
+                               if (key ^ value).bit_count() <= self._radius]
+                else:
+                    buckets = [b for b in map(table.get, [value ^ m for m in self._probe]) if b]
+                for bucket in buckets:
                     for story in bucket:
                         if story in checked:
                             continue
