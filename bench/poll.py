@@ -2,17 +2,20 @@
 store in SQLite), and the cost of article-page extraction.
 
     python bench/poll.py [--feeds 1000] [--items 50] [--executor process|thread|inline|all]
-                         [--workers N] [--data /work/shared/data] [--skip-cycles]
-                         [--skip-extraction]
+                         [--workers N] [--source generated|corpus|both]
+                         [--data /work/shared/data] [--skip-cycles] [--skip-extraction]
 
-1. Poll cycles of N generated feeds (tests/fakes/feed_server.generated_feed: ~1 KB
-   Arabic items with full text, so page extraction is off for this part), served by the
-   fake feed server in a child process, each feed on its own host name (so the per-host
-   cap is per feed, as in production), all through ``Poller.poll_due``:
+1. Poll cycles of N feeds whose items carry their full text (page extraction off), served
+   by the fake feed server in a child process, each feed on its own host name (so the
+   per-host cap is per feed, as in production), all through ``Poller.poll_due``. Items
+   come from tests/fakes/feed_server.generated_feed (~1 KB, but built from a 16-word
+   vocabulary: every text repeats, which flatters anything cached by string) and/or from
+   bench/corpus_feed.py (~1 KB of real article sentences, unique per item: the honest
+   per-article cost). Cycles:
      a. first poll: every feed new (items stored, no outbox rows: first poll)
      b. all 304: conditional GET, nothing changed
-     c. all changed: every feed serves ITEMS new items; 100 chats subscribed to 20
-        feeds each, so outbox rows are created too
+     c. all changed: every feed serves ITEMS new items; 100 chats subscribed to 2% of
+        the feeds each, so outbox rows are created too
    For each: wall time, articles stored, outbox rows, stories joined, CPU seconds of this
    process and of the workers, and the event-loop lag (a 10 ms ticker; p99 and max: how
    long the loop could not run anything, e.g. a Telegram update).
@@ -26,11 +29,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import multiprocessing
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -49,19 +50,27 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 SERVER = r'''
 import asyncio, sys
+from pathlib import Path
 sys.path.insert(0, sys.argv[1])
+sys.path.insert(0, sys.argv[1] + "/bench")
 from tests.fakes.feed_server import FeedServer, Route, generated_feed, http_date
+from corpus_feed import corpus_feed, load_corpus
 
-async def main(count, items):
+async def main(count, items, source, data):
     version = 0
+    corpus = load_corpus(Path(data)) if source == "corpus" else []
     async with FeedServer("127.0.0.1") as server:
         def make(path):
             name = path[len("/gen/"):]
             if not name.endswith(".xml") or not name[:-4].isdigit():
                 return None
             n = int(name[:-4])
-            return Route(body=generated_feed(n + version * count, items),
-                         etag=f'"{version}-{n}"', last_modified=http_date(1_700_000_000 + n))
+            if source == "corpus":
+                body = corpus_feed(n, items, version, corpus)
+            else:
+                body = generated_feed(n + version * count, items)
+            return Route(body=body, etag=f'"{version}-{n}"',
+                         last_modified=http_date(1_700_000_000 + n))
         server.generators.append(("/gen/", make))
         print(server.port, flush=True)
         loop = asyncio.get_running_loop()
@@ -73,7 +82,7 @@ async def main(count, items):
             server.routes.clear()
             print("ok", flush=True)
 
-asyncio.run(main(int(sys.argv[2]), int(sys.argv[3])))
+asyncio.run(main(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]))
 '''
 
 
@@ -133,9 +142,10 @@ async def timed_cycle(label: str, poller: Poller, storage: Storage) -> float:
     return wall
 
 
-async def bench_cycles(count: int, items: int, kind: str, workers: int) -> None:
+async def bench_cycles(count: int, items: int, kind: str, workers: int, source: str,
+                       data: Path) -> None:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", SERVER, str(ROOT), str(count), str(items),
+        sys.executable, "-c", SERVER, str(ROOT), str(count), str(items), source, str(data),
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
     assert proc.stdout is not None and proc.stdin is not None
     port = int((await proc.stdout.readline()).decode())
@@ -156,13 +166,16 @@ async def bench_cycles(count: int, items: int, kind: str, workers: int) -> None:
             rng = random.Random(1)
             for chat in range(1, 101):
                 await storage.chats.register(chat, "private")
-                chosen = rng.sample(ids, 20)
+                chosen = rng.sample(ids, max(1, count // 50))
                 await storage.db.write(lambda c, chat=chat, chosen=chosen: c.executemany(
                     "INSERT INTO subscriptions (chat_id, kind, feed_id, value, display,"
                     " created_at) VALUES (?, 'feed', ?, ?, 'x', 0)",
                     [(chat, f, str(f)) for f in chosen]))
-            print(f"\n{count} feeds x {items} items, executor {kind} ({pool.size} worker(s)), "
-                  f"concurrency {config.concurrency}, page extraction off")
+            what = ("generated_feed items (~1 KB, a 16-word vocabulary: texts repeat)"
+                    if source == "generated" else
+                    "unique corpus items (~1 KB of real article sentences, no two alike)")
+            print(f"\n{count} feeds x {items} {what}\n  executor {kind} ({pool.size} "
+                  f"worker(s)), concurrency {config.concurrency}, page extraction off")
             await timed_cycle(f"first poll ({items} new items each)", poller, storage)
             await timed_cycle("all 304 (conditional GET)", poller, storage)
             proc.stdin.write(b"bump\n")
@@ -233,8 +246,6 @@ async def bench_extraction(data: Path, kind: str, workers: int) -> None:
                 again = await poller.poll_now()
                 print(f"  second poll: {again.stored} stored, "
                       f"{ {r: again.count(r) for r in ('not_modified', 'unchanged', 'ok')} }")
-                for key in ("errors",):
-                    _ = key
                 errors = [o for o in report.outcomes if o.result == "error"]
                 if errors:
                     print(f"  !! {len(errors)} feed(s) failed: {errors[0].error}")
@@ -253,17 +264,24 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=None,
                         help="worker count (default: CPUs)")
     parser.add_argument("--data", type=Path, default=Path("/work/shared/data"))
+    parser.add_argument("--source", default="both", choices=["generated", "corpus", "both"],
+                        help="feed items: tests/fakes generated_feed, unique items from the "
+                             "articles corpus, or both (default)")
     parser.add_argument("--skip-cycles", action="store_true")
     parser.add_argument("--skip-extraction", action="store_true")
     args = parser.parse_args()
     kinds = ["process", "thread", "inline"] if args.executor == "all" else [args.executor]
     print(f"{os.cpu_count()} CPU(s), Python {sys.version.split()[0]}")
+    sources = ["generated", "corpus"] if args.source == "both" else [args.source]
+    if not (args.data / "articles.jsonl").exists() and "corpus" in sources:
+        print(f"!! {args.data / 'articles.jsonl'} missing: corpus items skipped")
+        sources.remove("corpus")
     for kind in kinds:
-        if not args.skip_cycles:
-            asyncio.run(bench_cycles(args.feeds, args.items, kind, args.workers or 0))
+        for source in sources if not args.skip_cycles else []:
+            asyncio.run(bench_cycles(args.feeds, args.items, kind, args.workers or 0, source,
+                                     args.data))
         if not args.skip_extraction:
             asyncio.run(bench_extraction(args.data, kind, args.workers or 0))
-    _ = (json, statistics)
     return 0
 
 

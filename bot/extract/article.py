@@ -13,7 +13,6 @@ import html as html_lib
 import re
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 import trafilatura
@@ -27,6 +26,7 @@ from bot.extract.noise import (
     attribution_of,
     noise_kind,
     normalized,
+    normalized_tokens,
     split_dateline,
     split_trailing_attribution,
 )
@@ -79,15 +79,10 @@ _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _TITLE_SEPARATORS = re.compile(r"\s+[-|–—:]{1,2}\s+|\s*\|\s*")
 
 
-@lru_cache(maxsize=256)
-def _tokens(text: str) -> tuple[str, ...]:
-    # The headline and its parts are compared with each of the first lines: normalize once.
-    return tuple(tokenize_normalized(normalized(text)))
-
-
 def _near_same(a: str, b: str) -> bool:
     """Same words, give or take punctuation and a couple of tokens."""
-    ta, tb = _tokens(a), _tokens(b)
+    # normalized_tokens is cached: the headline meets each of the first lines
+    ta, tb = normalized_tokens(a), normalized_tokens(b)
     if not ta or not tb:
         return False
     if "".join(ta) == "".join(tb):  # also when only spacing differs: لـ"الخطاب" / لـالخطاب

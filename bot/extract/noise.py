@@ -28,6 +28,12 @@ def normalized(text: str) -> str:
     return normalize(text)
 
 
+@lru_cache(maxsize=1024)
+def normalized_tokens(text: str) -> tuple[str, ...]:
+    """The tokens of :func:`normalized` ``text``, remembered likewise."""
+    return tuple(tokenize_normalized(normalized(text)))
+
+
 def _norm_all(words: str) -> frozenset[str]:
     return frozenset(normalize(w) for w in words.split())
 
@@ -320,7 +326,7 @@ def noise_kind(line: str) -> str | None:
     norm = normalized(line)
     if not norm:
         return None
-    tokens = tokenize_normalized(norm)
+    tokens = list(normalized_tokens(line))
     if not tokens:
         return "nav" if re.search(r"[|•»>]", norm) else None  # "| | |", "» »"
     bare = _strip_punct(norm)
@@ -453,7 +459,7 @@ def attribution_of(line: str) -> str | None:
     ('بترا', 'سكاي نيوز عربية')
     """
     text = line.strip()
-    tokens = tokenize_normalized(normalized(text))
+    tokens = list(normalized_tokens(text))
     if not tokens or len(tokens) > 8:
         return None
     stripped = text.strip(_EDGE)

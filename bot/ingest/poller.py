@@ -157,6 +157,7 @@ class Poller:
         self._slots = asyncio.Semaphore(config.concurrency)
         self._in_flight: dict[int, asyncio.Task[PollOutcome]] = {}
         self._stories_loaded = False
+        self._pruned_at = 0.0
         self._closed = False
         timeout = float(config.timeout_seconds)
         self.page_budget = self.options.page_budget or 2 * timeout
@@ -186,7 +187,9 @@ class Poller:
         heartbeat("poll")
         await self.load_stories()
         now = self._clock()
-        self.stories.prune(now)
+        if now - self._pruned_at >= 60:
+            self.stories.prune(now)
+            self._pruned_at = now
         feeds = await self.storage.polling.due(now, exclude=set(self._in_flight))
         tasks = [self._launch(feed) for feed in feeds]
         if not wait or not tasks:
