@@ -92,3 +92,12 @@ def test_load_takes_the_first_row_of_each_story_as_founder() -> None:
     index = StoryIndex()
     assert index.load([(5, 111, 1.0), (5, 999999, 2.0), (6, 0, 3.0), (7, 222, 4.0)]) == 2
     assert index.find(111) == 5 and index.find(222) == 7
+
+
+def test_at_most_limit_stories_stay_open_the_oldest_go_first() -> None:
+    index = StoryIndex(limit=3)
+    fps = {s: _signed(random.Random(s).getrandbits(64)) for s in range(1, 6)}
+    for story, fp in fps.items():
+        index.add(story, fp, at=float(story))
+    assert len(index) == 3
+    assert [index.find(fps[s]) for s in range(1, 6)] == [None, None, 3, 4, 5]

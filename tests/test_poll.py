@@ -41,8 +41,8 @@ async def test_every_real_feed_is_ingested_once_with_clean_arabic_summaries(
     async with open_env(tmp_path) as env:
         for key, (path, name) in REAL_FEEDS.items():
             etag = '"v1"' if key in ("alarabiya", "cnn-arabic") else None
-            await env.add_feed(site.serve_feed(f"/{key}.xml", path.read_bytes(), etag=etag),
-                               name)
+            await env.add_feed(site.serve_feed(f"/{key}.xml", path.read_bytes(), etag=etag,
+                                               gzip=key == "alarabiya"), name)
         urdu = site.serve_feed("/urdu.xml", (FEEDS / "bbc_urdu_rss2.utf8.xml").read_bytes())
         await env.add_feed(urdu, "بي بي سي اردو")
 
@@ -85,6 +85,7 @@ async def test_every_real_feed_is_ingested_once_with_clean_arabic_summaries(
         assert all(f["initialized"] == 1 and f["last_success_at"] and f["body_hash"]
                    for f in feeds)
 
+        assert "gzip" in feed_server.requests("/alarabiya.xml")[0].headers["accept-encoding"]
         pages_before = len([r for r in feed_server.requests() if r.path.count("/") > 2])
         again = await env.poller.poll_now()
         assert again.stored == 0

@@ -35,7 +35,7 @@ from bot.fetch.client import FetchStatusError
 from bot.ingest import schedule
 from bot.ingest.entries import article_url, is_known, needs_page, newest_first, unique_entries
 from bot.ingest.scrape import fetch_pages
-from bot.ingest.stories import WINDOW, StoryIndex
+from bot.ingest.stories import LIMIT, WINDOW, StoryIndex
 from bot.ingest.work import Built, build_in_worker, parse_in_worker
 from bot.ingest.workers import Workers
 from bot.metrics import ARTICLES_STORED, FETCH_ERRORS, POLLS, heartbeat
@@ -69,6 +69,7 @@ class IngestOptions:
     page_budget: float | None = None
     poll_timeout: float | None = None
     story_window: float = WINDOW
+    story_limit: int = LIMIT
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +152,7 @@ class Poller:
         self.workers = workers or Workers("thread")
         self.options = options or IngestOptions()
         self.hooks = hooks
-        self.stories = StoryIndex(self.options.story_window)
+        self.stories = StoryIndex(self.options.story_window, limit=self.options.story_limit)
         self._rng = rng or random.Random()
         self._clock = clock
         self._slots = asyncio.Semaphore(config.concurrency)

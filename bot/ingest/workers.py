@@ -82,6 +82,14 @@ class Workers:
                 self._executor = None
             raise RuntimeError("ingest: a worker process died while processing") from None
 
+    def pids(self) -> list[int]:
+        """Process ids of the running worker processes (none for threads or inline)."""
+        executor = self._executor
+        if not isinstance(executor, ProcessPoolExecutor):
+            return []
+        processes = getattr(executor, "_processes", None) or {}
+        return list(processes)
+
     def warm_up(self) -> None:
         """Start the pool now instead of on the first job."""
         if self.kind != "inline":
