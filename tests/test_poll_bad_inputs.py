@@ -150,7 +150,7 @@ async def test_every_bad_input_in_one_cycle_leaves_the_others_working(
     }
     assert not internal.requests()  # the guard refused before connecting
     # the slow feed held only its own slot: the healthy ones finished long before it
-    assert out["good-cnn"].seconds < 1.0 and out["good-sky"].seconds < 1.0
+    assert out["good-cnn"].seconds < 1.5 and out["good-sky"].seconds < 1.5
     assert out["slowloris"].seconds >= 2.0 and took < 5.0
     assert (out["good-cnn"].stored, out["good-sky"].stored) == (5, 5)
     assert "HTML page" in out["html"].error and "html.test" in out["html"].error
