@@ -29,6 +29,7 @@ from bot import metrics
 from bot.callbacks import CallbackCodec, new_key
 from bot.config import Config
 from bot.errors import NewsbotError
+from bot.fetch import Fetcher
 from bot.ops.http import OpsServer
 from bot.ops.lease import DEFAULT_TTL, InstanceLease
 from bot.ratelimit import SendLimiter
@@ -38,11 +39,12 @@ from handlers import inline as inline_handlers
 from handlers import search as search_handlers
 from handlers import start as start_handlers
 from jobs import maintenance as maintenance_jobs
+from jobs import poll as poll_job
 
 # Each handler module has ``register(app, services) -> [(command, description)]`` and each
 # job module ``schedule(app, services)``. Order matters for handlers: earlier wins.
 HANDLER_MODULES = [start_handlers, search_handlers, inline_handlers]
-JOB_MODULES: list = [maintenance_jobs]
+JOB_MODULES: list = [poll_job, maintenance_jobs]
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +70,7 @@ def build_application(config: Config, storage: Storage, callback_key: str) -> Ap
         .build()
     )
     services = Services(config=config, storage=storage,
-                        callbacks=CallbackCodec(callback_key))
+                        callbacks=CallbackCodec(callback_key), fetcher=Fetcher(config.polling))
     app.bot_data[KEY] = services
     _register_handlers(app, services)
     app.add_error_handler(_on_error)
@@ -214,6 +216,9 @@ class Service:
         if self.app is not None:
             with contextlib.suppress(Exception):
                 await self.app.shutdown()
+            fetcher = self.app.bot_data[KEY].fetcher
+            if fetcher is not None:
+                await fetcher.close()
         if self.lease is not None and self.storage is not None:
             await self.lease.release()
         if self.http is not None:

@@ -9,12 +9,16 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.callbacks import CallbackCodec
 from bot.config import Config
 from bot.ops.lease import InstanceLease
 from bot.storage import Storage
+
+if TYPE_CHECKING:
+    from bot.fetch import Fetcher
+    from bot.ingest import Poller
 
 KEY = "services"
 
@@ -34,6 +38,10 @@ class Services:
     on_new_articles: list[Callable[[], None]] = field(default_factory=list)
     #: awaited in order at shutdown, before the database closes (e.g. delivery drains)
     stop_hooks: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    #: the HTTP client for feeds and article pages (SSRF guard, caps); closed by bot.app
+    fetcher: Fetcher | None = None
+    #: the feed poller (jobs/poll.py creates it); ``await poller.poll_now()`` forces a poll
+    poller: Poller | None = None
     #: the single-instance lease (bot.ops.lease); senders check ``may_send()`` before
     #: claiming outbox rows. None only when a test builds Services by hand.
     lease: InstanceLease | None = None

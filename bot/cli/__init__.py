@@ -14,11 +14,11 @@ import sys
 from collections.abc import Sequence
 
 from bot import __version__
-from bot.cli import _config, _db, _feeds, _opml, _run, _search
+from bot.cli import _config, _db, _feeds, _opml, _preview, _run, _search
 from bot.errors import ConfigError, NewsbotError
 from bot.logs import RedactFilter
 
-COMMAND_MODULES = [_run, _config, _db, _feeds, _opml, _search]
+COMMAND_MODULES = [_run, _config, _db, _feeds, _opml, _search, _preview]
 
 
 def build_parser() -> argparse.ArgumentParser:

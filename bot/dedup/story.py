@@ -67,6 +67,7 @@ _WORD = re.compile(r"[^\W_]+")
 _PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال")
 
 
+@lru_cache(maxsize=1 << 16)
 def _stem(word: str) -> str:
     """Strip one definite-article-like prefix when enough of the word is left."""
     for prefix in _PREFIXES:
@@ -100,6 +101,54 @@ def _features(words: list[str], weight: int, into: dict[str, int]) -> None:
 
 def fingerprint(title: str, lead: str = "") -> int:
     """The 64-bit SimHash of a story, as a signed int64 (SQLite INTEGER range)."""
+    features: dict[str, int] = {}
+    _features(content_words(title), _TITLE_WEIGHT, features)
+    if lead:
+        _features(content_words(lead)[:_LEAD_WORDS], _LEAD_WEIGHT, features)
+    if not features:
+        return 0
+    value = _majority(features)
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def _majority(features: dict[str, int]) -> int:
+    """Bit ``b`` of the result is set when the features whose hash has bit ``b`` set weigh
+    more than half of all the weight (the SimHash vote: sum of +w / -w > 0).
+
+    Bit-sliced: the 64 per-bit sums are kept as binary counters across "planes" (plane k
+    holds bit k of all 64 sums), so adding a feature costs a short carry chain of 64-bit
+    integer operations instead of a loop over 64 bits.
+    """
+    total = sum(features.values())
+    size = total.bit_length()  # no per-bit sum can exceed the total weight
+    planes = [0] * (size + 1)
+    for feature, weight in features.items():
+        h = _hash(feature)
+        level = 0
+        while weight:
+            if weight & 1:
+                carry, k = h, level
+                while carry:
+                    plane = planes[k]
+                    planes[k] = plane ^ carry
+                    carry &= plane
+                    k += 1
+            weight >>= 1
+            level += 1
+    threshold = total // 2  # set when sum > total / 2, i.e. sum > floor(total / 2)
+    greater, equal = 0, _MASK
+    for k in range(size, -1, -1):
+        plane = planes[k]
+        if threshold >> k & 1:
+            equal &= plane
+        else:
+            greater |= equal & plane
+            equal &= ~plane & _MASK
+    return greater
+
+
+def _fingerprint_reference(title: str, lead: str = "") -> int:
+    """The straightforward SimHash (one counter per bit); :func:`fingerprint` must equal it."""
     features: dict[str, int] = {}
     _features(content_words(title), _TITLE_WEIGHT, features)
     if lead:

@@ -16,7 +16,7 @@ from datetime import date
 from urllib.parse import urljoin, urlsplit
 
 import trafilatura
-from trafilatura.settings import Document
+from trafilatura.settings import Document, use_config
 
 from bot.arabic.normalize import normalize
 from bot.arabic.tokens import tokenize_normalized
@@ -25,6 +25,8 @@ from bot.extract.encoding import decode_html
 from bot.extract.noise import (
     attribution_of,
     noise_kind,
+    normalized,
+    normalized_tokens,
     split_dateline,
     split_trailing_attribution,
 )
@@ -33,6 +35,14 @@ from bot.extract.noise import (
 _DEDUP_MIN_TOKENS = 8
 # Below this many letters the "article" is a stub, an error page or a cookie wall.
 MIN_LETTERS = 80
+
+# trafilatura falls back to a "baseline" that flattens the whole <article> element into one
+# line (headline, share widget, font controls, tags and all) when its main extraction
+# gives under MIN_EXTRACTED_SIZE characters (default 250). Short news items (a two-line
+# bulletin of 150-250 characters) are common: with 100 their paragraphs are kept as
+# paragraphs, so the line-level noise filter below can work on them.
+_CONFIG = use_config()
+_CONFIG.set("DEFAULT", "MIN_EXTRACTED_SIZE", "100")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +81,8 @@ _TITLE_SEPARATORS = re.compile(r"\s+[-|–—:]{1,2}\s+|\s*\|\s*")
 
 def _near_same(a: str, b: str) -> bool:
     """Same words, give or take punctuation and a couple of tokens."""
-    ta, tb = tokenize_normalized(normalize(a)), tokenize_normalized(normalize(b))
+    # normalized_tokens is cached: the headline meets each of the first lines
+    ta, tb = normalized_tokens(a), normalized_tokens(b)
     if not ta or not tb:
         return False
     if "".join(ta) == "".join(tb):  # also when only spacing differs: لـ"الخطاب" / لـالخطاب
@@ -109,7 +120,7 @@ def _clean_lines(raw_lines: list[str], title: str = "") -> _Cleaned:
             elif kind == "timestamp" and not lines:
                 stamps.append(line)
             continue
-        key = normalize(line)
+        key = normalized(line)
         if key in seen:
             continue  # a pull quote or caption printed twice
         if len(tokenize_normalized(key)) >= _DEDUP_MIN_TOKENS:
@@ -255,6 +266,7 @@ def extract_article(
             include_links=False,
             favor_precision=favor_precision,
             with_metadata=True,
+            config=_CONFIG,
         )
     except Exception as exc:  # lxml and trafilatura raise a zoo of errors on junk
         raise ExtractionError(f"extract: page could not be parsed: {exc!r}") from exc

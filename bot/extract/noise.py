@@ -14,10 +14,24 @@ article text. Everything here is a pure function.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Final
 
 from bot.arabic.normalize import normalize
 from bot.arabic.tokens import tokenize_normalized
+
+
+@lru_cache(maxsize=1024)
+def normalized(text: str) -> str:
+    """:func:`bot.arabic.normalize`, remembered: cleaning and summarizing ask for the same
+    line or sentence several times (noise kind, attribution, dedup key, terms)."""
+    return normalize(text)
+
+
+@lru_cache(maxsize=1024)
+def normalized_tokens(text: str) -> tuple[str, ...]:
+    """The tokens of :func:`normalized` ``text``, remembered likewise."""
+    return tuple(tokenize_normalized(normalized(text)))
 
 
 def _norm_all(words: str) -> frozenset[str]:
@@ -309,10 +323,10 @@ def noise_kind(line: str) -> str | None:
     Kinds: share, font, nav, advertise, contact, about, ad, comments, read_more, tags,
     photo, subscribe, byline, copyright, disclaimer, click, feed_footer, timestamp.
     """
-    norm = normalize(line)
+    norm = normalized(line)
     if not norm:
         return None
-    tokens = tokenize_normalized(norm)
+    tokens = list(normalized_tokens(line))
     if not tokens:
         return "nav" if re.search(r"[|•»>]", norm) else None  # "| | |", "» »"
     bare = _strip_punct(norm)
@@ -445,7 +459,7 @@ def attribution_of(line: str) -> str | None:
     ('بترا', 'سكاي نيوز عربية')
     """
     text = line.strip()
-    tokens = tokenize_normalized(normalize(text))
+    tokens = list(normalized_tokens(text))
     if not tokens or len(tokens) > 8:
         return None
     stripped = text.strip(_EDGE)
@@ -511,6 +525,7 @@ __all__ = [
     "attribution_of",
     "is_noise",
     "noise_kind",
+    "normalized",
     "split_dateline",
     "split_trailing_attribution",
 ]

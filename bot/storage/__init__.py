@@ -22,6 +22,7 @@ from bot.storage._lease import Lease
 from bot.storage._maintenance import Maintenance
 from bot.storage._meta import Meta
 from bot.storage._ops import Ops
+from bot.storage._polling import Polling
 from bot.storage._search import Search
 from bot.storage._subscriptions import Subscription, Subscriptions
 
@@ -40,6 +41,7 @@ class Storage:
         self.lease = Lease(db)
         self.maintenance = Maintenance(db)
         self.ops = Ops(db)
+        self.polling = Polling(db)
         self.search = Search(db)
         self.subscriptions = Subscriptions(db)
 

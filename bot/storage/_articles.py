@@ -44,6 +44,14 @@ def insert(conn: sqlite3.Connection, article: Article, *, fingerprint: int | Non
     starts its own story (story_id = its id). With ``enqueue`` the outbox rows for every
     matching chat are created here, in the caller's transaction.
     """
+    return insert_counted(conn, article, fingerprint=fingerprint, story_id=story_id,
+                          enqueue=enqueue, keywords=keywords)[0]
+
+
+def insert_counted(conn: sqlite3.Connection, article: Article, *, fingerprint: int | None = None,
+                   story_id: int | None = None, enqueue: bool = True,
+                   keywords: list[str] | None = None) -> tuple[int | None, int]:
+    """:func:`insert`, also returning how many outbox rows it created."""
     cur = conn.execute(
         "INSERT OR IGNORE INTO articles (feed_id, guid, url, title, source, author, category,"
         " published_at, fetched_at, text, summary, image_url, story_id, fingerprint)"
@@ -53,15 +61,16 @@ def insert(conn: sqlite3.Connection, article: Article, *, fingerprint: int | Non
          article.summary, article.image_url, story_id, fingerprint),
     )
     if cur.rowcount == 0:
-        return None
+        return None, 0
     article_id = int(cur.lastrowid or 0)
     if story_id is None:
         conn.execute("UPDATE articles SET story_id = id WHERE id = ?", (article_id,))
     index_article(conn, article_id, article.title, article.summary, article.text)
+    queued = 0
     if enqueue:
-        enqueue_article(conn, article_id, keywords if keywords is not None
-                        else keyword_values(conn))
-    return article_id
+        queued = enqueue_article(conn, article_id, keywords if keywords is not None
+                                 else keyword_values(conn))
+    return article_id, queued
 
 
 def get(conn: sqlite3.Connection, article_id: int) -> Article | None:

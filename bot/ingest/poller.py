@@ -1,0 +1,363 @@
+"""One poll of one feed, and a cycle over the feeds that are due.
+
+    poller = Poller(storage, fetcher, config.polling, workers=Workers("process"))
+    report = await poller.poll_due()          # every due feed, concurrently
+    await poller.close()
+
+A poll: conditional GET (ETag / Last-Modified) -> 304 or an unchanged body digest ends
+it -> parse (worker) -> distinct entries -> drop those already stored -> fetch the article
+pages of teaser entries (within a time budget) -> build the articles (worker: extract,
+clean, summarize, fingerprint) -> ONE transaction: feed state + articles + outbox rows
+(story grouping inside it) -> call the ``on_new_articles`` hooks if outbox rows were made.
+
+Failures (any :class:`FetchError`, a :class:`ParseError`, the overall deadline, a bug)
+are recorded on the feed (last error, kind, failures in a row), which backs off
+exponentially (``bot.ingest.schedule``) and is disabled after
+``polling.max_consecutive_failures``. Each feed runs in its own task under a semaphore of
+``polling.concurrency``: a broken or slow feed only ever holds its own slot, for at most
+the fetch deadline plus the page budget.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from bot.config import PollingConfig
+from bot.errors import FeedError, FetchError, ParseError
+from bot.fetch import Fetcher, FetchResult
+from bot.fetch.client import FetchStatusError
+from bot.ingest import schedule
+from bot.ingest.entries import article_url, is_known, needs_page, newest_first, unique_entries
+from bot.ingest.scrape import fetch_pages
+from bot.ingest.stories import LIMIT, WINDOW, StoryIndex
+from bot.ingest.work import Built, build_in_worker, parse_in_worker
+from bot.ingest.workers import Workers
+from bot.metrics import ARTICLES_STORED, FETCH_ERRORS, POLLS, heartbeat
+from bot.models import Entry
+from bot.parse.digest import body_digest
+from bot.storage import Feed, Storage
+from bot.storage._polling import known_keys, recent_stories, record_failure, store_poll
+
+__all__ = ["CycleReport", "IngestOptions", "PollOutcome", "Poller"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOptions:
+    """Knobs of the pipeline (code defaults; the config file does not expose them).
+
+    ``extract_below``: an entry whose feed text is shorter than this (characters) gets
+    its article page fetched and extracted (the five real feeds carry 50-400 character
+    teasers; full-text items run to thousands). ``max_pages``: at most this many pages
+    per poll, newest entries first (a newly added feed with 500 items does not fetch
+    500 pages; the rest keep their feed text). ``page_budget``: seconds for all pages of
+    one poll (default twice ``polling.timeout_seconds``). ``poll_timeout``: a safety net
+    over a whole poll before storing (default generous; the fetch deadline and the page
+    budget bound the network parts). ``story_window``: seconds a story stays open.
+    """
+
+    extract: bool = True
+    extract_below: int = 500
+    max_pages: int = 100
+    page_budget: float | None = None
+    poll_timeout: float | None = None
+    story_window: float = WINDOW
+    story_limit: int = LIMIT
+
+
+@dataclass(frozen=True, slots=True)
+class PollOutcome:
+    """What one poll did. ``result``: ok | not_modified | unchanged | error | gone.
+    ``entries``: distinct items in the document; ``new``: not stored before;
+    ``stored``: inserted now; ``queued``: outbox rows created; ``joined``: new articles
+    that joined an existing story; ``from_pages``: articles whose text came from the page."""
+
+    feed_id: int
+    url: str
+    result: str
+    entries: int = 0
+    new: int = 0
+    stored: int = 0
+    queued: int = 0
+    joined: int = 0
+    from_pages: int = 0
+    error: str | None = None
+    kind: str | None = None
+    failures: int = 0
+    disabled: bool = False
+    next_poll_at: float = 0.0
+    seconds: float = 0.0
+
+
+@dataclass(slots=True)
+class CycleReport:
+    outcomes: list[PollOutcome] = field(default_factory=list)
+
+    def count(self, result: str) -> int:
+        return sum(1 for o in self.outcomes if o.result == result)
+
+    @property
+    def stored(self) -> int:
+        return sum(o.stored for o in self.outcomes)
+
+    @property
+    def queued(self) -> int:
+        return sum(o.queued for o in self.outcomes)
+
+    def by_url(self) -> dict[str, PollOutcome]:
+        return {o.url: o for o in self.outcomes}
+
+
+@dataclass(slots=True)
+class _Plan:
+    result: str
+    fetched: FetchResult
+    digest: str | None = None
+    ttl: int | None = None
+    built: list[Built] = field(default_factory=list)
+    entries: int = 0
+    new: int = 0
+
+
+def _oldest_first(entries: Sequence[Entry]) -> list[Entry]:
+    # Feeds list newest first: reversing keeps document order for equal dates.
+    return sorted(reversed(entries), key=lambda e: e.published.timestamp() if e.published else 0)
+
+
+class Poller:
+    """Polls feeds into storage. One per service; :meth:`close` it."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        fetcher: Fetcher,
+        config: PollingConfig,
+        *,
+        workers: Workers | None = None,
+        options: IngestOptions | None = None,
+        hooks: Sequence[Callable[[], None]] = (),
+        rng: random.Random | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.storage = storage
+        self.fetcher = fetcher
+        self.config = config
+        self.workers = workers or Workers("thread")
+        self.options = options or IngestOptions()
+        self.hooks = hooks
+        self.stories = StoryIndex(self.options.story_window, limit=self.options.story_limit)
+        self._rng = rng or random.Random()
+        self._clock = clock
+        self._slots = asyncio.Semaphore(config.concurrency)
+        self._in_flight: dict[int, asyncio.Task[PollOutcome]] = {}
+        self._stories_loaded = False
+        self._pruned_at = 0.0
+        self._closed = False
+        timeout = float(config.timeout_seconds)
+        self.page_budget = self.options.page_budget or 2 * timeout
+        self.poll_timeout = self.options.poll_timeout or max(
+            120.0, 2 * timeout + self.page_budget + 60.0)
+
+    # --- cycles ------------------------------------------------------------------------
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._in_flight)
+
+    async def load_stories(self) -> int:
+        """Index the stories of the last ``story_window`` seconds (once)."""
+        if self._stories_loaded:
+            return 0
+        since = self._clock() - self.options.story_window
+        rows = await self.storage.db.read(lambda c: recent_stories(c, since))
+        self._stories_loaded = True
+        return self.stories.load(rows)
+
+    async def poll_due(self, *, wait: bool = True) -> CycleReport:
+        """Start a poll of every due feed not already being polled. With ``wait``,
+        return when they are done (their outcomes); without, return at once."""
+        if self._closed:
+            return CycleReport()
+        heartbeat("poll")
+        await self.load_stories()
+        now = self._clock()
+        if now - self._pruned_at >= 60:
+            self.stories.prune(now)
+            self._pruned_at = now
+        feeds = await self.storage.polling.due(now, exclude=set(self._in_flight))
+        tasks = [self._launch(feed) for feed in feeds]
+        if not wait or not tasks:
+            return CycleReport()
+        return CycleReport(list(await asyncio.gather(*tasks)))
+
+    async def poll_now(self, feed_id: int | None = None) -> CycleReport:
+        """Make a feed (or every enabled feed) due and poll what is due; wait for it."""
+        await self.storage.polling.mark_due(feed_id)
+        return await self.poll_due(wait=True)
+
+    def _launch(self, feed: Feed) -> asyncio.Task[PollOutcome]:
+        task = asyncio.create_task(self._slot(feed), name=f"poll-feed-{feed.id}")
+        self._in_flight[feed.id] = task
+
+        def done(t: asyncio.Task[PollOutcome]) -> None:
+            if self._in_flight.get(feed.id) is t:
+                del self._in_flight[feed.id]
+
+        task.add_done_callback(done)
+        return task
+
+    async def _slot(self, feed: Feed) -> PollOutcome:
+        async with self._slots:
+            return await self.poll_feed(feed)
+
+    async def wait_idle(self) -> None:
+        """Return when no poll is running (polls started meanwhile included)."""
+        while self._in_flight:
+            await asyncio.gather(*list(self._in_flight.values()), return_exceptions=True)
+
+    async def close(self) -> None:
+        """Cancel polls in progress (nothing half-stored: a poll's writes are one
+        transaction) and stop the workers."""
+        self._closed = True
+        tasks = list(self._in_flight.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self.workers.close()
+
+    # --- one feed ----------------------------------------------------------------------
+
+    async def poll_feed(self, feed: Feed) -> PollOutcome:
+        """Poll ``feed`` once and record the outcome. Never raises (except cancellation)."""
+        started = time.monotonic()
+        interval = schedule.base_interval(feed.interval_seconds, self.config.interval_seconds)
+        try:
+            async with asyncio.timeout(self.poll_timeout):
+                plan = await self._prepare(feed)
+        except FetchError as exc:
+            FETCH_ERRORS.labels(kind=exc.kind).inc()
+            retry = exc.retry_after if isinstance(exc, FetchStatusError) else None
+            return await self._fail(feed, interval, str(exc), exc.kind, retry, started)
+        except ParseError as exc:
+            return await self._fail(feed, interval, str(exc), "parse", None, started)
+        except FeedError as exc:
+            return await self._fail(feed, interval, str(exc), "feed", None, started)
+        except TimeoutError:
+            message = f"poll: {feed.url}: not done within {self.poll_timeout:g}s"
+            return await self._fail(feed, interval, message, "timeout", None, started)
+        except Exception as exc:
+            log.exception("poll: %s: unexpected error", feed.url)
+            message = f"poll: {feed.url}: internal error: {type(exc).__name__}: {exc}"
+            return await self._fail(feed, interval, message, "internal", None, started)
+        return await self._store(feed, plan, interval, started)
+
+    async def _prepare(self, feed: Feed) -> _Plan:
+        fetched = await self.fetcher.fetch(feed.url, etag=feed.etag,
+                                           last_modified=feed.last_modified)
+        if fetched.not_modified or fetched.body is None:
+            return _Plan("not_modified", fetched)
+        digest = body_digest(fetched.body)
+        if digest == feed.body_hash:
+            return _Plan("unchanged", fetched, digest)
+        fetched_at = datetime.now(UTC)
+        parsed = await self.workers.run(parse_in_worker, fetched.body, fetched.url, fetched.headers,
+                                        fetched_at)
+        entries = unique_entries(parsed.entries)
+        urls = [article_url(e, feed.id) for e in entries]
+        guids = [e.guid for e in entries if e.guid]
+        known_urls, known_guids = await self.storage.db.read(
+            lambda c: known_keys(c, feed.id, urls, guids))
+        new = [e for e, url in zip(entries, urls, strict=True)
+               if not is_known(e, url, known_urls, known_guids)]
+        plan = _Plan("ok", fetched, digest, parsed.ttl, entries=len(entries), new=len(new))
+        if not new:
+            return plan
+        pages = {}
+        if self.options.extract:
+            wanted = [e.url for e in newest_first(new)
+                      if e.url and needs_page(e, self.options.extract_below)]
+            pages = await fetch_pages(self.fetcher, wanted[: self.options.max_pages],
+                                      budget=self.page_budget)
+        jobs = [(e, pages.get(e.url) if e.url else None) for e in _oldest_first(new)]
+        plan.built = await self.workers.run(build_in_worker, jobs, feed.id, feed.name,
+                                            fetched_at)
+        return plan
+
+    async def _store(self, feed: Feed, plan: _Plan, interval: float,
+                     started: float) -> PollOutcome:
+        fetched = plan.fetched
+        now = self._clock()
+        delay = schedule.success_delay(interval, ttl_minutes=plan.ttl, max_age=fetched.max_age,
+                                       retry_after=fetched.retry_after)
+        nxt = schedule.next_poll_at(now, delay, self._rng.random())
+        pairs = [(b.article, b.fingerprint) for b in plan.built]
+        try:
+            result = await self.storage.db.write(lambda c: store_poll(
+                c, feed.id, pairs, now=now, next_poll_at=nxt, etag=fetched.etag,
+                last_modified=fetched.last_modified, body_hash=plan.digest,
+                stories=self.stories))
+        except Exception as exc:
+            log.exception("poll: %s: storing the poll failed", feed.url)
+            return await self._fail(feed, interval, f"poll: {feed.url}: storage: {exc}",
+                                    "storage", None, started)
+        seconds = time.monotonic() - started
+        if not result.found:
+            log.info("poll: feed %d (%s) was removed during its poll", feed.id, feed.url)
+            return PollOutcome(feed.id, feed.url, "gone", seconds=seconds)
+        POLLS.labels(result=plan.result).inc()
+        stored = len(result.stored)
+        if stored:
+            ARTICLES_STORED.inc(stored)
+            log.info("poll: %s: %d new article(s) stored, %d outbox row(s)%s, %d joined a "
+                     "story, %d from article pages (%.1fs)", feed.name, stored, result.queued,
+                     "" if result.enqueued else " (first poll: not pushed)", result.joined,
+                     sum(b.from_page for b in plan.built), seconds)
+        else:
+            log.debug("poll: %s: %s, nothing new (%.2fs)", feed.name, plan.result, seconds)
+        if result.queued:
+            self._wake()
+        return PollOutcome(
+            feed.id, feed.url, plan.result, entries=plan.entries, new=plan.new, stored=stored,
+            queued=result.queued, joined=result.joined,
+            from_pages=sum(b.from_page for b in plan.built), next_poll_at=nxt, seconds=seconds)
+
+    def _wake(self) -> None:
+        for hook in self.hooks:
+            try:
+                hook()
+            except Exception:
+                log.exception("poll: on_new_articles hook %r failed", hook)
+
+    async def _fail(self, feed: Feed, interval: float, error: str, kind: str,
+                    retry_after: float | None, started: float) -> PollOutcome:
+        POLLS.labels(result="error").inc()
+        now = self._clock()
+        u = self._rng.random()
+
+        def when(failures: int) -> float:
+            delay = schedule.failure_delay(interval, failures, retry_after=retry_after)
+            return schedule.next_poll_at(now, delay, u)
+
+        try:
+            failures, disabled = await self.storage.db.write(lambda c: record_failure(
+                c, feed.id, now=now, error=error, kind=kind, schedule=when,
+                max_failures=self.config.max_consecutive_failures))
+        except Exception:
+            log.exception("poll: %s: recording the failure failed", feed.url)
+            failures, disabled = feed.consecutive_failures + 1, False
+        if disabled:
+            log.error("poll: feed %d (%s) disabled after %d failed polls in a row; last: %s",
+                      feed.id, feed.url, failures, error)
+        else:
+            log.warning("poll: %s failed (%s, %d in a row): %s", feed.name, kind, failures,
+                        error)
+        return PollOutcome(feed.id, feed.url, "error", error=error, kind=kind,
+                           failures=failures, disabled=disabled, next_poll_at=when(failures),
+                           seconds=time.monotonic() - started)

@@ -1,0 +1,56 @@
+"""The data passed to and from the worker pool, and the two worker entry points.
+
+Kept free of heavy imports: the event-loop process (which only fetches and stores, with
+process workers) never needs to import trafilatura or feedparser's parsing stages; the
+entry points import ``bot.ingest.build`` inside the worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from bot.models import Article, Entry
+
+if TYPE_CHECKING:
+    from bot.parse import ParsedFeed
+
+__all__ = ["Built", "Page", "build_in_worker", "parse_in_worker"]
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A fetched article page: the final URL, the raw body, the HTTP charset if any."""
+
+    url: str
+    body: bytes
+    encoding: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Built:
+    """An article ready to store. ``from_page`` says the text came from the article page;
+    ``page_error`` why a fetched page was not used (extraction failed), if it was not."""
+
+    article: Article
+    fingerprint: int
+    from_page: bool = False
+    page_error: str | None = None
+
+
+def parse_in_worker(body: bytes, url: str, headers: dict[str, str],
+                    fetched_at: datetime) -> ParsedFeed:
+    """:func:`bot.parse.parse_feed` (imported in the worker)."""
+    from bot.parse import parse_feed
+
+    return parse_feed(body, url=url, headers=headers, fetched_at=fetched_at)
+
+
+def build_in_worker(jobs: Sequence[tuple[Entry, Page | None]], feed_id: int, source: str,
+                    fetched_at: datetime) -> list[Built]:
+    """:func:`bot.ingest.build.build_articles` (imported in the worker)."""
+    from bot.ingest.build import build_articles
+
+    return build_articles(jobs, feed_id, source, fetched_at)

@@ -1,0 +1,252 @@
+"""Polling state: which feeds are due, what is already stored, and the one transaction
+that records a poll.
+
+A successful poll is recorded by :func:`store_poll` in ONE transaction: the feed's new
+state (validators, body digest, next poll time, failure count reset, ``initialized``)
+together with its new articles, their full-text rows and their outbox rows. If anything
+fails, nothing of the poll is kept and the next poll sees the same body again.
+
+The first successful poll of a feed (``initialized = 0``) stores its items without
+creating outbox rows (DESIGN.md: a new feed does not push its whole backlog); later
+polls enqueue every new article for the chats it matches.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from bot.models import Article
+from bot.storage._articles import insert_counted
+from bot.storage._feeds import Feed
+from bot.storage._matching import keyword_values
+
+if TYPE_CHECKING:
+    from bot.storage._db import Database
+
+__all__ = [
+    "ERROR_CHARS",
+    "Polling",
+    "StoreResult",
+    "StoryLookup",
+    "due_feeds",
+    "known_keys",
+    "mark_due",
+    "next_due_at",
+    "recent_stories",
+    "record_failure",
+    "resume",
+    "set_paused",
+    "store_poll",
+]
+
+ERROR_CHARS = 500  # last_error is for admins: one readable line, not a dump
+_CHUNK = 400  # SQLite host parameters per IN (...) list, well under the limit
+
+
+class StoryLookup(Protocol):
+    """What :func:`store_poll` needs from a story index (``bot.ingest.stories``)."""
+
+    def find(self, fp: int) -> int | None: ...
+
+    def add(self, story: int, fp: int, at: float | None = None) -> bool: ...
+
+    def remove(self, story: int) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoreResult:
+    """What a recorded poll did. ``found`` is False when the feed was deleted meanwhile
+    (then nothing was written). ``enqueued`` says outbox rows were allowed (the feed was
+    initialized before this poll); ``queued`` counts the rows created; ``joined`` counts
+    the new articles that joined an existing story."""
+
+    found: bool
+    stored: list[int] = field(default_factory=list)
+    queued: int = 0
+    enqueued: bool = False
+    joined: int = 0
+
+
+def due_feeds(conn: sqlite3.Connection, now: float, exclude: Collection[int] = (),
+              limit: int = 10_000) -> list[Feed]:
+    """Enabled feeds whose ``next_poll_at`` has passed, most overdue first."""
+    rows = conn.execute(
+        "SELECT * FROM feeds WHERE paused = 0 AND disabled_reason IS NULL"
+        " AND next_poll_at <= ? ORDER BY next_poll_at, id LIMIT ?",
+        (now, limit + len(exclude)),
+    ).fetchall()
+    feeds = [Feed.from_row(r) for r in rows if r["id"] not in exclude]
+    return feeds[:limit]
+
+
+def next_due_at(conn: sqlite3.Connection) -> float | None:
+    """When the next enabled feed is due (None without enabled feeds)."""
+    return conn.execute(
+        "SELECT MIN(next_poll_at) FROM feeds WHERE paused = 0 AND disabled_reason IS NULL"
+    ).fetchone()[0]
+
+
+def known_keys(conn: sqlite3.Connection, feed_id: int, urls: Sequence[str],
+               guids: Sequence[str]) -> tuple[set[str], set[str]]:
+    """(stored URLs among ``urls`` (any feed), stored GUIDs among ``guids`` (this feed))."""
+    known_urls: set[str] = set()
+    known_guids: set[str] = set()
+    unique_urls = list(dict.fromkeys(urls))
+    for i in range(0, len(unique_urls), _CHUNK):
+        chunk = unique_urls[i : i + _CHUNK]
+        rows = conn.execute(
+            f"SELECT url FROM articles WHERE url IN ({','.join('?' * len(chunk))})", chunk)
+        known_urls.update(r[0] for r in rows)
+    unique_guids = list(dict.fromkeys(guids))
+    for i in range(0, len(unique_guids), _CHUNK):
+        chunk = unique_guids[i : i + _CHUNK]
+        rows = conn.execute(
+            "SELECT guid FROM articles WHERE feed_id = ? AND guid IN"
+            f" ({','.join('?' * len(chunk))})", [feed_id, *chunk])
+        known_guids.update(r[0] for r in rows)
+    return known_urls, known_guids
+
+
+def recent_stories(conn: sqlite3.Connection, since: float) -> list[tuple[int, int, float]]:
+    """(story id, fingerprint, fetched at) of articles fetched since ``since``, oldest
+    first (the first row of a story is its founder)."""
+    rows = conn.execute(
+        "SELECT story_id, fingerprint, fetched_at FROM articles WHERE fetched_at >= ?"
+        " AND fingerprint IS NOT NULL AND fingerprint <> 0 AND story_id IS NOT NULL"
+        " ORDER BY id", (since,))
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+def store_poll(
+    conn: sqlite3.Connection,
+    feed_id: int,
+    articles: Sequence[tuple[Article, int]],
+    *,
+    now: float,
+    next_poll_at: float,
+    etag: str | None,
+    last_modified: str | None,
+    body_hash: str | None = None,
+    stories: StoryLookup | None = None,
+) -> StoreResult:
+    """Record a successful poll: the feed's state and its new ``(article, fingerprint)``
+    pairs (oldest first), in the caller's transaction. ``body_hash`` None keeps the
+    stored digest (a 304 has no body). Articles already stored are skipped."""
+    row = conn.execute("SELECT initialized FROM feeds WHERE id = ?", (feed_id,)).fetchone()
+    if row is None:
+        return StoreResult(found=False)
+    enqueue = bool(row[0])
+    keywords = keyword_values(conn) if enqueue and articles else []
+    stored: list[int] = []
+    founded: list[int] = []
+    queued = joined = 0
+    try:
+        for article, fp in articles:
+            story = stories.find(fp) if stories is not None and fp else None
+            article_id, rows = insert_counted(conn, article, fingerprint=fp, story_id=story,
+                                              enqueue=enqueue, keywords=keywords)
+            if article_id is None:
+                continue
+            stored.append(article_id)
+            queued += rows
+            if story is not None:
+                joined += 1
+            elif stories is not None and stories.add(article_id, fp, now):
+                founded.append(article_id)
+        conn.execute(
+            "UPDATE feeds SET etag = ?, last_modified = ?, body_hash = COALESCE(?, body_hash),"
+            " initialized = 1, next_poll_at = ?, last_polled_at = ?, last_success_at = ?,"
+            " consecutive_failures = 0 WHERE id = ?",
+            (etag, last_modified, body_hash, next_poll_at, now, now, feed_id),
+        )
+    except BaseException:
+        if stories is not None:
+            for story_id in founded:  # the transaction is rolled back: forget them too
+                stories.remove(story_id)
+        raise
+    return StoreResult(True, stored, queued, enqueue, joined)
+
+
+def record_failure(
+    conn: sqlite3.Connection,
+    feed_id: int,
+    *,
+    now: float,
+    error: str,
+    kind: str,
+    schedule: Callable[[int], float],
+    max_failures: int,
+) -> tuple[int, bool]:
+    """Record a failed poll. ``schedule(failures)`` gives the next poll time for the new
+    count of failures in a row. After ``max_failures`` the feed is disabled with a reason
+    that names the last error. Returns (failures in a row, disabled now)."""
+    row = conn.execute(
+        "SELECT consecutive_failures, disabled_reason FROM feeds WHERE id = ?", (feed_id,)
+    ).fetchone()
+    if row is None:
+        return 0, False
+    failures = int(row[0]) + 1
+    error = " ".join(error.split())[:ERROR_CHARS]
+    disable = max_failures > 0 and failures >= max_failures and row[1] is None
+    reason = f"{failures} failed polls in a row; last: {error}"[:ERROR_CHARS] if disable else None
+    conn.execute(
+        "UPDATE feeds SET last_polled_at = ?, last_error = ?, last_error_kind = ?,"
+        " last_error_at = ?, consecutive_failures = ?, next_poll_at = ?,"
+        " disabled_reason = COALESCE(?, disabled_reason) WHERE id = ?",
+        (now, error, kind, now, failures, schedule(failures), reason, feed_id),
+    )
+    return failures, disable
+
+
+def mark_due(conn: sqlite3.Connection, feed_id: int | None = None) -> int:
+    """Make one enabled feed (or all of them) due now. Returns how many."""
+    if feed_id is None:
+        return conn.execute(
+            "UPDATE feeds SET next_poll_at = 0 WHERE paused = 0 AND disabled_reason IS NULL"
+        ).rowcount
+    return conn.execute(
+        "UPDATE feeds SET next_poll_at = 0 WHERE id = ? AND paused = 0"
+        " AND disabled_reason IS NULL", (feed_id,)).rowcount
+
+
+def set_paused(conn: sqlite3.Connection, feed_id: int, paused: bool) -> bool:
+    """Pause (skip in polling) or unpause a feed. Unpausing makes it due now."""
+    if paused:
+        sql = "UPDATE feeds SET paused = 1 WHERE id = ?"
+    else:
+        sql = "UPDATE feeds SET paused = 0, next_poll_at = 0 WHERE id = ?"
+    return conn.execute(sql, (feed_id,)).rowcount > 0
+
+
+def resume(conn: sqlite3.Connection, feed_id: int) -> bool:
+    """Re-enable a feed disabled after failures: clear the reason and the failure count,
+    unpause it, and make it due now."""
+    return conn.execute(
+        "UPDATE feeds SET disabled_reason = NULL, consecutive_failures = 0, paused = 0,"
+        " next_poll_at = 0 WHERE id = ?", (feed_id,)).rowcount > 0
+
+
+class Polling:
+    """Async API over the polling state (see the module functions)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def due(self, now: float, exclude: Collection[int] = (),
+                  limit: int = 10_000) -> list[Feed]:
+        return await self._db.read(lambda c: due_feeds(c, now, exclude, limit))
+
+    async def next_due_at(self) -> float | None:
+        return await self._db.read(next_due_at)
+
+    async def mark_due(self, feed_id: int | None = None) -> int:
+        return await self._db.write(lambda c: mark_due(c, feed_id))
+
+    async def set_paused(self, feed_id: int, paused: bool) -> bool:
+        return await self._db.write(lambda c: set_paused(c, feed_id, paused))
+
+    async def resume(self, feed_id: int) -> bool:
+        return await self._db.write(lambda c: resume(c, feed_id))

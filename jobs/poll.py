@@ -1,0 +1,42 @@
+"""The polling job: a JobQueue tick that starts the polls of the feeds that are due.
+
+One repeating job (every :data:`TICK_SECONDS`) asks the database which enabled feeds are
+due (``feeds.next_poll_at``) and starts a poll task for each one not already running;
+the tick returns at once, so a slow feed never holds up the tick or the other feeds.
+Each feed's own interval, backoff and jitter live in ``next_poll_at`` (see
+``bot.ingest.schedule``), so a restart resumes where it stopped, and feeds added at
+runtime (admin commands, the CLI) are picked up at the next tick.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram.ext import Application, ContextTypes
+
+from bot.ingest import Poller, Workers
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 5.0
+FIRST_TICK_SECONDS = 1.0
+
+
+def schedule(app: Application, services: Services) -> None:
+    """Create the service's :class:`Poller` (``services.poller``) and its tick job."""
+    assert services.fetcher is not None, "the Fetcher is created with the services"
+    poller = Poller(services.storage, services.fetcher, services.config.polling,
+                    workers=Workers("process"), hooks=services.on_new_articles)
+    services.poller = poller
+    assert app.job_queue is not None
+    app.job_queue.run_repeating(
+        _tick, interval=TICK_SECONDS, first=FIRST_TICK_SECONDS, name="poll", data=poller,
+        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None})
+    services.stop_hooks.append(poller.close)
+
+
+async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert context.job is not None
+    poller: Poller = context.job.data  # type: ignore[assignment]
+    await poller.poll_due(wait=False)

@@ -1,0 +1,121 @@
+"""Entry (+ article page) -> article: text choice, attribution, summary, image. Pure."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.extract import guess_lang
+from bot.ingest import build as build_module
+from bot.ingest.build import build_article, build_articles
+from bot.ingest.work import Page
+from bot.models import Entry
+from tests.fixtures.ingest.site import NOISE_MARKERS, article_page, load_articles
+
+NOW = datetime(2018, 2, 20, 12, tzinfo=UTC)
+ROWS = {r["title"]: r for r in load_articles()}
+CNN = next(r for r in ROWS.values() if r["source"] == "cnn-arabic")
+SHORT = next(r for r in ROWS.values() if len(r["text"]) < 200)
+
+
+def teaser(row: dict, **extra: object) -> Entry:
+    lead = row["text"].split("\n")[0][:150]
+    return Entry(title=row["title"], url=row["url"], guid="g", text=lead,
+                 published=datetime(2018, 2, 19, tzinfo=UTC), **extra)  # type: ignore[arg-type]
+
+
+def page_of(row: dict, image: str = "https://img.example/og.jpg") -> Page:
+    html = article_page(row["title"], row["text"], published=row["published"], image=image,
+                        related=("عنوان خبر آخر لا علاقة له", "خبر ثالث عن الطقس"))
+    return Page(row["url"], html.encode("utf-8"), "utf-8")
+
+
+def assert_clean(text: str) -> None:
+    for marker in NOISE_MARKERS:
+        assert marker not in text, marker
+
+
+def test_page_text_replaces_the_teaser_and_agency_goes_to_author() -> None:
+    built = build_article(teaser(CNN), feed_id=3, source="سي إن إن", fetched_at=NOW,
+                          page=page_of(CNN))
+    a = built.article
+    assert built.from_page and built.page_error is None
+    assert len(a.text) > 1000 and "(CNN)" not in a.text
+    assert a.author == "CNN"  # the agency is credited, not summarized
+    assert a.summary and guess_lang(a.summary) == "ar" and len(a.summary) <= 600
+    assert "CNN" not in a.summary and a.title not in a.summary
+    assert_clean(a.text)
+    assert_clean(a.summary)
+    assert a.image_url == "https://img.example/og.jpg"  # og:image when the feed has none
+    assert (a.source, a.feed_id, a.guid, a.url) == ("سي إن إن", 3, "g", CNN["url"])
+    assert a.published == datetime(2018, 2, 19, tzinfo=UTC) and built.fingerprint != 0
+
+
+def test_feed_image_wins_over_og_image() -> None:
+    built = build_article(teaser(CNN, image_url="https://feed.example/i.jpg"), feed_id=1,
+                          source="s", fetched_at=NOW, page=page_of(CNN))
+    assert built.article.image_url == "https://feed.example/i.jpg"
+
+
+def test_short_item_on_a_boilerplate_page_keeps_no_page_noise() -> None:
+    # trafilatura's flattening fallback used to glue share and font widgets into short items
+    built = build_article(teaser(SHORT), feed_id=1, source="s", fetched_at=NOW,
+                          page=page_of(SHORT))
+    assert_clean(built.article.text)
+    assert_clean(built.article.summary)
+    assert built.article.summary
+
+
+@pytest.mark.parametrize("body", [b"", b"<html><body><p>404</p></body></html>",
+                                  b"\x00\x01\x02 binary junk", "<p>نعم</p>".encode()])
+def test_unusable_page_falls_back_to_cleaned_feed_text(body: bytes) -> None:
+    e = Entry(title="عنوان الخبر", url="https://a.example/1",
+              text="أفاد مراسل بانفجار قرب #قطاع_غزة دون إصابات. (رويترز)",
+              published=NOW)
+    built = build_article(e, feed_id=1, source="s", fetched_at=NOW,
+                          page=Page("https://a.example/1", body))
+    a = built.article
+    assert not built.from_page and built.page_error
+    assert a.text == "أفاد مراسل بانفجار قرب قطاع غزة دون إصابات."
+    assert a.summary == a.text and a.author == "رويترز"
+
+
+def test_summary_never_repeats_the_headline() -> None:
+    title = "الحكومة تعلن خطة جديدة لدعم الاقتصاد"
+    e = Entry(title=title, url="https://a.example/2", published=NOW,
+              text=f"{title}\nقالت الحكومة اليوم إنها ستقدم حزمة دعم للشركات الصغيرة. "
+                   "وتشمل الحزمة قروضا ميسرة وإعفاءات ضريبية لمدة عام.")
+    a = build_article(e, feed_id=1, source="s", fetched_at=NOW).article
+    assert title not in a.summary and a.summary.startswith("قالت الحكومة")
+
+
+def test_headline_only_item_has_an_empty_summary_but_is_kept() -> None:
+    e = Entry(title="عاجل: زلزال بقوة 6 درجات", url=None, guid="x", published=NOW,
+              text="عاجل: زلزال بقوة 6 درجات")
+    built = build_articles([(e, None)], 4, "s", NOW)
+    assert len(built) == 1 and built[0].article.summary == ""
+    assert built[0].article.url.startswith("newsbot:feed/4/")
+
+
+def test_a_crash_while_building_still_stores_the_article(monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*args: object, **kwargs: object) -> str:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(build_module, "summarize", boom)
+    e = Entry(title="عنوان", url="https://a.example/3", text="نص الخبر", published=NOW)
+    [built] = build_articles([(e, None)], 1, "المصدر", NOW)
+    assert built.article.title == "عنوان" and built.article.text == "نص الخبر"
+    assert built.page_error == "build failed"
+
+
+def test_a_sentence_that_is_the_headline_plus_a_short_tail_is_not_the_summary() -> None:
+    from bot.summarize import summarize
+
+    title = "وفاة مورغان تسفانغيراي، زعيم المعارضة في زيمبابوي"
+    tail = f"{title} بعد صراع مع مرض السرطان."
+    other = "وقال حزبه إنه توفي في مستشفى بجنوب أفريقيا حيث كان يتلقى العلاج منذ أشهر."
+    assert summarize(f"{tail} {other}", title) == other
+    assert summarize(tail, title) == ""
+    longer = f"{title} في مستشفى بجوهانسبرغ بعد صراع طويل مع مرض السرطان عن 65 عاما."
+    assert summarize(longer, title) == longer  # a real lead that adds news is kept

@@ -1,0 +1,103 @@
+"""Story index: finds exactly what a brute-force scan finds, forgets old stories."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from bot.dedup import DEFAULT_THRESHOLD, distance, fingerprint
+from bot.ingest.stories import StoryIndex
+from tests.fixtures.ingest.site import load_articles
+
+
+def _signed(u: int) -> int:
+    return u - (1 << 64) if u >= 1 << 63 else u
+
+
+def _flip(u: int, bits: int, rng: random.Random) -> int:
+    for b in rng.sample(range(64), bits):
+        u ^= 1 << b
+    return u
+
+
+@pytest.mark.parametrize("size", [40, 2000])  # scans the keys / probes the masks
+def test_matches_brute_force_on_random_and_near_fingerprints(size: int) -> None:
+    rng = random.Random(size)
+    index = StoryIndex()
+    founders: dict[int, int] = {}
+    for story in range(1, size + 1):
+        fp = _signed(rng.getrandbits(64))
+        founders[story] = fp
+        assert index.add(story, fp, at=1000.0)
+    queries = [_signed(rng.getrandbits(64)) for _ in range(300)]
+    for story in rng.choices(sorted(founders), k=300):  # near copies at 0..14 bits
+        queries.append(_signed(_flip(founders[story] & ((1 << 64) - 1), rng.randint(0, 14),
+                                     rng)))
+    hits = 0
+    for q in queries:
+        near = sorted((distance(q, fp), s) for s, fp in founders.items()
+                      if distance(q, fp) <= DEFAULT_THRESHOLD)
+        expected = near[0][1] if near else None
+        assert index.find(q) == expected
+        hits += expected is not None
+    assert hits > 150
+
+
+def test_fast_fingerprint_equals_the_reference_simhash() -> None:
+    from bot.dedup.story import _fingerprint_reference
+
+    rows = load_articles()
+    rng = random.Random(1)
+    words = [w for r in rows for w in (r["title"] + " " + r["text"][:500]).split()]
+    cases = [(r["title"], r["text"][:n]) for r in rows for n in (0, 300, 3000)]
+    cases += [(" ".join(rng.choices(words, k=rng.randint(0, 15))),
+               " ".join(rng.choices(words, k=rng.randint(0, 80)))) for _ in range(500)]
+    for title, lead in cases:
+        assert fingerprint(title, lead) == _fingerprint_reference(title, lead), (title, lead)
+
+
+def test_real_wire_copies_join_and_other_stories_do_not() -> None:
+    index = StoryIndex()
+    a = fingerprint("الأمم المتحدة تدعو إلى وقف فوري لإطلاق النار في غزة",
+                    "دعا الأمين العام للأمم المتحدة إلى وقف فوري لإطلاق النار")
+    index.add(1, a, at=0.0)
+    copy = fingerprint("عاجل: الأمم المتّحدة تدعو الى وقف فوري لإطلاق النار في غزة",
+                       "دعا الأمين العام للأمم المتحدة إلى وقف فوري لإطلاق النار")
+    other = fingerprint("ارتفاع أسعار النفط مع تراجع المخزونات الأمريكية",
+                        "ارتفعت أسعار النفط في التعاملات الآسيوية")
+    assert index.find(copy) == 1
+    assert index.find(other) is None
+
+
+def test_zero_fingerprint_never_matches_and_is_not_indexed() -> None:
+    index = StoryIndex()
+    assert not index.add(1, 0)
+    assert index.find(0) is None and len(index) == 0
+
+
+def test_prune_forgets_old_stories_and_remove_undoes() -> None:
+    index = StoryIndex(window=100.0)
+    index.add(1, 12345, at=0.0)
+    index.add(2, -987654321, at=150.0)
+    assert not index.add(2, 555, at=150.0)  # a story is indexed once (its founder)
+    assert index.prune(now=120.0) == 1
+    assert index.find(12345) is None and index.find(-987654321) == 2
+    index.remove(2)
+    index.remove(2)  # idempotent
+    assert len(index) == 0 and index.find(-987654321) is None
+
+
+def test_load_takes_the_first_row_of_each_story_as_founder() -> None:
+    index = StoryIndex()
+    assert index.load([(5, 111, 1.0), (5, 999999, 2.0), (6, 0, 3.0), (7, 222, 4.0)]) == 2
+    assert index.find(111) == 5 and index.find(222) == 7
+
+
+def test_at_most_limit_stories_stay_open_the_oldest_go_first() -> None:
+    index = StoryIndex(limit=3)
+    fps = {s: _signed(random.Random(s).getrandbits(64)) for s in range(1, 6)}
+    for story, fp in fps.items():
+        index.add(story, fp, at=float(story))
+    assert len(index) == 3
+    assert [index.find(fps[s]) for s in range(1, 6)] == [None, None, 3, 4, 5]

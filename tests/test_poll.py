@@ -1,0 +1,333 @@
+"""Polling into a real SQLite file from the fake feed server: ingest, re-poll, enqueue,
+stories, conditional GET, backoff, atomicity, scheduling."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.config import PollingConfig
+from bot.extract import guess_lang
+from bot.ingest import IngestOptions, Workers
+from bot.storage import _polling
+from tests.fakes.feed_server import FeedServer, Route, http_date
+from tests.fixtures.ingest.site import (
+    FEEDS,
+    NOISE_MARKERS,
+    REAL_FEEDS,
+    NewsSite,
+    item,
+    load_articles,
+    open_env,
+    rss,
+)
+
+pytest_plugins = ["tests.fakes.feed_fixtures"]
+
+
+def no_noise(text: str) -> bool:
+    return not any(marker in text for marker in NOISE_MARKERS)
+
+
+async def test_every_real_feed_is_ingested_once_with_clean_arabic_summaries(
+        tmp_path: Path, feed_server: FeedServer) -> None:
+    site = NewsSite(feed_server)
+    rows = load_articles()
+    served = site.serve_articles(rows)
+    texts = {r["title"]: r["text"] for r in rows}
+    async with open_env(tmp_path) as env:
+        for key, (path, name) in REAL_FEEDS.items():
+            etag = '"v1"' if key in ("alarabiya", "cnn-arabic") else None
+            await env.add_feed(site.serve_feed(f"/{key}.xml", path.read_bytes(), etag=etag,
+                                               gzip=key == "alarabiya"), name)
+        urdu = site.serve_feed("/urdu.xml", (FEEDS / "bbc_urdu_rss2.utf8.xml").read_bytes())
+        await env.add_feed(urdu, "بي بي سي اردو")
+
+        report = await env.poller.poll_due()
+        assert [o.result for o in report.outcomes] == ["ok"] * 6
+        by_url = report.by_url()
+        assert by_url[urdu].stored > 0
+        # France 24 lists 10 articles twice (same link, two guids): stored once
+        assert report.stored == 100 + 120 + 100 + 90 + 100 + by_url[urdu].stored
+        # pages are used when longer than the feed's text (2 of these 15 are not)
+        assert sum(o.from_pages for o in report.outcomes) == 13
+
+        articles = await env.rows(
+            "SELECT a.*, f.url AS feed_url FROM articles a JOIN feeds f ON f.id = a.feed_id")
+        assert len(articles) == report.stored
+        # two BBC teasers (no page served for them here) are their headline and <= 5 words
+        empty = [a for a in articles if not a["summary"]]
+        assert [a["text"].startswith(a["title"]) for a in empty] == [True, True]
+        for a in articles:
+            if a in empty:
+                continue
+            assert no_noise(a["summary"]) and no_noise(a["text"]), a["url"]
+            assert not a["summary"].startswith(a["title"])  # never the headline again
+            assert len(a["summary"]) <= 600 and a["story_id"] and a["fingerprint"] is not None
+            if a["feed_url"] != urdu:
+                assert guess_lang(a["summary"]) == "ar", a["summary"]
+                assert a["source"] in {name for _, name in REAL_FEEDS.values()}
+        from_pages = {a["url"]: a for a in articles if a["url"] in served}
+        assert len(from_pages) == len(served)
+        for url, a in from_pages.items():
+            if len(texts[served[url]]) > 400:
+                last = texts[served[url]].split("\n")[-1]
+                assert last[-60:] in a["text"]  # the page's article text, not the teaser
+                assert a["image_url"].startswith(feed_server.base_url)  # og:image
+        cnn = [a for a in from_pages.values() if "cnn" in a["url"]]
+        assert cnn and all(a["author"] == "CNN" for a in cnn)
+        # the first poll of a feed stores without pushing
+        assert await env.rows("SELECT * FROM outbox") == [] and env.wakeups == []
+        feeds = await env.rows("SELECT * FROM feeds")
+        assert all(f["initialized"] == 1 and f["last_success_at"] and f["body_hash"]
+                   for f in feeds)
+
+        assert "gzip" in feed_server.requests("/alarabiya.xml")[0].headers["accept-encoding"]
+        pages_before = len([r for r in feed_server.requests() if r.path.count("/") > 2])
+        again = await env.poller.poll_now()
+        assert again.stored == 0
+        results = {o.url: o.result for o in again.outcomes}
+        assert results[site.server.url("/alarabiya.xml")] == "not_modified"
+        assert results[site.server.url("/bbc-arabic.xml")] == "unchanged"
+        assert len([r for r in feed_server.requests() if r.path.count("/") > 2]) == pages_before
+
+
+async def test_new_items_after_the_first_poll_are_enqueued_once(
+        tmp_path: Path, feed_server: FeedServer) -> None:
+    first = item("الحكومة تعلن موازنة العام الجديد", "https://news.example/1", "1",
+                 description="أعلنت الحكومة موازنة العام الجديد بزيادة في الإنفاق على التعليم.")
+    second = item("افتتاح معرض الكتاب الدولي بمشاركة واسعة", "https://news.example/2", "2",
+                  description="افتتح معرض الكتاب الدولي أبوابه اليوم بمشاركة أكثر من 500 دار نشر.")
+    feed_server.add_feed("/f.xml", rss([first]))
+    async with open_env(tmp_path, options=IngestOptions(extract=False)) as env:
+        feed_id = await env.add_feed(feed_server.url("/f.xml"), default=True)
+        await env.storage.chats.register(42, "private")
+        report = await env.poller.poll_due()
+        assert (report.stored, report.queued, env.wakeups) == (1, 0, [])
+
+        feed_server.add_feed("/f.xml", rss([second, first]))
+        report = await env.poller.poll_now(feed_id)
+        assert (report.stored, report.queued, env.wakeups) == (1, 1, [1])
+        [row] = await env.rows("SELECT o.chat_id, a.title FROM outbox o"
+                               " JOIN articles a ON a.id = o.article_id")
+        assert row == {"chat_id": 42, "title": "افتتاح معرض الكتاب الدولي بمشاركة واسعة"}
+
+        report = await env.poller.poll_now(feed_id)
+        assert (report.stored, report.queued, env.wakeups) == (0, 0, [1])
+        assert len(await env.rows("SELECT * FROM outbox")) == 1
+
+
+async def test_the_same_wire_story_on_two_sites_is_one_message(
+        tmp_path: Path, feed_server: FeedServer) -> None:
+    lead = ("قال المتحدث باسم الأمم المتحدة إن الأمين العام دعا جميع الأطراف إلى وقف فوري "
+            "لإطلاق النار والسماح بدخول المساعدات الإنسانية إلى المناطق المتضررة.")
+    old = [item(f"خبر قديم رقم {i} عن الطقس في المدينة", f"https://site{i}.example/old", "o")
+           for i in range(2)]
+    feed_server.add_feed("/a.xml", rss([old[0]]))
+    feed_server.add_feed("/b.xml", rss([old[1]]))
+    async with open_env(tmp_path, options=IngestOptions(extract=False)) as env:
+        a = await env.add_feed(feed_server.url("/a.xml"), "أ", default=True)
+        b = await env.add_feed(feed_server.url("/b.xml"), "ب", default=True)
+        await env.storage.chats.register(7, "private")
+        await env.poller.poll_due()
+        feed_server.add_feed("/a.xml", rss([item(
+            "الأمم المتحدة تدعو إلى وقف فوري لإطلاق النار", "https://site0.example/un",
+            "un-a", description=lead), old[0]]))
+        feed_server.add_feed("/b.xml", rss([item(
+            "عاجل: الأمم المتّحدة تدعو الى وقف فوري لإطلاق النار", "https://site1.example/un",
+            "un-b", description=lead), old[1]]))
+        await env.poller.poll_now(a)
+        await env.poller.poll_now(b)
+        stories = await env.rows("SELECT feed_id, story_id FROM articles WHERE guid LIKE 'un-%'")
+        assert len(stories) == 2 and len({s["story_id"] for s in stories}) == 1
+        outbox = await env.rows("SELECT * FROM outbox WHERE chat_id = 7")
+        assert len(outbox) == 1  # one message per story per chat
+
+    # a restart reloads the open stories from the database
+    feed_server.add_feed("/a.xml", rss([item(
+        "الأمم المتحدة تدعو إلى وقف فوري لإطلاق النار في المنطقة", "https://site0.example/un2",
+        "un-c", description=lead)]))
+    async with open_env(tmp_path, options=IngestOptions(extract=False)) as env:
+        await env.poller.poll_now(a)
+        rows = await env.rows("SELECT story_id FROM articles WHERE guid LIKE 'un-%'")
+        assert len(rows) == 3 and len({r["story_id"] for r in rows}) == 1
+
+
+async def test_conditional_get_and_unchanged_bodies_are_not_reparsed(
+        tmp_path: Path, feed_server: FeedServer) -> None:
+    body = rss([item("خبر أول عن الاقتصاد المحلي", "https://n.example/1", "1")])
+    other = rss([item("خبر ثان عن الرياضة", "https://n.example/2", "2")])
+    feed_server.add_feed("/etag.xml", body, etag='"abc"', last_modified=http_date(1e9))
+    feed_server.add_feed("/plain.xml", other.replace(b"<title>", b"<lastBuildDate>x"
+                                                     b"</lastBuildDate><title>", 1))
+
+    class Counting(Workers):
+        calls = 0
+
+        async def run(self, fn, *args):  # type: ignore[no-untyped-def]
+            Counting.calls += 1
+            return await super().run(fn, *args)
+
+    async with open_env(tmp_path, workers=Counting("thread", 1),
+                        options=IngestOptions(extract=False)) as env:
+        await env.add_feed(feed_server.url("/etag.xml"))
+        await env.add_feed(feed_server.url("/plain.xml"))
+        await env.poller.poll_due()
+        assert Counting.calls == 4  # parse and build, twice
+        feed_server.add_feed("/plain.xml", other.replace(b"<title>", b"<lastBuildDate>y"
+                                                         b"</lastBuildDate><title>", 1))
+        report = await env.poller.poll_now()
+        assert sorted(o.result for o in report.outcomes) == ["not_modified", "unchanged"]
+        assert Counting.calls == 4  # nothing parsed again
+        conditional = feed_server.requests("/etag.xml")[-1].headers
+        assert conditional["if-none-match"] == '"abc"'
+        assert conditional["if-modified-since"] == http_date(1e9)
+        feeds = await env.rows("SELECT consecutive_failures, last_success_at FROM feeds")
+        assert all(f["consecutive_failures"] == 0 and f["last_success_at"] for f in feeds)
+
+
+async def test_failing_feed_backs_off_honours_retry_after_and_is_disabled(
+        tmp_path: Path, feed_server: FeedServer) -> None:
+    feed_server.add("/down.xml", Route(status=503, retry_after="3600", body=b"busy"))
+    config = PollingConfig(allow_private_addresses=True, max_consecutive_failures=3,
+                           interval_seconds=300)
+    async with open_env(tmp_path, config) as env:
+        feed_id = await env.add_feed(feed_server.url("/down.xml"))
+        outcomes = []
+        for _ in range(3):
+            before = time.time()
+            [o] = (await env.poller.poll_now(feed_id)).outcomes
+            outcomes.append(o)
+            assert o.result == "error" and o.kind == "status"
+            assert o.next_poll_at - before >= 3600 * 0.9  # Retry-After beats the backoff
+        assert [o.failures for o in outcomes] == [1, 2, 3]
+        assert [o.disabled for o in outcomes] == [False, False, True]
+        [feed] = await env.rows("SELECT * FROM feeds")
+        assert feed["disabled_reason"].startswith("3 failed polls in a row; last: fetch:")
+        assert "HTTP 503" in feed["last_error"] and feed["last_error_kind"] == "status"
+        assert feed["last_success_at"] is None
+        assert (await env.poller.poll_now(feed_id)).outcomes == []  # disabled: skipped
+
+        feed_server.add_feed("/down.xml", rss([item("عودة الخدمة", "https://n.example/x")]))
+        assert await env.storage.polling.resume(feed_id)
+        [o] = (await env.poller.poll_due()).outcomes
+        assert o.result == "ok" and o.stored == 1
+        [feed] = await env.rows("SELECT * FROM feeds")
+        assert feed["consecutive_failures"] == 0 and feed["disabled_reason"] is None
+        assert feed["last_error_kind"] == "status"  # kept for admins, with its time
+
+
+async def test_backoff_doubles_without_retry_after(tmp_path: Path,
+                                                   feed_server: FeedServer) -> None:
+    feed_server.add("/500.xml", Route(status=500, body=b"oops"))
+    config = PollingConfig(allow_private_addresses=True, interval_seconds=100)
+    async with open_env(tmp_path, config) as env:
+        feed_id = await env.add_feed(feed_server.url("/500.xml"))
+        waits = []
+        for _ in range(4):
+            now = time.time()
+            [o] = (await env.poller.poll_now(feed_id)).outcomes
+            waits.append((o.next_poll_at - now) / 100)
+        for got, want in zip(waits, [1, 2, 4, 8], strict=True):
+            assert want * 0.89 <= got <= want * 1.11
+
+
+async def test_a_failed_store_keeps_nothing_of_the_poll(
+        tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    titles = ["ارتفاع أسعار النفط في الأسواق العالمية", "افتتاح معرض الكتاب في القاهرة",
+              "المنتخب يفوز في مباراة ودية استعدادا للبطولة"]
+    feed_server.add_feed("/f.xml", rss([
+        item(title, f"https://n.example/{i}", str(i)) for i, title in enumerate(titles)]))
+    real = _polling.insert_counted
+    calls = []
+
+    def flaky(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("disk on fire")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_polling, "insert_counted", flaky)
+    async with open_env(tmp_path, options=IngestOptions(extract=False)) as env:
+        feed_id = await env.add_feed(feed_server.url("/f.xml"))
+        [o] = (await env.poller.poll_due()).outcomes
+        assert o.result == "error" and o.kind == "storage"
+        assert await env.rows("SELECT * FROM articles") == []
+        [feed] = await env.rows("SELECT * FROM feeds")
+        assert (feed["body_hash"], feed["initialized"], feed["consecutive_failures"]) == \
+            (None, 0, 1)
+        assert len(env.poller.stories) == 0  # the founder added before the failure is gone
+        monkeypatch.setattr(_polling, "insert_counted", real)
+        [o] = (await env.poller.poll_now(feed_id)).outcomes
+        assert (o.result, o.stored) == ("ok", 3) and len(env.poller.stories) == 3
+
+
+async def test_feeds_added_at_runtime_are_polled_and_paused_ones_skipped(
+        tmp_path: Path, feed_server: FeedServer) -> None:
+    feed_server.add_feed("/a.xml", rss([item("خبر المصدر الأول", "https://a.example/1")]))
+    feed_server.add_feed("/b.xml", rss([item("خبر المصدر الثاني", "https://b.example/1")]))
+    feed_server.add_feed("/c.xml", rss([item("خبر المصدر الثالث", "https://c.example/1")]))
+    async with open_env(tmp_path, options=IngestOptions(extract=False)) as env:
+        await env.add_feed(feed_server.url("/a.xml"))
+        assert len((await env.poller.poll_due()).outcomes) == 1
+        assert (await env.poller.poll_due()).outcomes == []  # not due again yet
+        b = await env.add_feed(feed_server.url("/b.xml"))  # e.g. /addfeed at runtime
+        c = await env.add_feed(feed_server.url("/c.xml"))
+        assert await env.storage.polling.set_paused(c, True)
+        report = await env.poller.poll_due()
+        assert [o.feed_id for o in report.outcomes] == [b]
+        assert await env.storage.polling.set_paused(c, False)
+        assert [o.feed_id for o in (await env.poller.poll_due()).outcomes] == [c]
+
+
+async def test_a_feed_is_never_polled_twice_at_once(tmp_path: Path,
+                                                    feed_server: FeedServer) -> None:
+    feed_server.add_feed("/slow.xml", rss([item("خبر بطيء", "https://s.example/1")]),
+                         delay=0.5)
+    async with open_env(tmp_path, options=IngestOptions(extract=False)) as env:
+        await env.add_feed(feed_server.url("/slow.xml"))
+        await env.poller.poll_due(wait=False)
+        await asyncio.sleep(0.1)
+        assert env.poller.in_flight == 1
+        await env.poller.poll_due(wait=False)  # the next tick: still running, not relaunched
+        await env.poller.wait_idle()
+        assert len(feed_server.requests("/slow.xml")) == 1
+
+
+async def test_broken_article_pages_fall_back_to_feed_text(tmp_path: Path,
+                                                           feed_server: FeedServer) -> None:
+    text = "أعلنت وزارة الصحة اليوم عن حملة تطعيم جديدة تشمل جميع المدارس في البلاد."
+    feed_server.add_feed("/f.xml", rss([
+        item(f"خبر عن حملة التطعيم رقم {i} في المدارس", feed_server.url(f"/p{i}"), str(i),
+             description=text) for i in range(5)]))
+    feed_server.add("/p0", Route(status=404, body=b"nope"))
+    feed_server.add("/p1", Route(body=b"<html>x</html>", delay=10))  # slower than the budget
+    feed_server.add("/p2", Route(fault="huge", size=50_000_000, content_type="text/html"))
+    feed_server.add("/p3", Route(body=b"%PDF-1.4", content_type="application/pdf"))
+    feed_server.redirect("/p4", "/p4")  # a loop
+    config = PollingConfig(allow_private_addresses=True, timeout_seconds=5)
+    async with open_env(tmp_path, config, options=IngestOptions(page_budget=1.0)) as env:
+        await env.add_feed(feed_server.url("/f.xml"))
+        started = time.monotonic()
+        [o] = (await env.poller.poll_due()).outcomes
+        assert time.monotonic() - started < 4
+        assert (o.result, o.stored, o.from_pages) == ("ok", 5, 0)
+        rows = await env.rows("SELECT text, summary FROM articles")
+        assert all(r["text"] == text and r["summary"] == text for r in rows)
+
+
+async def test_process_workers(tmp_path: Path, feed_server: FeedServer) -> None:
+    site = NewsSite(feed_server)
+    row = load_articles()[6]
+    site.serve_articles([row])
+    feed_server.add_feed("/f.xml", rss([item(row["title"], site.local(row["url"]), "g",
+                                             description=row["text"][:100])]))
+    async with open_env(tmp_path, workers=Workers("process", 1)) as env:
+        await env.add_feed(feed_server.url("/f.xml"))
+        [o] = (await env.poller.poll_due()).outcomes
+        assert (o.result, o.stored, o.from_pages) == ("ok", 1, 1)
+        [a] = await env.rows("SELECT author, summary FROM articles")
+        assert a["author"] == "CNN" and a["summary"]
