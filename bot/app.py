@@ -26,11 +26,13 @@ from bot.ratelimit import SendLimiter
 from bot.services import KEY, Services
 from bot.storage import Storage
 from handlers import start as start_handlers
+from jobs import delivery as delivery_job
+from jobs import digest as digest_job
 
 # Each handler module has ``register(app, services) -> [(command, description)]`` and each
 # job module ``schedule(app, services)``. Order matters for handlers: earlier wins.
 HANDLER_MODULES = [start_handlers]
-JOB_MODULES: list = []
+JOB_MODULES: list = [delivery_job, digest_job]
 
 log = logging.getLogger(__name__)
 

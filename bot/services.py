@@ -9,11 +9,14 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.callbacks import CallbackCodec
 from bot.config import Config
 from bot.storage import Storage
+
+if TYPE_CHECKING:
+    from bot.delivery import Delivery, DigestRunner
 
 KEY = "services"
 
@@ -30,6 +33,11 @@ class Services:
     commands: list[tuple[str, str]] = field(default_factory=list)
     #: awaited in order at shutdown, before the database closes (e.g. delivery drains)
     stop_hooks: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    #: the outbox worker (jobs/delivery.py); after storing articles or broadcast rows call
+    #: ``if services.delivery: services.delivery.wake()`` so they go out at once
+    delivery: Delivery | None = None
+    #: sends hourly/daily digests (jobs/digest.py runs it every minute)
+    digests: DigestRunner | None = None
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.config.telegram.admins

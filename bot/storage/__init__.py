@@ -15,13 +15,18 @@ from typing import Any
 
 from bot.storage import _stats
 from bot.storage._articles import Articles
+from bot.storage._chat_settings import ChatSettings
 from bot.storage._chats import Chat, Chats
 from bot.storage._db import Database
+from bot.storage._digests import DigestChat, DigestItem, Digests
 from bot.storage._feeds import Feed, Feeds
+from bot.storage._latest import Latest
 from bot.storage._meta import Meta
+from bot.storage._outbox import Outbox, OutboxRow, RowUpdate
 from bot.storage._subscriptions import Subscription, Subscriptions
 
-__all__ = ["Chat", "Database", "Feed", "Storage", "Subscription"]
+__all__ = ["Chat", "Database", "DigestChat", "DigestItem", "Feed", "OutboxRow", "RowUpdate",
+           "Storage", "Subscription"]
 
 
 class Storage:
@@ -34,6 +39,11 @@ class Storage:
         self.feeds = Feeds(db)
         self.meta = Meta(db)
         self.subscriptions = Subscriptions(db)
+        # delivery (bot/delivery, the chat commands of handlers/)
+        self.outbox = Outbox(db)
+        self.chat_settings = ChatSettings(db)
+        self.digests = Digests(db)
+        self.latest = Latest(db)
 
     @classmethod
     async def open(cls, path: str) -> Storage:

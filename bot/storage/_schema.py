@@ -171,4 +171,17 @@ def _v1(conn: sqlite3.Connection) -> None:
     run_script(conn, V1)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]
+# V2 (delivery): partial indexes over the rows still to send. The worker scans pending rows
+# in id order from a cursor (round-robin across chats, see bot/delivery/fairness.py), and
+# per-chat operations (drop a blocked chat's rows, bundle a digest) look rows up by chat.
+V2 = """
+CREATE INDEX outbox_pending ON outbox(id) WHERE status = 'pending';
+CREATE INDEX outbox_pending_chat ON outbox(chat_id, id) WHERE status = 'pending';
+"""
+
+
+def _v2(conn: sqlite3.Connection) -> None:
+    run_script(conn, V2)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
