@@ -25,13 +25,20 @@ from bot.errors import NewsbotError
 from bot.ratelimit import SendLimiter
 from bot.services import KEY, Services
 from bot.storage import Storage
+from handlers import latest as latest_handlers
+from handlers import membership as membership_handlers
+from handlers import settings as settings_handlers
+from handlers import sources as sources_handlers
 from handlers import start as start_handlers
+from handlers import subscriptions as subscription_handlers
+from handlers import unknown as unknown_handlers
 from jobs import delivery as delivery_job
 from jobs import digest as digest_job
 
 # Each handler module has ``register(app, services) -> [(command, description)]`` and each
 # job module ``schedule(app, services)``. Order matters for handlers: earlier wins.
-HANDLER_MODULES = [start_handlers]
+HANDLER_MODULES = [start_handlers, sources_handlers, subscription_handlers, latest_handlers,
+                   settings_handlers, membership_handlers, unknown_handlers]
 JOB_MODULES: list = [delivery_job, digest_job]
 
 log = logging.getLogger(__name__)

@@ -47,6 +47,13 @@ class DigestRunner:
             results = await asyncio.gather(*(self._one(c, now) for c in chats))
             return sum(results)
 
+    async def flush(self, chat_id: int) -> bool:
+        """Send the chat's waiting headlines now as one digest (e.g. before /digest off)."""
+        chat = await self.storage.digests.get_chat(chat_id)
+        if chat is None or chat.digest == "off":
+            return False
+        return await self._one(chat, datetime.now(UTC))
+
     async def _one(self, chat: DigestChat, now: datetime) -> bool:
         async with self._limit:
             items = await self.storage.digests.claim_items(

@@ -49,6 +49,13 @@ def waiting_chats(conn: sqlite3.Connection) -> list[DigestChat]:
     return [DigestChat(*r) for r in rows]
 
 
+def get_chat(conn: sqlite3.Connection, chat_id: int) -> DigestChat | None:
+    row = conn.execute(
+        "SELECT id, type, timezone, digest, digest_time, quiet_start, quiet_end, last_digest_at"
+        " FROM chats WHERE id = ?", (chat_id,)).fetchone()
+    return DigestChat(*row) if row else None
+
+
 def claim_items(conn: sqlite3.Connection, chat_id: int, owner: str, lease_until: float,
                 limit: int) -> list[DigestItem]:
     """Lease up to ``limit`` pending article rows of the chat, oldest first."""
@@ -83,6 +90,9 @@ class Digests:
 
     async def waiting_chats(self) -> list[DigestChat]:
         return await self._db.read(waiting_chats)
+
+    async def get_chat(self, chat_id: int) -> DigestChat | None:
+        return await self._db.read(lambda c: get_chat(c, chat_id))
 
     async def claim_items(self, chat_id: int, owner: str, lease_until: float,
                           limit: int) -> list[DigestItem]:
