@@ -59,6 +59,12 @@ class Attempt:
         self.recorder.add(row.chat_id, RowUpdate(row.id, "sent", message_id=message_id,
                                                  silent=silent))
 
+    def fail(self, row: OutboxRow, exc: Exception) -> None:
+        """Record ``row`` as failed because of an unexpected error (a bug)."""
+        SENDS.labels("failed").inc()
+        self.recorder.add(row.chat_id, RowUpdate(row.id, "failed", attempt=True,
+                                                 error=f"internal error: {exc!r}"[:500]))
+
     def _failed(self, row: OutboxRow, exc: Exception) -> None:
         outcome = classify(exc)
         add = self.recorder.add

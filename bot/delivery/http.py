@@ -22,6 +22,7 @@ from telegram.request import BaseRequest, RequestData
 from bot.config import Config
 
 _DEFAULT = BaseRequest.DEFAULT_NONE
+READ_TIMEOUT = 10.0  # seconds without an answer before a send counts as timed out (retried)
 
 
 def _pick(value: object, default: float | None) -> float | None:
@@ -109,6 +110,6 @@ def delivery_bot(config: Config, rate_limiter: BaseRateLimiter | None,
     tg = config.telegram
     api = tg.api_url
     file_api = api[: -len("/bot")] + "/file/bot" if api.endswith("/bot") else api + "/file"
-    request = AiohttpRequest(connection_pool_size=pool_size)
+    request = AiohttpRequest(connection_pool_size=pool_size, read_timeout=READ_TIMEOUT)
     return DeliveryBot(tg.token.reveal(), base_url=api, base_file_url=file_api, request=request,
                   get_updates_request=request, rate_limiter=rate_limiter)

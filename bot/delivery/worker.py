@@ -74,6 +74,7 @@ class Delivery:
         self._busy: set[int] = set()  # chats with a claimed row
         self._deferred: dict[int, float] = {}  # chat -> monotonic time it is ready again
         self._cursor = 0
+        self._gauge_at = 0.0
         self._signal = asyncio.Event()
         self._stopping = False
         self._tasks: list[asyncio.Task[None]] = []
@@ -138,21 +139,31 @@ class Delivery:
         self._signal.set()
 
     async def _feed(self) -> None:
-        gauge_at = 0.0
         while not self._stopping:
-            heartbeat("delivery")
-            now = time.monotonic()
-            if now >= gauge_at:
-                gauge_at = now + GAUGE_SECONDS
-                OUTBOX_PENDING.set(await self.storage.outbox.pending_count())
-            room = self.concurrency - self._queue.qsize()
-            if room >= max(1, self.concurrency // 4) and now >= self.attempt.pause_until:
-                self._signal.clear()
-                claimed, wrapped = await self._claim(room)
-                if claimed or not wrapped:
-                    await asyncio.sleep(0)  # let senders start; then look for more
-                    continue
-            await self._sleep(now)
+            try:
+                more = await self._feed_once()
+            except Exception:  # a database hiccup must not end delivery
+                log.exception("delivery: feeding failed; trying again in 1 s")
+                await asyncio.sleep(1.0)
+                continue
+            if more:
+                await asyncio.sleep(0)  # let senders start; then look for more
+            else:
+                await self._sleep(time.monotonic())
+
+    async def _feed_once(self) -> bool:
+        """One round of claiming; True when there may be more to claim right away."""
+        heartbeat("delivery")
+        now = time.monotonic()
+        if now >= self._gauge_at:
+            self._gauge_at = now + GAUGE_SECONDS
+            OUTBOX_PENDING.set(await self.storage.outbox.pending_count())
+        room = self.concurrency - self._queue.qsize()
+        if room < max(1, self.concurrency // 4) or now < self.attempt.pause_until:
+            return False
+        self._signal.clear()
+        claimed, wrapped = await self._claim(room)
+        return bool(claimed) or not wrapped
 
     async def _sleep(self, now: float) -> None:
         timeout = self.poll_seconds
@@ -195,4 +206,8 @@ class Delivery:
                 return
             if self._queue.qsize() <= self.concurrency // 2:
                 self._signal.set()
-            await self.attempt.run(row)
+            try:
+                await self.attempt.run(row)
+            except Exception as exc:  # a bug (rendering ...): fail the row, keep the sender
+                log.exception("delivery: row %s failed unexpectedly", row.id)
+                self.attempt.fail(row, exc)
