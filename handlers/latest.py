@@ -9,6 +9,8 @@ moment later. Articles the chat already received may be listed again: /latest an
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
@@ -16,8 +18,10 @@ from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot.delivery.digest_render import render_latest
 from bot.services import Services, get_services
-from handlers.common import COMMAND_UPDATES, log, reply
+from handlers.common import COMMAND_UPDATES, reply
 from handlers.guard import argument, registered
+
+log = logging.getLogger(__name__)
 
 COMMANDS = [("latest", "أحدث الأخبار المطابقة لاشتراكاتك")]
 DEFAULT_N = 5

@@ -96,6 +96,14 @@ class DeliveryBot(ExtBot):
     strings (as PTB itself sends them).
     """
 
+    async def initialize(self) -> None:
+        """Open the connection pool. No getMe: the application's bot has checked the
+        token already, and delivery must not fail to start because the network blinks."""
+        await self.request.initialize()
+
+    async def shutdown(self) -> None:
+        await self.request.shutdown()
+
     async def post(self, endpoint: str, data: dict[str, Any]) -> dict[str, Any]:
         result = await self._post(endpoint, data)
         if not isinstance(result, dict):

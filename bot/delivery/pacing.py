@@ -22,7 +22,7 @@ class Pacer:
     def __init__(self, messages_per_second: float, burst: int | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.interval = (1.0 + WINDOW_MARGIN) / messages_per_second
-        self.burst = burst if burst is not None else max(1, int(messages_per_second // 50))
+        self.burst = burst if burst is not None else max(2, int(messages_per_second // 50))
         self._clock = clock
         self._next = 0.0
 

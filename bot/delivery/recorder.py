@@ -64,6 +64,9 @@ class Recorder:
             except StorageError as exc:  # keep the outcomes; try again shortly
                 log.error("delivery: cannot record outcomes: %s", exc)
                 await asyncio.sleep(1.0)
+            except Exception:
+                log.exception("delivery: cannot record outcomes")
+                await asyncio.sleep(1.0)
 
     async def flush(self) -> None:
         async with self._lock:
