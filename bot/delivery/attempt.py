@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from bot.delivery.compose import Composer
 from bot.delivery.errors import MAX_ATTEMPTS, backoff, classify
 from bot.delivery.http import DeliveryBot
-from bot.delivery.pacing import Pacer
+from bot.delivery.pacing import Throttle
 from bot.delivery.recorder import Recorder
 from bot.delivery.schedule import is_quiet
 from bot.delivery.send import send
@@ -29,7 +29,7 @@ class Attempt:
                  on_done: Callable[[list[int], list[int]], None], *,
                  messages_per_second: int = 30, flush_seconds: float = 0.05) -> None:
         self.bot = bot
-        self.pacer = Pacer(messages_per_second)
+        self.throttle = Throttle(messages_per_second)
         self.deferred = deferred
         self.composer = Composer(storage)
         self.recorder = Recorder(storage.outbox, on_done, interval=flush_seconds)
@@ -45,11 +45,10 @@ class Attempt:
             self.recorder.add(row.chat_id, RowUpdate(row.id, status, error=out.reason))
             return
         silent = is_quiet(datetime.now(UTC), row.timezone, row.quiet_start, row.quiet_end)
-        await self.pacer.wait()
         started = time.monotonic()
         try:
             message_id = await send(self.bot, row.chat_id, out, silent=silent,
-                                    bad_photos=self.bad_photos)
+                                    bad_photos=self.bad_photos, throttle=self.throttle)
         except Exception as exc:
             self._failed(row, exc)
             return
