@@ -1,8 +1,9 @@
 """The delivery worker: drains the outbox through the Bot API within Telegram's limits.
 
-One feeder task scans pending rows from a wrapping cursor, claims (leases) up to
-``concurrency`` of them at a time, one per chat and only for chats whose own limit lets
-a send go now (see ``fairness.py``), and queues them for ``concurrency`` sender tasks.
+One feeder task scans pending rows from a wrapping cursor, claims (leases) them in
+batches, one per chat and only for chats whose own limit lets a send go now (see
+``fairness.py``), and keeps a queue of about a quarter second of sends (``depth``) for
+``concurrency`` sender tasks.
 Senders go through PTB's Bot, so the SendLimiter applies the global, per-chat and
 per-group limits to every send (command replies included). Outcomes are recorded in
 small batches (``recorder.py``); a chat is free for its next row once its last outcome
@@ -65,6 +66,7 @@ class Delivery:
         self.bot = bot
         self.owner = owner
         self.concurrency = concurrency or default_concurrency(messages_per_second)
+        self.depth = max(self.concurrency, messages_per_second // 4)  # claimed, not started
         self.poll_seconds = poll_seconds
         self.lease_seconds = lease_seconds
         limiter = getattr(bot, "rate_limiter", None)
@@ -158,8 +160,8 @@ class Delivery:
         if now >= self._gauge_at:
             self._gauge_at = now + GAUGE_SECONDS
             OUTBOX_PENDING.set(await self.storage.outbox.pending_count())
-        room = self.concurrency - self._queue.qsize()
-        if room < max(1, self.concurrency // 4) or now < self.attempt.pause_until:
+        room = self.depth - self._queue.qsize()
+        if room < max(1, self.depth // 4) or now < self.attempt.pause_until:
             return False
         self._signal.clear()
         claimed, wrapped = await self._claim(room)
@@ -204,7 +206,7 @@ class Delivery:
             row = await self._queue.get()
             if row is None:
                 return
-            if self._queue.qsize() <= self.concurrency // 2:
+            if self._queue.qsize() <= self.depth // 2:
                 self._signal.set()
             try:
                 await self.attempt.run(row)
