@@ -286,7 +286,19 @@ async def test_bot_removed_from_a_group_mid_delivery(tmp_path: Path,
         fake_telegram.inject_my_chat_member(group.id, "member", from_user=admin)  # added back
         await fake_telegram.wait_for_updates_consumed()
         await eventually(lambda: _active(service, group.id))
+
+        user = fake_telegram.add_private_chat()  # a user who blocks the bot
+        await register(service, user.id)
+        fake_telegram.inject_my_chat_member(user.id, "kicked")
+        await fake_telegram.wait_for_updates_consumed()
+        await eventually(lambda: _reason(service, user.id, "blocked"))
     fake_telegram.assert_no_rate_limits()
+
+
+async def _reason(service: Service, chat_id: int, reason: str) -> bool:
+    assert service.storage is not None
+    chat = await service.storage.chats.get(chat_id)
+    return chat is not None and not chat.active and chat.deactivated_reason == reason
 
 
 async def _active(service: Service, chat_id: int) -> bool:

@@ -98,6 +98,9 @@ class Delivery:
         taken = await self.storage.outbox.release_others(self.owner)
         if taken:
             log.info("delivery: took back %d row(s) left in flight by a previous run", taken)
+        if self._stopping:  # stopped while starting
+            await self.bot.shutdown()
+            return
         loop = asyncio.get_running_loop()
         self._tasks = [loop.create_task(self._feed(), name="delivery-feeder"),
                        loop.create_task(self.attempt.recorder.run(), name="delivery-recorder")]
@@ -107,9 +110,9 @@ class Delivery:
 
     async def stop(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Finish the sends in flight (up to ``timeout``), record them, release the rest."""
+        self._stopping = True
         if not self._tasks:
             return
-        self._stopping = True
         self._signal.set()
         feeder, recorder, senders = self._tasks[0], self._tasks[1], self._tasks[2:]
         self._tasks = []
