@@ -15,7 +15,8 @@ then the service is started and the fake's records are read back:
 ``--crash K`` then repeats the run K times with a kill -9 at a random point (after a
 random number of new messages), restarts, and finally lets it finish: it counts chats
 that never got the article (lost; target 0) and extra copies (duplicates), next to the
-in-flight window (sends in flight + outcomes not yet recorded).
+rows that were in flight at each kill (leased and not yet recorded, read from the
+database right after the kill: the only rows that can go out twice).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import asyncio
 import contextlib
 import random
 import signal
+import sqlite3
 import sys
 import tempfile
 import time
@@ -149,12 +151,23 @@ async def throughput(args: argparse.Namespace, rate: int) -> None:
           f"{mem.get('VmRSS', '?')} MiB (peak {mem.get('VmHWM', '?')} MiB)", flush=True)
 
 
+def claimed(db: str) -> int:
+    """Rows leased and not yet recorded: the only rows a kill -9 can make go out twice."""
+    conn = sqlite3.connect(db)
+    try:
+        return int(conn.execute(
+            "SELECT COUNT(*) FROM outbox WHERE status = 'sending'").fetchone()[0])
+    finally:
+        conn.close()
+
+
 async def crash(args: argparse.Namespace, rate: int) -> None:
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as tmp:
         fake, cm, config, chat_ids = await setup(args, rate, Path(tmp))
+        db = str(Path(tmp) / "newsbot.sqlite3")
         try:
-            kills = []
+            kills: list[tuple[int, int]] = []  # (messages sent so far, rows in flight)
             for _ in range(args.crash):
                 before = (await fake.stats())["sent"]
                 left = args.chats - before
@@ -165,7 +178,7 @@ async def crash(args: argparse.Namespace, rate: int) -> None:
                 await wait_sent(fake, target, child, 120)
                 child.proc.send_signal(signal.SIGKILL)
                 await child.wait()
-                kills.append((await fake.stats())["sent"])
+                kills.append(((await fake.stats())["sent"], claimed(db)))
             child = await spawn("run", "--config", str(config))
             await wait_sent(fake, args.chats, child, args.chats / rate * 3 + 60)
             await asyncio.sleep(1.0)  # anything still to come (duplicates) comes now
@@ -178,11 +191,12 @@ async def crash(args: argparse.Namespace, rate: int) -> None:
         counts[r["chat_id"]] += 1
     lost = sum(1 for c in counts.values() if c == 0)
     dups = sum(c - 1 for c in counts.values() if c > 1)
-    window = default_concurrency(rate)
+    window = sum(w for _, w in kills)
     print(f"crash test at {rate}/s, {args.chats} chats, {len(kills)} kill -9 (after "
-          f"{', '.join(map(str, kills))} messages): lost {lost}, duplicates {dups} "
-          f"({dups / max(len(kills), 1):.1f} per kill; in-flight window per kill: "
-          f"{window} sends + outcomes of the last 50 ms)", flush=True)
+          f"{', '.join(str(k) for k, _ in kills)} messages): lost {lost}, duplicates {dups} "
+          f"({dups / max(len(kills), 1):.1f} per kill); rows in flight at the kills "
+          f"(claimed, not recorded): {window} ({window / max(len(kills), 1):.1f} per kill; "
+          f"worker concurrency {default_concurrency(rate)})", flush=True)
 
 
 def main() -> None:

@@ -27,7 +27,7 @@ PAUSE_CAP = 30.0  # seconds: longest global pause after consecutive 5xx/network 
 class Attempt:
     def __init__(self, storage: Storage, bot: DeliveryBot, deferred: dict[int, float],
                  on_done: Callable[[list[int], list[int]], None], *,
-                 messages_per_second: int = 30, flush_seconds: float = 0.05) -> None:
+                 messages_per_second: int = 30, flush_seconds: float = 0.02) -> None:
         self.bot = bot
         self.throttle = Throttle(messages_per_second)
         self.deferred = deferred

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 class Recorder:
     def __init__(self, outbox: Outbox, on_done: Callable[[list[int], list[int]], None], *,
-                 interval: float = 0.05, batch: int = 256) -> None:
+                 interval: float = 0.02, batch: int = 256) -> None:
         self._outbox = outbox
         self._on_done = on_done
         self.interval = interval

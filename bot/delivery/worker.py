@@ -60,7 +60,7 @@ class Delivery:
 
     def __init__(self, storage: Storage, bot: DeliveryBot, *, messages_per_second: int = 30,
                  concurrency: int | None = None, poll_seconds: float = 2.0,
-                 lease_seconds: float = 600.0, flush_seconds: float = 0.05,
+                 lease_seconds: float = 600.0, flush_seconds: float = 0.02,
                  owner: str = PROCESS_OWNER) -> None:
         self.storage = storage
         self.bot = bot
