@@ -25,6 +25,7 @@ from bot.errors import NewsbotError
 from bot.ratelimit import SendLimiter
 from bot.services import KEY, Services
 from bot.storage import Storage
+from handlers import forget as forget_handlers
 from handlers import latest as latest_handlers
 from handlers import membership as membership_handlers
 from handlers import settings as settings_handlers
@@ -38,7 +39,7 @@ from jobs import digest as digest_job
 # Each handler module has ``register(app, services) -> [(command, description)]`` and each
 # job module ``schedule(app, services)``. Order matters for handlers: earlier wins.
 HANDLER_MODULES = [start_handlers, sources_handlers, subscription_handlers, latest_handlers,
-                   settings_handlers, membership_handlers, unknown_handlers]
+                   settings_handlers, forget_handlers, membership_handlers, unknown_handlers]
 JOB_MODULES: list = [delivery_job, digest_job]
 
 log = logging.getLogger(__name__)

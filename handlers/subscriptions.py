@@ -1,17 +1,16 @@
-"""/subscribe, /unsubscribe, /mysubs, /stop and /forget (with a confirmation button)."""
+"""/subscribe, /unsubscribe, /mysubs and /stop."""
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram import Update
+from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot.render import split_message
 from bot.services import Services, get_services
 from bot.subscribers import manage
 from bot.subscribers.targets import MAX_CHARS
 from handlers.common import COMMAND_UPDATES, reply
-from handlers.guard import argument, is_admin, managed_chat, registered
+from handlers.guard import argument, managed_chat, registered
 from handlers.texts import chat_settings_lines, quoted
 
 COMMANDS = [
@@ -19,7 +18,6 @@ COMMANDS = [
     ("unsubscribe", "إلغاء اشتراك"),
     ("mysubs", "الاشتراكات والإعدادات الحالية"),
     ("stop", "إيقاف الأخبار وإلغاء كل الاشتراكات"),
-    ("forget", "حذف كل بيانات هذه المحادثة"),
 ]
 MAX_ARGUMENT = 400  # the whole argument; one target is at most MAX_CHARS
 
@@ -41,13 +39,6 @@ TOO_LONG = ("⚠️ النص طويل جدًا ({n} حرفًا)؛ الحد ال�
 NO_SUBS = "لا توجد اشتراكات في هذه المحادثة. جرّب /sources أو /subscribe كلمة."
 STOPPED = ("⏹ أُوقف إرسال الأخبار وأُلغيت الاشتراكات كلها ({n}).\n"
            "للعودة إلى المصادر الافتراضية أرسل /start.")
-FORGET_ASK = ("سيُحذف كل ما نحفظه عن هذه المحادثة: الاشتراكات والإعدادات وسجل الإرسال.\n"
-              "هل تريد المتابعة؟")
-FORGOTTEN = "🗑 حُذفت بيانات هذه المحادثة. إن أردت العودة فأرسل /start."
-FORGET_CANCELLED = "أُلغي الحذف؛ لم يتغيّر شيء."
-NOTHING_STORED = "لا توجد بيانات محفوظة لهذه المحادثة."
-STALE_BUTTON = "هذا الزر لم يعد صالحًا."
-ADMINS_ONLY = "هذا الخيار لمشرفي المحادثة فقط."
 
 
 def describe(change: manage.Change) -> str:
@@ -128,52 +119,9 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, STOPPED.format(n=removed))
 
 
-def _forget_keyboard(services: Services) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[
-        InlineKeyboardButton("🗑 نعم، احذف", callback_data=services.callbacks.encode("fg", "y")),
-        InlineKeyboardButton("إلغاء", callback_data=services.callbacks.encode("fg", "n")),
-    ]])
-
-
-async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    chat = update.effective_chat
-    services = get_services(context)
-    if chat is None or await managed_chat(update, context) is None:
-        return
-    await reply(update, FORGET_ASK, reply_markup=_forget_keyboard(services))
-
-
-async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    if query is None:
-        return
-    services = get_services(context)
-    decoded = services.callbacks.decode(query.data, "fg")
-    message = query.message
-    if decoded is None or decoded[1] not in (["y"], ["n"]) or message is None:
-        await query.answer(STALE_BUTTON)
-        return
-    chat = message.chat
-    if chat.type != "private" and not await is_admin(context.bot, context.bot_data, chat.id,
-                                                     query.from_user.id):
-        await query.answer(ADMINS_ONLY, show_alert=True)
-        return
-    if decoded[1] == ["n"]:
-        text = FORGET_CANCELLED
-    else:
-        text = FORGOTTEN if await services.storage.chat_settings.forget(chat.id) \
-            else NOTHING_STORED
-    await query.answer()
-    try:
-        await query.edit_message_text(text)
-    except TelegramError:  # too old to edit, or already says so: the answer is enough
-        await reply(update, text)
-
-
 def register(app: Application, services: Services) -> list[tuple[str, str]]:
     for name, callback in (("subscribe", subscribe), ("unsubscribe", unsubscribe),
-                           ("mysubs", mysubs), ("stop", stop), ("forget", forget)):
+                           ("mysubs", mysubs), ("stop", stop)):
         app.add_handler(CommandHandler(name, callback, filters=COMMAND_UPDATES))
-    app.add_handler(CallbackQueryHandler(forget_button, pattern=r"^fg:"))
     return COMMANDS
 

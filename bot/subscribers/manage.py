@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from bot.storage import Chat, Storage
 from bot.subscribers.targets import (
+    MAX_CHARS,
     MAX_TARGETS,
     Target,
     matches_subscription,
@@ -76,7 +77,7 @@ async def unsubscribe(storage: Storage, chat_id: int, text: str) -> list[Change]
     subs = await storage.subscriptions.list(chat_id)
     changes = []
     for part in parts:
-        if len(part) > 64:
+        if len(part) > MAX_CHARS:
             changes.append(Change(Target("keyword", display=part, error="too_long"), "refused"))
             continue
         found = next((s for s in subs
