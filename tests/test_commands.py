@@ -68,9 +68,9 @@ async def test_subscribe_unsubscribe_and_keyword_delivery(tmp_path: Path,
             "⚠️ «!!!» لا يحوي حروفًا أو أرقامًا يمكن متابعتها.",
         ]
         huge = (await ask(fake_telegram, chat.id, "/subscribe " + "ب" * 4000)).plain_text
-        assert huge is not None and "طويل جدًا (4000 حرفًا)" in huge and "64" in huge
+        assert huge is not None and "طويل جدًا (عدد حروفه 4000)" in huge and "64 حرفًا" in huge
         long_one = (await ask(fake_telegram, chat.id, "/subscribe " + "ت" * 65)).plain_text
-        assert long_one is not None and "طويل جدًا (65 حرفًا)" in long_one
+        assert long_one is not None and "طويل جدًا (عدد حروفه 65)" in long_one
         short = (await ask(fake_telegram, chat.id, "/subscribe ب")).plain_text
         assert short == "⚠️ الكلمة «ب» قصيرة جدًا؛ اكتب حرفين على الأقل."
         html = await ask(fake_telegram, chat.id, "/subscribe <b>x</b>&amp;")
