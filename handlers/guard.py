@@ -73,8 +73,11 @@ async def may_manage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool
 
 
 async def registered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Chat | None:
-    """The chat's record, reactivated if it had been deactivated (it talks to us again);
-    None after telling the chat to send /start first."""
+    """The chat's record; None after telling the chat to send /start first.
+
+    A chat deactivated because Telegram refused sends (blocked, kicked ...) is active
+    again: it is talking to us, so the block is over. A chat that asked for /stop stays
+    stopped until /start or a new subscription."""
     chat = update.effective_chat
     if chat is None:
         return None
@@ -83,8 +86,9 @@ async def registered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Chat
     if record is None:
         await reply(update, NOT_REGISTERED)
         return None
-    if not record.active:
+    if not record.active and record.deactivated_reason != "stopped":
         await storage.chat_settings.reactivate(chat.id)
+        record = await storage.chats.get(chat.id) or record
     return record
 
 
