@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 import bot.delivery.http
+import jobs.digest
 from bot.app import Service
 from bot.delivery.schedule import zone
 from tests.fakes.telegram import FakeTelegram, SentMessage
@@ -322,3 +323,21 @@ async def test_group_upgraded_to_supergroup_keeps_its_subscriptions(
         await store(service, "خبر بعد الترقية")
         await fake_telegram.wait_for_messages(new.id, 1)
         assert fake_telegram.sent(group.id) == []
+
+
+async def test_the_digest_job_sends_when_the_hour_has_come(
+        tmp_path: Path, fake_telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jobs.digest, "INTERVAL_SECONDS", 0.2)
+    chat = fake_telegram.add_private_chat()
+    async with running_service(fast_config(tmp_path, fake_telegram)) as service:
+        assert service.storage is not None
+        await register(service, chat.id)
+        await service.storage.chat_settings.set_digest(chat.id, "hourly")
+        await store(service, "خبر ينتظر الموجز")
+
+        def last_hour(conn: sqlite3.Connection) -> None:
+            conn.execute("UPDATE chats SET last_digest_at = last_digest_at - 3600")
+
+        await service.storage.db.write(last_hour)
+        [digest] = await fake_telegram.wait_for_messages(chat.id, 1, timeout=5)
+        assert "موجز الساعة" in body(digest) and "خبر ينتظر الموجز" in body(digest)
