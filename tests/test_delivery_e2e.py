@@ -341,3 +341,18 @@ async def test_the_digest_job_sends_when_the_hour_has_come(
         await service.storage.db.write(last_hour)
         [digest] = await fake_telegram.wait_for_messages(chat.id, 1, timeout=5)
         assert "موجز الساعة" in body(digest) and "خبر ينتظر الموجز" in body(digest)
+
+
+async def test_one_story_one_message_per_chat(tmp_path: Path,
+                                              fake_telegram: FakeTelegram) -> None:
+    chat = fake_telegram.add_private_chat()
+    async with running_service(fast_config(tmp_path, fake_telegram)) as service:
+        assert service.storage is not None
+        await register(service, chat.id)
+        await service.storage.subscriptions.add(chat.id, "category", "رياضه", "رياضة")
+        first = await store(service, "زلزال قوي يضرب المنطقة")
+        await store(service, "زلزال قوي يضرب المنطقة اليوم", feed=1, story_id=first)
+        await store(service, "خبر آخر")
+        got = await fake_telegram.wait_for_messages(chat.id, 2)
+        await eventually(lambda: _all_sent(service, 2))
+        assert [body(m).split("\n")[0] for m in got] == ["زلزال قوي يضرب المنطقة", "خبر آخر"]
