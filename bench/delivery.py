@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import random
 import signal
 import sqlite3
@@ -125,18 +126,33 @@ async def setup(args: argparse.Namespace, rate: int, tmp: Path) -> tuple[RemoteF
     return fake, cm, config, chat_ids
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def throughput(args: argparse.Namespace, rate: int) -> None:
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         fake, cm, config, _ = await setup(args, rate, Path(tmp))
         try:
+            fake_pid = fake.process.pid if fake.process else 0
             child = await spawn("run", "--config", str(config))
+            first = await wait_sent(fake, 1, child, 60)
+            cpu0 = cpu_seconds(child.proc.pid), cpu_seconds(fake_pid)
             sent = await wait_sent(fake, args.chats, child, args.chats / rate * 3 + 60)
+            cpu1 = cpu_seconds(child.proc.pid), cpu_seconds(fake_pid)
             mem = memory(child.proc.pid)
             await child.terminate(signal.SIGTERM)
             records = await sent_records(fake)
             stats = await fake.stats()
         finally:
             await cm.__aexit__(None, None, None)
+    per_msg = [1000 * (b - a) / max(sent - first, 1) for a, b in zip(cpu0, cpu1, strict=True)]
     times = sorted(r["time"] for r in records)
     span = times[-1] - times[0] if len(times) > 1 else 0.0
     per_s = (len(times) - 1) / span if span else 0.0
@@ -148,7 +164,9 @@ async def throughput(args: argparse.Namespace, rate: int) -> None:
     print(f"rate cap {rate}/s, {args.chats} chats: sent {sent} in {span:.1f}s = "
           f"{per_s:.1f} msg/s ({100 * per_s / rate:.1f}% of cap); most in any 1 s window: "
           f"{peak}; 429s: {stats['rate_limited']}; service memory at end: RSS "
-          f"{mem.get('VmRSS', '?')} MiB (peak {mem.get('VmHWM', '?')} MiB)", flush=True)
+          f"{mem.get('VmRSS', '?')} MiB (peak {mem.get('VmHWM', '?')} MiB); CPU per message: "
+          f"service {per_msg[0]:.2f} ms, fake server {per_msg[1]:.2f} ms; load average "
+          f"before the run {load:.1f} on {os.cpu_count()} CPUs", flush=True)
 
 
 def claimed(db: str) -> int:
