@@ -2,7 +2,7 @@
 
 One feeder task scans pending rows from a wrapping cursor, claims (leases) them in
 batches, one per chat and only for chats whose own limit lets a send go now (see
-``fairness.py``), and keeps a queue of about a quarter second of sends (``depth``) for
+``fairness.py``), and keeps a queue of about half a second of sends (``depth``) for
 ``concurrency`` sender tasks.
 Senders go through PTB's Bot, so the SendLimiter applies the global, per-chat and
 per-group limits to every send (command replies included). Outcomes are recorded in
@@ -13,7 +13,7 @@ is recorded. New rows are picked up at once after :meth:`Delivery.wake`, else wi
 Crash safety: claimed rows are ``sending`` with a lease; at start every row left in
 ``sending`` by another process is taken back, so after a kill -9 nothing is lost and
 only the rows in flight (at most ``concurrency`` sends, plus outcomes not yet recorded:
-``flush_seconds`` worth) can be sent twice. :meth:`Delivery.stop` (SIGTERM) finishes the
+``flush_seconds`` worth, 20-100 ms) can be sent twice. :meth:`Delivery.stop` (SIGTERM) finishes the
 sends in flight, records them and releases every row not sent.
 """
 
@@ -60,13 +60,15 @@ class Delivery:
 
     def __init__(self, storage: Storage, bot: DeliveryBot, *, messages_per_second: int = 30,
                  concurrency: int | None = None, poll_seconds: float = 2.0,
-                 lease_seconds: float = 600.0, flush_seconds: float = 0.02,
+                 lease_seconds: float = 600.0, flush_seconds: float | None = None,
                  owner: str = PROCESS_OWNER) -> None:
         self.storage = storage
         self.bot = bot
         self.owner = owner
         self.concurrency = concurrency or default_concurrency(messages_per_second)
-        self.depth = max(self.concurrency, messages_per_second // 4)  # claimed, not started
+        # Claimed rows queued for the senders: about half a second of sends, refilled when
+        # half gone (fewer, larger claims: each costs a few database round trips).
+        self.depth = max(self.concurrency, messages_per_second // 2)
         self.poll_seconds = poll_seconds
         self.lease_seconds = lease_seconds
         limiter = getattr(bot, "rate_limiter", None)
@@ -80,6 +82,8 @@ class Delivery:
         self._signal = asyncio.Event()
         self._stopping = False
         self._tasks: list[asyncio.Task[None]] = []
+        if flush_seconds is None:  # ~3 sends' worth, between 20 and 100 ms
+            flush_seconds = min(0.1, max(0.02, 3 / messages_per_second))
         self.attempt = Attempt(storage, bot, self._deferred, self._done,
                                messages_per_second=messages_per_second,
                                flush_seconds=flush_seconds)
@@ -164,7 +168,7 @@ class Delivery:
             self._gauge_at = now + GAUGE_SECONDS
             OUTBOX_PENDING.set(await self.storage.outbox.pending_count())
         room = self.depth - self._queue.qsize()
-        if room < max(1, self.depth // 4) or now < self.attempt.pause_until:
+        if room < max(1, self.depth // 2) or now < self.attempt.pause_until:
             return False
         self._signal.clear()
         claimed, wrapped = await self._claim(room)
