@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes
@@ -64,8 +64,9 @@ async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     first = None
     for chunk in render_latest(articles):
         try:
-            msg = await context.bot.send_message(chat.id, chunk, parse_mode=ParseMode.HTML,
-                                                 disable_web_page_preview=True)
+            msg = await context.bot.send_message(
+                chat.id, chunk, parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True))
         except TelegramError as exc:
             log.warning("handlers: /latest to chat %s failed: %s", chat.id, exc)
             return
