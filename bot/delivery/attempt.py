@@ -38,6 +38,7 @@ class Attempt:
         self._streak = 0
 
     async def run(self, row: OutboxRow) -> None:
+        await self.composer.prepare([row])  # normally loaded with its batch: no I/O here
         out = self.composer.outgoing(row)
         if out.kind == "skip":
             status = "cancelled" if out.reason == "cancelled" else "failed"
