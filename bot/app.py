@@ -35,16 +35,28 @@ from bot.ops.lease import DEFAULT_TTL, InstanceLease
 from bot.ratelimit import SendLimiter
 from bot.services import KEY, Services
 from bot.storage import Storage
+from handlers import forget as forget_handlers
 from handlers import inline as inline_handlers
+from handlers import latest as latest_handlers
+from handlers import membership as membership_handlers
 from handlers import search as search_handlers
+from handlers import settings as settings_handlers
+from handlers import sources as sources_handlers
 from handlers import start as start_handlers
+from handlers import subscriptions as subscription_handlers
+from handlers import unknown as unknown_handlers
+from jobs import delivery as delivery_job
+from jobs import digest as digest_job
 from jobs import maintenance as maintenance_jobs
 from jobs import poll as poll_job
 
 # Each handler module has ``register(app, services) -> [(command, description)]`` and each
-# job module ``schedule(app, services)``. Order matters for handlers: earlier wins.
-HANDLER_MODULES = [start_handlers, search_handlers, inline_handlers]
-JOB_MODULES: list = [poll_job, maintenance_jobs]
+# job module ``schedule(app, services)``. Order matters for handlers: earlier wins; the
+# catch-all for unknown commands and buttons comes last.
+HANDLER_MODULES = [start_handlers, sources_handlers, subscription_handlers, latest_handlers,
+                   search_handlers, settings_handlers, forget_handlers, membership_handlers,
+                   inline_handlers, unknown_handlers]
+JOB_MODULES: list = [delivery_job, digest_job, poll_job, maintenance_jobs]
 
 log = logging.getLogger(__name__)
 

@@ -17,6 +17,7 @@ from bot.ops.lease import InstanceLease
 from bot.storage import Storage
 
 if TYPE_CHECKING:
+    from bot.delivery import Delivery, DigestRunner
     from bot.fetch import Fetcher
     from bot.ingest import Poller
 
@@ -49,6 +50,11 @@ class Services:
     def may_send(self) -> bool:
         """False once this process lost the single-instance lease: send nothing more."""
         return self.lease is None or self.lease.held
+    #: the outbox worker (jobs/delivery.py); after storing articles or broadcast rows call
+    #: ``if services.delivery: services.delivery.wake()`` so they go out at once
+    delivery: Delivery | None = None
+    #: sends hourly/daily digests (jobs/digest.py runs it every minute)
+    digests: DigestRunner | None = None
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.config.telegram.admins

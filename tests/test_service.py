@@ -48,12 +48,14 @@ async def test_restart_keeps_the_chat(tmp_path: Path, fake_telegram: FakeTelegra
 
 async def test_group_command_addressed_to_the_bot(tmp_path: Path,
                                                   fake_telegram: FakeTelegram) -> None:
-    group = fake_telegram.add_supergroup("مجموعة الأخبار")
+    admin = fake_telegram.add_user("مشرف")
+    group = fake_telegram.add_supergroup("مجموعة الأخبار", admins=[admin.id])
     config = write_config(tmp_path, fake_telegram, feeds=FEEDS)
     async with running_service(config) as service:
-        fake_telegram.inject_message(group.id, f"/start@{fake_telegram.bot.username}")
+        fake_telegram.inject_message(group.id, f"/start@{fake_telegram.bot.username}",
+                                     from_user=admin)
         await fake_telegram.wait_for_messages(group.id, 1)
-        fake_telegram.inject_message(group.id, "/start@some_other_bot")
+        fake_telegram.inject_message(group.id, "/start@some_other_bot", from_user=admin)
         await fake_telegram.wait_for_updates_consumed()
         chat = await service.storage.chats.get(group.id)
         assert chat is not None and chat.type == "supergroup" and chat.title == "مجموعة الأخبار"

@@ -15,18 +15,23 @@ from typing import Any
 
 from bot.storage import _stats
 from bot.storage._articles import Articles
+from bot.storage._chat_settings import ChatSettings
 from bot.storage._chats import Chat, Chats
 from bot.storage._db import Database
+from bot.storage._digests import DigestChat, DigestItem, Digests
 from bot.storage._feeds import Feed, Feeds
+from bot.storage._latest import Latest
 from bot.storage._lease import Lease
 from bot.storage._maintenance import Maintenance
 from bot.storage._meta import Meta
 from bot.storage._ops import Ops
+from bot.storage._outbox import Outbox, OutboxRow, RowUpdate
 from bot.storage._polling import Polling
 from bot.storage._search import Search
 from bot.storage._subscriptions import Subscription, Subscriptions
 
-__all__ = ["Chat", "Database", "Feed", "Storage", "Subscription"]
+__all__ = ["Chat", "Database", "DigestChat", "DigestItem", "Feed", "OutboxRow", "RowUpdate",
+           "Storage", "Subscription"]
 
 
 class Storage:
@@ -44,6 +49,11 @@ class Storage:
         self.polling = Polling(db)
         self.search = Search(db)
         self.subscriptions = Subscriptions(db)
+        # delivery (bot/delivery, the chat commands of handlers/)
+        self.outbox = Outbox(db)
+        self.chat_settings = ChatSettings(db)
+        self.digests = Digests(db)
+        self.latest = Latest(db)
 
     @classmethod
     async def open(cls, path: str) -> Storage:

@@ -175,9 +175,14 @@ def _v1(conn: sqlite3.Connection) -> None:
 # an index on those child columns SQLite scans the whole child table for every deleted
 # article (measured: retention pruning 20,000 of 40,000 articles took 73 s; with these
 # indexes well under a second of it is foreign-key work). Also serves "rows of article X".
+# Delivery: partial indexes over the rows still to send. The worker scans pending rows in
+# id order from a cursor (round-robin across chats, see bot/delivery/fairness.py), and
+# per-chat operations (drop a blocked chat's rows, bundle a digest) look rows up by chat.
 V2 = """
 CREATE INDEX outbox_article ON outbox(article_id) WHERE article_id IS NOT NULL;
 CREATE INDEX broadcasts_article ON broadcasts(article_id) WHERE article_id IS NOT NULL;
+CREATE INDEX outbox_pending ON outbox(id) WHERE status = 'pending';
+CREATE INDEX outbox_pending_chat ON outbox(chat_id, id) WHERE status = 'pending';
 """
 
 

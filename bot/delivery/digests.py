@@ -1,0 +1,99 @@
+"""Sending digests: every digest-mode chat whose window has come gets its pending
+headlines bundled (``digest_render``), oldest first, and those rows are marked sent.
+
+Rows are claimed with a lease like the worker's (same owner, so a crash is recovered the
+same way); Telegram errors follow ``errors.classify``: a chat that is gone is
+deactivated, a migrated group moves and gets its digest on the next run, 5xx and
+timeouts release the rows for the next run. Quiet hours send the digest silently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import UTC, datetime
+
+from telegram import Bot, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+
+from bot.delivery.digest_render import render_digest
+from bot.delivery.errors import classify
+from bot.delivery.schedule import digest_due, is_quiet
+from bot.metrics import SENDS
+from bot.storage import DigestChat, RowUpdate, Storage
+
+log = logging.getLogger(__name__)
+
+MAX_ITEMS = 300  # headlines in one digest; more wait for the next one
+LEASE_SECONDS = 600.0
+
+
+class DigestRunner:
+    def __init__(self, storage: Storage, bot: Bot, owner: str, concurrency: int = 8) -> None:
+        self.storage = storage
+        self.bot = bot
+        self.owner = owner
+        self._limit = asyncio.Semaphore(concurrency)
+        self._lock = asyncio.Lock()
+
+    async def run_due(self, now: datetime | None = None) -> int:
+        """Send every digest that is due; returns how many chats got one."""
+        async with self._lock:  # one run at a time
+            now = now or datetime.now(UTC)
+            chats = [c for c in await self.storage.digests.waiting_chats()
+                     if digest_due(c.digest, c.digest_time, c.timezone, c.last_digest_at, now)]
+            results = await asyncio.gather(*(self._one(c, now) for c in chats))
+            return sum(results)
+
+    async def flush(self, chat_id: int) -> bool:
+        """Send the chat's waiting headlines now as one digest (e.g. before /digest off)."""
+        chat = await self.storage.digests.get_chat(chat_id)
+        if chat is None or chat.digest == "off":
+            return False
+        return await self._one(chat, datetime.now(UTC))
+
+    async def _one(self, chat: DigestChat, now: datetime) -> bool:
+        async with self._limit:
+            items = await self.storage.digests.claim_items(
+                chat.id, self.owner, time.time() + LEASE_SECONDS, MAX_ITEMS)
+            if not items:
+                return False
+            silent = is_quiet(now, chat.timezone, chat.quiet_start, chat.quiet_end)
+            sent: list[tuple[int, int]] = []
+            try:
+                for html, row_ids in render_digest(chat.digest, items, chat.timezone, now):
+                    msg = await self.bot.send_message(
+                        chat.id, html, parse_mode=ParseMode.HTML, disable_notification=silent,
+                        link_preview_options=LinkPreviewOptions(is_disabled=True))
+                    sent += [(row_id, msg.message_id) for row_id in row_ids]
+            except TelegramError as exc:
+                await self._failed(chat, [i.row_id for i in items], sent, exc)
+                return False
+            finally:
+                if sent:
+                    SENDS.labels("sent").inc(len(sent))
+            await self.storage.digests.mark_sent(chat.id, sent, silent)
+            return True
+
+    async def _failed(self, chat: DigestChat, row_ids: list[int], sent: list[tuple[int, int]],
+                      exc: TelegramError) -> None:
+        outcome = classify(exc)
+        log.warning("delivery: digest for chat %s: %s (%s)", chat.id, outcome.reason,
+                    outcome.kind)
+        done = {row_id for row_id, _ in sent}
+        rest = [r for r in row_ids if r not in done]
+        updates = [RowUpdate(r, "sent", message_id=m) for r, m in sent]
+        gone: list[tuple[int, str]] = []
+        moved: list[tuple[int, int]] = []
+        if outcome.kind == "gone":
+            gone.append((chat.id, outcome.reason))
+            updates += [RowUpdate(r, "dropped", error=outcome.reason) for r in rest]
+        elif outcome.kind == "failed":
+            updates += [RowUpdate(r, "failed", error=outcome.reason[:500]) for r in rest]
+        else:  # rate, retry, migrated: the rows wait for the next run
+            if outcome.kind == "migrated" and outcome.new_chat_id is not None:
+                moved.append((chat.id, outcome.new_chat_id))
+            updates += [RowUpdate(r, "pending", error=outcome.reason[:500]) for r in rest]
+        await self.storage.outbox.record(updates, gone, moved)

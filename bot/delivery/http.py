@@ -1,0 +1,123 @@
+"""A python-telegram-bot request backend on aiohttp, for the delivery worker's sends.
+
+Measured against the fake Bot API in another process (bench/delivery.py, 2 cores), PTB's
+default HTTPXRequest cost 2-5 ms of CPU per sendMessage, most of it in httpcore's
+connection-pool bookkeeping (``_assign_requests_to_connections``, ``has_expired`` polling
+every idle socket on every request) and in form-encoding Arabic text; this backend costs
+0.6-1 ms. Bodies are JSON (the Bot API accepts ``application/json``); files, which
+delivery never uploads, go as multipart. Errors map like HTTPXRequest's: timeouts ->
+``TimedOut``, other transport errors -> ``NetworkError``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import aiohttp
+from telegram.error import NetworkError, TimedOut
+from telegram.ext import BaseRateLimiter, ExtBot
+from telegram.request import BaseRequest, RequestData
+
+from bot.config import Config
+
+_DEFAULT = BaseRequest.DEFAULT_NONE
+READ_TIMEOUT = 10.0  # seconds without an answer before a send counts as timed out (retried)
+
+
+def _pick(value: object, default: float | None) -> float | None:
+    return default if value is _DEFAULT or not isinstance(value, int | float | None) else value
+
+
+class AiohttpRequest(BaseRequest):
+    def __init__(self, connection_pool_size: int = 16, read_timeout: float = 10.0,
+                 connect_timeout: float = 5.0, media_timeout: float = 30.0) -> None:
+        self._pool = connection_pool_size
+        self._read_timeout = read_timeout
+        self._connect_timeout = connect_timeout
+        self._media_timeout = media_timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self._read_timeout
+
+    async def initialize(self) -> None:
+        if self._session is None:
+            connector = aiohttp.TCPConnector(limit=self._pool, ttl_dns_cache=300)
+            self._session = aiohttp.ClientSession(connector=connector)
+
+    async def shutdown(self) -> None:
+        if self._session is not None:
+            session, self._session = self._session, None
+            await session.close()
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                         read_timeout: object = _DEFAULT, write_timeout: object = _DEFAULT,
+                         connect_timeout: object = _DEFAULT,
+                         pool_timeout: object = _DEFAULT) -> tuple[int, bytes]:
+        if self._session is None:
+            raise RuntimeError("AiohttpRequest is not initialized")
+        headers = {"User-Agent": self.USER_AGENT}
+        body: aiohttp.FormData | bytes | None = None
+        read = _pick(read_timeout, self._read_timeout)
+        if request_data is not None and request_data.contains_files:
+            form = aiohttp.FormData()
+            for name, value in request_data.json_parameters.items():
+                form.add_field(name, value)
+            for name, (filename, content, mime) in request_data.multipart_data.items():
+                form.add_field(name, content, filename=filename, content_type=mime)
+            body = form
+            read = max(read or 0.0, self._media_timeout)
+        elif request_data is not None:
+            body = json.dumps(request_data.json_parameters, ensure_ascii=False).encode()
+            headers["Content-Type"] = "application/json"
+        timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=_pick(connect_timeout, self._connect_timeout),
+            sock_read=read)
+        try:
+            async with self._session.request(method, url, data=body, headers=headers,
+                                             timeout=timeout) as response:
+                return response.status, await response.read()
+        except TimeoutError as exc:
+            raise TimedOut from exc
+        except aiohttp.ClientError as exc:
+            raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+
+
+class DeliveryBot(ExtBot):
+    """ExtBot plus :meth:`post`: a Bot API call whose result stays a plain dict.
+
+    ``send_message`` and friends build a full ``Message`` from every answer (chat, sender,
+    entities, keyboard: ~1 ms of CPU each), and delivery only needs ``message_id``. The
+    call still goes through ``_post`` -> ``_do_post``, so defaults, the rate limiter and
+    error mapping (RetryAfter, Forbidden, ChatMigrated ...) apply exactly as for
+    ``send_message``. Values are Bot API parameters; nested objects may be given as JSON
+    strings (as PTB itself sends them).
+    """
+
+    async def initialize(self) -> None:
+        """Open the connection pool. No getMe: the application's bot has checked the
+        token already, and delivery must not fail to start because the network blinks."""
+        await self.request.initialize()
+
+    async def shutdown(self) -> None:
+        await self.request.shutdown()
+
+    async def post(self, endpoint: str, data: dict[str, Any]) -> dict[str, Any]:
+        result = await self._post(endpoint, data)
+        if not isinstance(result, dict):
+            raise NetworkError(f"unexpected {endpoint} result: {str(result)[:100]}")
+        return result
+
+
+def delivery_bot(config: Config, rate_limiter: BaseRateLimiter | None,
+                 pool_size: int = 64) -> DeliveryBot:
+    """A Bot for the worker's sends: same token, server and rate limiter as the
+    application's bot (so every send counts against the same limits), aiohttp transport."""
+    tg = config.telegram
+    api = tg.api_url
+    file_api = api[: -len("/bot")] + "/file/bot" if api.endswith("/bot") else api + "/file"
+    request = AiohttpRequest(connection_pool_size=pool_size, read_timeout=READ_TIMEOUT)
+    return DeliveryBot(tg.token.reveal(), base_url=api, base_file_url=file_api, request=request,
+                  get_updates_request=request, rate_limiter=rate_limiter)

@@ -1,0 +1,227 @@
+"""The delivery worker: drains the outbox through the Bot API within Telegram's limits.
+
+One feeder task scans pending rows from a wrapping cursor, claims (leases) them in
+batches, one per chat and only for chats whose own limit lets a send go now (see
+``fairness.py``), and keeps a queue of about half a second of sends (``depth``) for
+``concurrency`` sender tasks.
+Senders go through PTB's Bot, so the SendLimiter applies the global, per-chat and
+per-group limits to every send (command replies included). Outcomes are recorded in
+small batches (``recorder.py``); a chat is free for its next row once its last outcome
+is recorded. New rows are picked up at once after :meth:`Delivery.wake`, else within
+``poll_seconds``.
+
+Crash safety: claimed rows are ``sending`` with a lease; at start every row left in
+``sending`` by another process is taken back, so after a kill -9 nothing is lost and
+only the rows in flight (at most ``concurrency`` sends, plus outcomes not yet recorded:
+``flush_seconds`` worth, 20-100 ms) can be sent twice. :meth:`Delivery.stop` (SIGTERM) finishes the
+sends in flight, records them and releases every row not sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import socket
+import time
+from collections.abc import Callable
+
+from bot.delivery.attempt import Attempt
+from bot.delivery.fairness import next_cursor, pick
+from bot.delivery.http import DeliveryBot
+from bot.metrics import OUTBOX_PENDING, heartbeat
+from bot.storage import OutboxRow, Storage
+
+log = logging.getLogger(__name__)
+
+PROCESS_OWNER = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+MAX_WINDOW = 5000
+GAUGE_SECONDS = 10.0
+
+
+def default_concurrency(messages_per_second: int) -> int:
+    """Sends in flight: enough to keep the global cap busy at ~10-100 ms per request."""
+    return max(4, min(64, messages_per_second // 4))
+
+
+class _Waiting:
+    """``chat in waiting``: the chat has a claimed row, or its limit defers it."""
+
+    def __init__(self, busy: set[int], deferred: dict[int, float], now: float) -> None:
+        self.busy, self.deferred, self.now = busy, deferred, now
+
+    def __contains__(self, chat_id: object) -> bool:
+        return chat_id in self.busy or self.deferred.get(chat_id, 0.0) > self.now  # type: ignore[call-overload]
+
+
+class Delivery:
+    """``wake()`` after storing articles; ``start()`` with the app, ``stop()`` before it."""
+
+    def __init__(self, storage: Storage, bot: DeliveryBot, *, messages_per_second: int = 30,
+                 concurrency: int | None = None, poll_seconds: float = 2.0,
+                 lease_seconds: float = 600.0, flush_seconds: float | None = None,
+                 owner: str = PROCESS_OWNER,
+                 may_send: Callable[[], bool] = lambda: True) -> None:
+        self.storage = storage
+        self.may_send = may_send  # False once this process lost the single-instance lease
+        self.bot = bot
+        self.owner = owner
+        self.concurrency = concurrency or default_concurrency(messages_per_second)
+        # Claimed rows queued for the senders: about half a second of sends, refilled when
+        # half gone (fewer, larger claims: each costs a few database round trips).
+        self.depth = max(self.concurrency, messages_per_second // 2)
+        self.poll_seconds = poll_seconds
+        self.lease_seconds = lease_seconds
+        limiter = getattr(bot, "rate_limiter", None)
+        self._ready_in = getattr(limiter, "chat_ready_in", lambda chat_id: 0.0)
+        self._queue: asyncio.Queue[OutboxRow | None] = asyncio.Queue()
+        self._claimed: dict[int, OutboxRow] = {}  # row id -> claimed row not yet recorded
+        self._busy: set[int] = set()  # chats with a claimed row
+        self._deferred: dict[int, float] = {}  # chat -> monotonic time it is ready again
+        self._cursor = 0
+        self._gauge_at = 0.0
+        self._signal = asyncio.Event()
+        self._stopping = False
+        self._tasks: list[asyncio.Task[None]] = []
+        if flush_seconds is None:  # ~3 sends' worth, between 20 and 100 ms
+            flush_seconds = min(0.1, max(0.02, 3 / messages_per_second))
+        self.attempt = Attempt(storage, bot, self._deferred, self._done,
+                               messages_per_second=messages_per_second,
+                               flush_seconds=flush_seconds)
+
+    # ------------------------------------------------------------------ lifecycle
+    def wake(self) -> None:
+        """New rows are in the outbox: look now instead of at the next poll."""
+        self._signal.set()
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._claimed)
+
+    async def start(self) -> None:
+        await self.bot.initialize()
+        taken = await self.storage.outbox.release_others(self.owner)
+        if taken:
+            log.info("delivery: took back %d row(s) left in flight by a previous run", taken)
+        if self._stopping:  # stopped while starting
+            await self.bot.shutdown()
+            return
+        loop = asyncio.get_running_loop()
+        self._tasks = [loop.create_task(self._feed(), name="delivery-feeder"),
+                       loop.create_task(self.attempt.recorder.run(), name="delivery-recorder")]
+        self._tasks += [loop.create_task(self._send_loop(), name=f"delivery-sender-{i}")
+                        for i in range(self.concurrency)]
+        log.info("delivery: started (%d senders, owner %s)", self.concurrency, self.owner)
+
+    async def stop(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+        """Finish the sends in flight (up to ``timeout``), record them, release the rest."""
+        self._stopping = True
+        if not self._tasks:
+            return
+        self._signal.set()
+        feeder, recorder, senders = self._tasks[0], self._tasks[1], self._tasks[2:]
+        self._tasks = []
+        await asyncio.wait({feeder}, timeout=timeout)
+        feeder.cancel()
+        while not self._queue.empty():  # claimed, never started: not sent
+            self._queue.get_nowait()
+        for _ in senders:
+            self._queue.put_nowait(None)
+        _, late = await asyncio.wait(senders, timeout=timeout)
+        for task in (*late, recorder):
+            task.cancel()
+        await asyncio.gather(feeder, recorder, *senders, return_exceptions=True)
+        await self.attempt.recorder.flush()
+        leftover = list(self._claimed)
+        if leftover:
+            await self.storage.outbox.release(leftover)
+        self._claimed.clear()
+        self._busy.clear()
+        await self.bot.shutdown()
+        log.info("delivery: stopped (%d unsent row(s) released)", len(leftover))
+
+    # ------------------------------------------------------------------ feeding
+    def _done(self, chats: list[int], row_ids: list[int]) -> None:
+        """Outcomes recorded: those chats may have their next row."""
+        self._busy.difference_update(chats)
+        for row_id in row_ids:
+            self._claimed.pop(row_id, None)
+        self._signal.set()
+
+    async def _feed(self) -> None:
+        while not self._stopping:
+            try:
+                more = await self._feed_once()
+            except Exception:  # a database hiccup must not end delivery
+                log.exception("delivery: feeding failed; trying again in 1 s")
+                await asyncio.sleep(1.0)
+                continue
+            if more:
+                await asyncio.sleep(0)  # let senders start; then look for more
+            else:
+                await self._sleep(time.monotonic())
+
+    async def _feed_once(self) -> bool:
+        """One round of claiming; True when there may be more to claim right away."""
+        heartbeat("delivery")
+        now = time.monotonic()
+        if now >= self._gauge_at:
+            self._gauge_at = now + GAUGE_SECONDS
+            OUTBOX_PENDING.set(await self.storage.outbox.pending_count())
+        room = self.depth - self._queue.qsize()
+        if room < max(1, self.depth // 2) or now < self.attempt.pause_until:
+            return False
+        if not self.may_send():  # another process owns the database now: claim nothing
+            return False
+        self._signal.clear()
+        claimed, wrapped = await self._claim(room)
+        return bool(claimed) or not wrapped
+
+    async def _sleep(self, now: float) -> None:
+        timeout = self.poll_seconds
+        soonest = min((t for t in self._deferred.values() if t > now), default=None)
+        if soonest is not None:
+            timeout = min(timeout, soonest - now)
+        if self.attempt.pause_until > now:
+            timeout = min(timeout, self.attempt.pause_until - now)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._signal.wait(), max(timeout, 0.005))
+        self._signal.clear()
+
+    async def _claim(self, room: int) -> tuple[int, bool]:
+        """Claim up to ``room`` rows; returns (claimed, the scan reached the end)."""
+        now = time.monotonic()
+        if len(self._deferred) > 1000:
+            for chat_id in [c for c, t in self._deferred.items() if t <= now]:
+                del self._deferred[chat_id]
+        window = min(MAX_WINDOW, 4 * room + len(self._busy) + len(self._deferred) + 64)
+        rows = await self.storage.outbox.scan(self._cursor, window)
+        chosen = pick(rows, _Waiting(self._busy, self._deferred, now), self._ready_in, room)
+        for chat_id, wait in chosen.deferred.items():
+            self._deferred[chat_id] = now + wait
+        self._cursor, wrapped = next_cursor(self._cursor, len(rows), window, chosen)
+        if not chosen.ids:
+            return 0, wrapped
+        claimed = await self.storage.outbox.claim(chosen.ids, self.owner,
+                                                  time.time() + self.lease_seconds)
+        await self.attempt.composer.prepare(claimed)
+        for row in claimed:
+            self._claimed[row.id] = row
+            self._busy.add(row.chat_id)
+            self._queue.put_nowait(row)
+        return len(claimed), wrapped
+
+    async def _send_loop(self) -> None:
+        while True:
+            row = await self._queue.get()
+            if row is None:
+                return
+            if self._queue.qsize() <= self.depth // 2:
+                self._signal.set()
+            try:
+                await self.attempt.run(row)
+            except Exception as exc:  # a bug (rendering ...): fail the row, keep the sender
+                log.exception("delivery: row %s failed unexpectedly", row.id)
+                self.attempt.fail(row, exc)
