@@ -48,6 +48,10 @@ async def test_metrics_and_healthz(tmp_path: Path, fake_telegram: FakeTelegram) 
         assert storage is not None and service.http is not None
         assert service.app is not None and service.app.job_queue is not None
         assert service.app.job_queue.get_jobs_by_name("maintenance")
+        # The worker would send the row below at once and beat its own heartbeat: this
+        # test drives the outbox and the heartbeats by hand.
+        assert service.services.delivery is not None
+        await service.services.delivery.stop()
         await storage.chats.register(7, "private", "سارة", None)
         article_id = await storage.articles.insert(Article(
             title="عنوان", url="https://a.example/1", source="المصدر أ",

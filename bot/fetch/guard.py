@@ -83,8 +83,17 @@ def allow_all(ip: IPAddress) -> bool:
     return True
 
 
+#: Top-level domains reserved for documentation and testing (RFC 2606, RFC 6761): they
+#: never resolve on the public DNS, so asking is only a leak of what we were told to fetch.
+RESERVED_TLDS = frozenset({"example", "invalid", "test"})
+
+
 async def system_resolver(host: str, port: int) -> list[str]:
-    """Resolve ``host`` with the system resolver (getaddrinfo in a thread), A and AAAA."""
+    """Resolve ``host`` with the system resolver (getaddrinfo in a thread), A and AAAA.
+    Names under a reserved test TLD (``.example``, ``.invalid``, ``.test``) fail at once
+    without a DNS query."""
+    if host.rstrip(".").rpartition(".")[2].lower() in RESERVED_TLDS:
+        raise OSError(f"{host} is under a reserved test domain (RFC 2606); not resolved")
     loop = asyncio.get_running_loop()
     infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     seen: list[str] = []

@@ -6,10 +6,12 @@ touches Telegram it takes a lease in the ``meta`` table (``bot.storage._lease``)
 
 - owner id ``host:pid:random``; the lease expires ``ttl`` seconds (default 30) after its
   last renewal, and a background task renews it every ``ttl / 6`` seconds;
-- at start, when another owner's lease is live, a *standby* (the default) logs who holds
-  it and retries until it expires (crash, SIGKILL, power loss: at most ``ttl`` later) or
-  is released (clean stop: at once); with ``wait=False`` it raises
-  :class:`InstanceRunningError` instead (``newsbot run --exit-if-running``);
+- at start, a lease whose owner was a process on this host that no longer runs (kill -9,
+  crash) is taken at once; when another owner's lease is live, a *standby* (the
+  default) logs who holds it and retries until it expires (crash, SIGKILL, power loss
+  on another host: at most ``ttl`` later) or is released (clean stop: at once); with
+  ``wait=False`` it raises :class:`InstanceRunningError` instead
+  (``newsbot run --exit-if-running``);
 - at run time the lease is *lost* when a renewal finds another owner's row (someone took
   it: our clock or theirs misbehaved, or we were paused longer than ``ttl``) or when no
   renewal has succeeded for ``ttl - renew_every`` seconds by our monotonic clock (the
@@ -50,6 +52,32 @@ def make_owner_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
+#: owners of the leases live in this process (a process may run more than one Service in
+#: tests; a lease with our pid that is not among them belonged to a dead incarnation)
+_LIVE_OWNERS: set[str] = set()
+
+
+def owner_is_dead(owner: str) -> bool:
+    """True when ``owner`` (``host:pid:random``) was a process on this host that no longer
+    runs, so a restart after a crash need not wait for its lease to expire. Anything
+    uncertain (another host, a live pid that may be reused, no permission) counts as
+    alive: waiting for the expiry is always safe."""
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():  # ours, or an earlier incarnation with our pid (PID 1 in a container)
+        return owner not in _LIVE_OWNERS
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
 def describe(record: LeaseRecord | None, now: float) -> str:
     if record is None:
         return "nobody"
@@ -70,6 +98,7 @@ class InstanceLease:
         self.ttl = float(ttl)
         self.renew_every = renew_every if renew_every is not None else self.ttl / 6
         self.owner = owner or make_owner_id()
+        _LIVE_OWNERS.add(self.owner)
         self.clock = clock
         #: set once when the lease is lost at run time (never on a clean release)
         self.lost = asyncio.Event()
@@ -103,7 +132,8 @@ class InstanceLease:
         announced = False
         while True:
             now = self.clock()
-            ok, record = await self.storage.lease.try_acquire(self.owner, self.ttl, now)
+            ok, record = await self.storage.lease.try_acquire(self.owner, self.ttl, now,
+                                                              owner_is_dead)
             if ok:
                 self._held = True
                 self._last_ok = time.monotonic()
@@ -177,6 +207,7 @@ class InstanceLease:
     async def release(self) -> None:
         """Stop renewing and delete the lease if it is still ours (a clean stop)."""
         task, self._task = self._task, None
+        _LIVE_OWNERS.discard(self.owner)
         was_held = self._held
         self._held = False
         metrics.INSTANCE_ACTIVE.set(0)

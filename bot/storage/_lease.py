@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -49,14 +50,17 @@ def _write(conn: sqlite3.Connection, record: LeaseRecord) -> None:
                                      "expires_at": record.expires_at}))
 
 
-def try_acquire(conn: sqlite3.Connection, owner: str, ttl: float,
-                now: float) -> tuple[bool, LeaseRecord | None]:
-    """Take the lease if it is free, expired or already ours.
+def try_acquire(conn: sqlite3.Connection, owner: str, ttl: float, now: float,
+                is_dead: Callable[[str], bool] = lambda owner: False,
+                ) -> tuple[bool, LeaseRecord | None]:
+    """Take the lease if it is free, expired, already ours, or held by an owner that
+    ``is_dead`` knows to be gone (a crashed process on this host).
 
     Returns ``(True, our record)`` or ``(False, the live holder's record)``.
     """
     current = read(conn)
-    if current is not None and current.owner != owner and current.live(now):
+    if (current is not None and current.owner != owner and current.live(now)
+            and not is_dead(current.owner)):
         return False, current
     acquired_at = current.acquired_at if current and current.owner == owner else now
     record = LeaseRecord(owner, acquired_at, now + ttl)
@@ -94,9 +98,10 @@ class Lease:
     async def read(self) -> LeaseRecord | None:
         return await self._db.read(read)
 
-    async def try_acquire(self, owner: str, ttl: float,
-                          now: float) -> tuple[bool, LeaseRecord | None]:
-        return await self._db.write(lambda c: try_acquire(c, owner, ttl, now))
+    async def try_acquire(self, owner: str, ttl: float, now: float,
+                          is_dead: Callable[[str], bool] = lambda owner: False,
+                          ) -> tuple[bool, LeaseRecord | None]:
+        return await self._db.write(lambda c: try_acquire(c, owner, ttl, now, is_dead))
 
     async def renew(self, owner: str, ttl: float,
                     now: float) -> tuple[bool, LeaseRecord | None]:
