@@ -243,3 +243,13 @@ def test_blank_title_and_summary_still_give_a_valid_message() -> None:
     assert "<b>" not in msg.text
     assert msg.text.startswith(f"العربية · {DATE_LINE}\n<a href=")
     assert msg.buttons and msg.buttons[0][0].url is not None
+
+
+def test_credit_follows_the_source_name() -> None:
+    msg = render_article(_article(author="رويترز"))
+    assert "(رويترز) ·" in msg.text
+    same = render_article(_article(source="رويترز", author="رويترز"))
+    assert "(رويترز)" not in same.text
+    long_credit = render_article(_article(author="مراسل " * 30))
+    meta_line = long_credit.text.split("\n")[-2]
+    assert len(meta_line) < 200

@@ -26,6 +26,8 @@ from bot.render.urls import is_http_url
 
 READ_MORE = "اقرأ الخبر كاملاً"
 SOURCE_SEPARATOR = " · "
+CREDIT_LIMIT = 40
+"""The credit (agency or byline, ``Article.author``) shown after the source name."""
 MIN_SUMMARY = 30
 """A summary that would be cut below this many units is dropped instead of showing a
 couple of words and an ellipsis."""
@@ -92,6 +94,9 @@ def render_article(
     headline = truncate_words(clean_line(article.title), HEADLINE_LIMIT)
     summary = clean_paragraphs(article.summary)
     source = truncate_words(clean_line(article.source), SOURCE_LIMIT)
+    credit = truncate_words(clean_line(article.author or ""), CREDIT_LIMIT)
+    if credit and source and credit not in source:
+        source = f"{source} ({credit})"  # the agency or byline, kept out of the summary
     dates = format_dates(article.published, tz)
     meta = f"{source}{SOURCE_SEPARATOR}{dates}" if source else dates
     href = article.url if is_http_url(article.url) else None
