@@ -72,10 +72,10 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     services = get_services(context)
     text = help_text(services.commands, services.bot_username)
-    user = update.effective_user
-    if services.admin_commands and user is not None and update.channel_post is None \
-            and services.is_admin(user.id):
-        text += "\n\n" + admin_help(services.admin_commands)
+    user, chat = update.effective_user, update.effective_chat
+    if services.admin_commands and user is not None and chat is not None \
+            and chat.type == "private" and services.is_admin(user.id):
+        text += "\n\n" + admin_help(services.admin_commands)  # not shown in groups
     await reply(update, text)
 
 

@@ -162,6 +162,9 @@ async def test_cancel_mid_way_and_cancel_before_confirm(tmp_path: Path,
             lambda f: next((e for e in f.edits(admin.id)
                             if "جارٍ إرسال البث #2" in (e.plain_text or "")), None),
             what="a progress edit of broadcast 2")
+        await fake.wait_for(lambda f: sum(m.text == "رسالة ستتوقف"
+                                          for m in f.sent(method="sendMessage")) > 10,
+                            what="some sends")
         stop = next(b["callback_data"] for row in progress.reply_markup["inline_keyboard"]
                     for b in row if b["text"] == STOP)
         fake.inject_callback(admin.id, footer.message_id, stop)

@@ -69,6 +69,9 @@ async def test_admins_see_admin_commands_in_help_and_menu(tmp_path: Path,
             assert f"/{name} — " in text, name
         text = (await ask(fake, user.id, "/help")).plain_text or ""
         assert "أوامر المشرفين" not in text and "/broadcast" not in text
+        group = fake.add_supergroup()
+        text = (await ask(fake, group.id, "/help@newsbot_test_bot", from_user=admin.user))
+        assert "أوامر المشرفين" not in (text.plain_text or "")  # not shown to a group
         public = [c["command"] for c in fake.commands]
         assert not set(ADMIN_COMMANDS) & set(public)
         await fake.wait_for(lambda f: f.my_commands({"type": "chat", "chat_id": admin.id}),
