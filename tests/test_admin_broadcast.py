@@ -197,6 +197,10 @@ async def test_progress_survives_a_restart(tmp_path: Path, fake_telegram: FakeTe
         await fake.wait_for(lambda f: sum(m.text == "بعد إعادة التشغيل"
                                           for m in f.sent(method="sendMessage")) > 20,
                             what="some sends")
+        # stop sending now (the service's own stop does it too, a little later: it first
+        # stops receiving updates, which may take long enough to send everything)
+        assert service.services.delivery is not None
+        await service.services.delivery.stop()
     finally:
         await service.stop()
     assert final_edit(fake, admin.id, 1) is None
