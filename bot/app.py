@@ -35,6 +35,7 @@ from bot.ops.lease import DEFAULT_TTL, InstanceLease
 from bot.ratelimit import SendLimiter
 from bot.services import KEY, Services
 from bot.storage import Storage
+from handlers import admin as admin_handlers
 from handlers import forget as forget_handlers
 from handlers import inline as inline_handlers
 from handlers import latest as latest_handlers
@@ -45,6 +46,7 @@ from handlers import sources as sources_handlers
 from handlers import start as start_handlers
 from handlers import subscriptions as subscription_handlers
 from handlers import unknown as unknown_handlers
+from jobs import broadcast_progress as broadcast_progress_job
 from jobs import delivery as delivery_job
 from jobs import digest as digest_job
 from jobs import maintenance as maintenance_jobs
@@ -55,8 +57,9 @@ from jobs import poll as poll_job
 # catch-all for unknown commands and buttons comes last.
 HANDLER_MODULES = [start_handlers, sources_handlers, subscription_handlers, latest_handlers,
                    search_handlers, settings_handlers, forget_handlers, membership_handlers,
-                   inline_handlers, unknown_handlers]
-JOB_MODULES: list = [delivery_job, digest_job, poll_job, maintenance_jobs]
+                   inline_handlers, admin_handlers, unknown_handlers]
+JOB_MODULES: list = [delivery_job, digest_job, poll_job, maintenance_jobs,
+                     broadcast_progress_job]
 
 log = logging.getLogger(__name__)
 

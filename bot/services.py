@@ -17,6 +17,7 @@ from bot.ops.lease import InstanceLease
 from bot.storage import Storage
 
 if TYPE_CHECKING:
+    from bot.admin.tracker import BroadcastTracker
     from bot.delivery import Delivery, DigestRunner
     from bot.fetch import Fetcher
     from bot.ingest import Poller
@@ -34,6 +35,8 @@ class Services:
     bot_username: str = ""
     #: (command, Arabic description) of every registered user command, for /help
     commands: list[tuple[str, str]] = field(default_factory=list)
+    #: the same for the admin commands (only admins see them, in /help and their menu)
+    admin_commands: list[tuple[str, str]] = field(default_factory=list)
     #: called (no arguments) after ingestion stored articles with new outbox rows; the
     #: delivery worker registers its wake-up here (ingestion never calls Telegram)
     on_new_articles: list[Callable[[], None]] = field(default_factory=list)
@@ -55,6 +58,8 @@ class Services:
     delivery: Delivery | None = None
     #: sends hourly/daily digests (jobs/digest.py runs it every minute)
     digests: DigestRunner | None = None
+    #: edits the progress messages of admin broadcasts (jobs/broadcast_progress.py)
+    broadcasts: BroadcastTracker | None = None
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.config.telegram.admins

@@ -9,6 +9,7 @@ from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot.services import Services, get_services
 from bot.subscribers import manage
+from handlers.admin import admin_help
 from handlers.common import COMMAND_UPDATES, reply
 from handlers.guard import NOT_ADMIN, may_manage
 
@@ -70,7 +71,12 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     services = get_services(context)
-    await reply(update, help_text(services.commands, services.bot_username))
+    text = help_text(services.commands, services.bot_username)
+    user, chat = update.effective_user, update.effective_chat
+    if services.admin_commands and user is not None and chat is not None \
+            and chat.type == "private" and services.is_admin(user.id):
+        text += "\n\n" + admin_help(services.admin_commands)  # not shown in groups
+    await reply(update, text)
 
 
 def register(app: Application, services: Services) -> list[tuple[str, str]]:

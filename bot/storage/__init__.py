@@ -14,7 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot.storage import _stats
+from bot.storage._admin import AdminQueries, AdminStats, FeedFigures
 from bot.storage._articles import Articles
+from bot.storage._broadcasts import BroadcastRecord, Broadcasts
 from bot.storage._chat_settings import ChatSettings
 from bot.storage._chats import Chat, Chats
 from bot.storage._db import Database
@@ -30,8 +32,8 @@ from bot.storage._polling import Polling
 from bot.storage._search import Search
 from bot.storage._subscriptions import Subscription, Subscriptions
 
-__all__ = ["Chat", "Database", "DigestChat", "DigestItem", "Feed", "OutboxRow", "RowUpdate",
-           "Storage", "Subscription"]
+__all__ = ["AdminStats", "BroadcastRecord", "Chat", "Database", "DigestChat", "DigestItem", "Feed",
+           "FeedFigures", "OutboxRow", "RowUpdate", "Storage", "Subscription"]
 
 
 class Storage:
@@ -54,6 +56,9 @@ class Storage:
         self.chat_settings = ChatSettings(db)
         self.digests = Digests(db)
         self.latest = Latest(db)
+        # admin commands (handlers/admin*.py)
+        self.broadcasts = Broadcasts(db)
+        self.admin = AdminQueries(db)
 
     @classmethod
     async def open(cls, path: str) -> Storage:
