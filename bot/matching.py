@@ -11,6 +11,8 @@ user types is ever compiled as a regular expression.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from functools import lru_cache
 
 from bot.arabic import normalize
 
@@ -35,27 +37,46 @@ def keyword_key(keyword: str) -> str:
     return " ".join(words(keyword.lstrip("#")))
 
 
-def _first_word_forms(word: str) -> set[str]:
-    """Every clitic-prefixed form of ``word`` that should still match it."""
+@lru_cache(maxsize=4096)
+def _first_word_forms(word: str) -> frozenset[str]:
+    """Every clitic-prefixed form of ``word`` that should still match it (remembered: the
+    same keywords are checked against every article)."""
     if word.startswith("ال") and len(word) > 3:
         stem = word[2:]
         forms = {word, "لل" + stem}
         forms |= {c + p + word for c in ("", "و", "ف") for p in ("", "ب", "ك")}
         forms |= {c + "لل" + stem for c in ("و", "ف")}
-        return forms
+        return frozenset(forms)
     if len(word) < 3:  # short words: exact only, or we would match half the language
-        return {word}
-    return {p + word for p in _PREFIXES}
+        return frozenset({word})
+    return frozenset(p + word for p in _PREFIXES)
 
 
 class KeywordIndex:
-    """The words of one article, ready to answer "does keyword K appear?" quickly."""
+    """The words of one article, ready to answer "does keyword K appear?" quickly.
 
-    def __init__(self, text: str) -> None:
-        self._tokens = words(text)
+    ``KeywordIndex(text)`` tokenizes ``text``; :meth:`from_tokens` takes ``words(text)``
+    computed elsewhere (in an ingest worker, so the storing transaction does not)."""
+
+    def __init__(self, text: str = "") -> None:
+        self._set_tokens(words(text))
+
+    @classmethod
+    def from_tokens(cls, tokens: Iterable[str]) -> KeywordIndex:
+        """The index of a text whose :func:`words` are ``tokens``."""
+        index = cls.__new__(cls)
+        index._set_tokens(list(tokens))
+        return index
+
+    def _set_tokens(self, tokens: list[str]) -> None:
+        self._tokens = tokens
         self._positions: dict[str, list[int]] = {}
-        for i, token in enumerate(self._tokens):
+        for i, token in enumerate(tokens):
             self._positions.setdefault(token, []).append(i)
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        return tuple(self._tokens)
 
     def contains(self, key: str) -> bool:
         """True when the normalized keyword ``key`` (see :func:`keyword_key`) appears."""

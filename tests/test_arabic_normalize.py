@@ -54,3 +54,51 @@ def test_strip_tashkeel_keeps_letters_as_they_are() -> None:
     assert strip_tashkeel("أَحْمَدُ إلى مَدْرَسَةٍ") == "أحمد إلى مدرسة"
     assert strip_tashkeel("الحكـــومة") == "الحكومة"
     assert strip_tashkeel("") == ""
+
+
+def _normalize_reference(text: str) -> str:
+    """normalize() as first written (str.translate, one regex for spaces): the fast
+    version must give exactly this."""
+    import re
+    import unicodedata
+
+    from bot.arabic.normalize import _FOLD, _TASHKEEL
+
+    text = unicodedata.normalize("NFKC", text)
+    text = _TASHKEEL.sub("", text)
+    text = text.translate(_FOLD).casefold()
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def test_fold_equals_translate_on_every_code_point() -> None:
+    from bot.arabic.normalize import _FOLD, fold
+
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    assert fold(every) == every.translate(_FOLD)
+
+
+def test_collapse_spaces_equals_the_regex() -> None:
+    import random
+    import re
+
+    from bot.arabic.normalize import collapse_spaces
+
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+    pool = [*spaces, "a", "ب", " ", " "]
+    rng = random.Random(5)
+    for _ in range(20_000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randrange(10)))
+        assert collapse_spaces(text) == re.sub(r"\s+", " ", text).strip(), repr(text)
+
+
+def test_normalize_equals_the_reference() -> None:
+    import random
+
+    pool = (list("ابتثجحخدذرسشصضطظعغفقكلمنهويءآأإؤئىةٱیکـ .,؟،«»\"'#_-0123456789AbCßİΣ")
+            + [chr(c) for c in range(0x0600, 0x0700)]
+            + list("\u200b\u200c\u200d\u200e\u200f\u061c\ufeff\u00a0\u2003\t\n\r\x85\u2028")
+            + list("\ufefb\ufdf2\ufe8d\u2460\u00b2\ufb01"))
+    rng = random.Random(11)
+    for _ in range(20_000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randrange(40)))
+        assert normalize(text) == _normalize_reference(text), repr(text)

@@ -119,3 +119,30 @@ def test_a_sentence_that_is_the_headline_plus_a_short_tail_is_not_the_summary() 
     assert summarize(tail, title) == ""
     longer = f"{title} في مستشفى بجوهانسبرغ بعد صراع طويل مع مرض السرطان عن 65 عاما."
     assert summarize(longer, title) == longer  # a real lead that adds news is kept
+
+
+def test_the_worker_computes_the_index_row_and_keyword_words_exactly() -> None:
+    from bot.matching import KeywordIndex
+    from bot.storage._fts import index_fields
+    from bot.storage._matching import keyword_text, keyword_tokens
+
+    jobs = [(teaser(row), page_of(row)) for row in list(ROWS.values())[:4]]
+    jobs += [(Entry(title=r["title"], url=r["url"], text=r["text"], published=NOW), None)
+             for r in list(ROWS.values())[4:]]
+    for built in build_articles(jobs, 3, "بي بي سي عربي", NOW):
+        a = built.article
+        assert built.index == index_fields(a.title, a.summary, a.text, a.source, a.url)
+        assert built.tokens == keyword_tokens(a.title, a.summary, a.text)
+        assert built.tokens == KeywordIndex(keyword_text(a.title, a.summary, a.text)).tokens
+
+
+def test_a_crash_while_preparing_leaves_it_to_the_writer(monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(build_module, "prepare", boom)
+    e = Entry(title="عنوان الخبر", url="https://a.example/4", text="نص الخبر. جملة ثانية هنا.",
+              published=NOW)
+    [built] = build_articles([(e, None)], 1, "المصدر", NOW)
+    assert built.page_error is None and built.article.text  # the article is built as usual
+    assert built.index is None and built.tokens is None

@@ -33,3 +33,15 @@ def test_short_words_match_exactly_only() -> None:
     index = KeywordIndex("وفي عام")
     assert not index.contains(keyword_key("في"))
     assert KeywordIndex("في عام").contains(keyword_key("في"))
+
+
+@pytest.mark.parametrize("text", [TEXT, "", "وفي عام", "#قطاع_غزة و بالحكومة ٢٠٢٤ COVID-19"])
+def test_an_index_from_precomputed_words_equals_the_original(text: str) -> None:
+    from bot.matching import words
+
+    original, rebuilt = KeywordIndex(text), KeywordIndex.from_tokens(words(text))
+    assert rebuilt.tokens == original.tokens
+    assert rebuilt._positions == original._positions
+    for keyword in ["الأمم المتحدة", "حكومة", "غزة", "في", "covid 19", "عام"]:
+        key = keyword_key(keyword)
+        assert rebuilt.contains(key) == original.contains(key)

@@ -241,7 +241,7 @@ async def test_a_failed_store_keeps_nothing_of_the_poll(
               "المنتخب يفوز في مباراة ودية استعدادا للبطولة"]
     feed_server.add_feed("/f.xml", rss([
         item(title, f"https://n.example/{i}", str(i)) for i, title in enumerate(titles)]))
-    real = _polling.insert_counted
+    real = _polling.ArticleWriter.add
     calls = []
 
     def flaky(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -250,7 +250,7 @@ async def test_a_failed_store_keeps_nothing_of_the_poll(
             raise RuntimeError("disk on fire")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(_polling, "insert_counted", flaky)
+    monkeypatch.setattr(_polling.ArticleWriter, "add", flaky)
     async with open_env(tmp_path, options=IngestOptions(extract=False)) as env:
         feed_id = await env.add_feed(feed_server.url("/f.xml"))
         [o] = (await env.poller.poll_due()).outcomes
@@ -260,7 +260,7 @@ async def test_a_failed_store_keeps_nothing_of_the_poll(
         assert (feed["body_hash"], feed["initialized"], feed["consecutive_failures"]) == \
             (None, 0, 1)
         assert len(env.poller.stories) == 0  # the founder added before the failure is gone
-        monkeypatch.setattr(_polling, "insert_counted", real)
+        monkeypatch.setattr(_polling.ArticleWriter, "add", real)
         [o] = (await env.poller.poll_now(feed_id)).outcomes
         assert (o.result, o.stored) == ("ok", 3) and len(env.poller.stories) == 3
 

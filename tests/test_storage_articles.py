@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -49,3 +50,124 @@ async def test_no_enqueue_on_first_poll(storage: Storage) -> None:
     await storage.chats.register(1, "private")
     await storage.articles.insert(article(feed.id, "https://a.example/1"), enqueue=False)
     assert (await storage.stats())["outbox_pending"] == 0
+
+
+def _batch_fixture(conn) -> list[tuple[Article, int, int | None]]:  # type: ignore[no-untyped-def]
+    """Feeds, chats and subscriptions, and the (article, fingerprint, story) to store."""
+    from bot.matching import keyword_key
+
+    for url, name, category in (("https://a.example/rss", "A", "رياضة"),
+                                ("https://b.example/rss", "B", "")):
+        conn.execute("INSERT INTO feeds (url, name, category, created_at) VALUES (?, ?, ?, 0)",
+                     (url, name, category))
+    for chat in (1, 2, 3, 4, 5):
+        conn.execute("INSERT INTO chats (id, type, active, created_at, updated_at)"
+                     " VALUES (?, 'private', ?, 0, 0)", (chat, int(chat != 5)))
+    subs = [(1, "feed", 1, "1"), (2, "category", None, "رياضه"), (3, "keyword", None,
+            keyword_key("الحكومة")), (4, "feed", 2, "2"), (4, "keyword", None,
+            keyword_key("مجلس الوزراء")), (5, "feed", 1, "1"), (2, "category", None, "اقتصاد")]
+    conn.executemany("INSERT INTO subscriptions (chat_id, kind, feed_id, value, display,"
+                     " created_at) VALUES (?, ?, ?, ?, 'x', 0)", subs)
+
+    def a(feed: int, n: int, title: str, text: str, category: str | None = None,
+          guid: str | None = None) -> Article:
+        return Article(title=title, url=f"https://{'ab'[feed - 1]}.example/{n}",
+                       source="AB"[feed - 1], feed_id=feed, guid=guid, category=category,
+                       published=datetime(2024, 3, 11, 12, n, tzinfo=UTC),
+                       summary=text.split(".")[0], text=text)
+
+    return [
+        (a(1, 1, "الحكومة تعلن خطة", "قالت الحكومة إن الخطة جاهزة. وأضافت أنها تبدأ غدا."),
+         11, None),
+        (a(2, 2, "اجتماع مجلس الوزراء", "اجتمع مجلس الوزراء أمس. وناقش الموازنة.", "اقتصاد",
+           "g2"), 12, None),
+        (a(1, 3, "مباراة القمة", "فاز الفريق في مباراة القمة. وسجل هدفين."), 13, 1),
+        (replace(a(2, 9, "خبر مكرر", "رابط موجود من قبل."), url="https://a.example/1"), 14,
+         None),  # the URL of the first: ignored
+        (a(2, 4, "خبر آخر", "وبالحكومة نص عن المجلس.", guid="g2"), 15, None),  # GUID known
+        (a(2, 5, "مجلس الوزراء يقر الموازنة", "أقر مجلس الوزراء الموازنة."), 0, 2),
+    ]
+
+
+def _contents(conn) -> tuple[list, list, list]:  # type: ignore[no-untyped-def]
+    arts = conn.execute("SELECT id, feed_id, guid, url, title, source, author, category,"
+                        " published_at, text, summary, image_url, story_id, fingerprint"
+                        " FROM articles ORDER BY id").fetchall()
+    fts = conn.execute("SELECT rowid, title, summary, text, source FROM articles_fts"
+                       " ORDER BY rowid").fetchall()
+    outbox = conn.execute("SELECT id, chat_id, article_id, story_id FROM outbox"
+                          " ORDER BY id").fetchall()
+    return [tuple(r) for r in arts], [tuple(r) for r in fts], [tuple(r) for r in outbox]
+
+
+async def test_a_prepared_batch_stores_what_one_by_one_storing_stores(tmp_path: Path) -> None:
+    """ArticleWriter (ids and story ids in the INSERT, full-text and outbox rows written in
+    executemany batches from precomputed fields) against the plain way: INSERT, set the
+    story, index_article() and enqueue_article() computing everything on the writer."""
+    from bot.storage._articles import ArticleWriter, prepare
+    from bot.storage._fts import index_article
+    from bot.storage._matching import enqueue_article
+    from bot.storage._util import now, to_ts
+
+    def one_by_one(conn) -> tuple[list, list, list]:  # type: ignore[no-untyped-def]
+        for art, fp, story in _batch_fixture(conn):
+            cur = conn.execute(
+                "INSERT OR IGNORE INTO articles (feed_id, guid, url, title, source, author,"
+                " category, published_at, fetched_at, text, summary, image_url, story_id,"
+                " fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (art.feed_id, art.guid, art.url, art.title, art.source, art.author,
+                 art.category, to_ts(art.published), now(), art.text, art.summary,
+                 art.image_url, story, fp))
+            if cur.rowcount == 0:
+                continue
+            article_id = int(cur.lastrowid or 0)
+            if story is None:
+                conn.execute("UPDATE articles SET story_id = id WHERE id = ?", (article_id,))
+            index_article(conn, article_id, art.title, art.summary, art.text)
+            enqueue_article(conn, article_id)
+        return _contents(conn)
+
+    def batched(conn) -> tuple[list, list, list]:  # type: ignore[no-untyped-def]
+        items = _batch_fixture(conn)
+        writer = ArticleWriter(conn)
+        ids = [writer.add(prepare(art, fp), story_id=story) for art, fp, story in items]
+        assert ids == [1, 2, 3, None, None, 4]
+        assert writer.flush() == 5
+        return _contents(conn)
+
+    plain = await Storage.open(str(tmp_path / "plain.sqlite3"))
+    fast = await Storage.open(str(tmp_path / "fast.sqlite3"))
+    try:
+        expected, got = await plain.db.write(one_by_one), await fast.db.write(batched)
+    finally:
+        await plain.close()
+        await fast.close()
+    assert got == expected
+    arts, fts, outbox = got
+    assert [a[12] for a in arts] == [1, 2, 1, 2]  # story ids: own, own, joined, joined
+    assert len(fts) == 4 and len(outbox) == 5
+
+
+async def test_an_article_id_is_the_one_sqlite_would_give(storage: Storage) -> None:
+    """Also after the newest article was deleted (SQLite reuses the id then)."""
+    from bot.storage._articles import ArticleWriter, prepare
+
+    feed, _ = await storage.feeds.add("https://a.example/rss", "A")
+    for n in (1, 2, 3):
+        await storage.articles.insert(article(feed.id, f"https://a.example/{n}"))
+
+    def go(conn) -> tuple[int, int | None]:  # type: ignore[no-untyped-def]
+        conn.execute("DELETE FROM articles WHERE id = 3")
+        conn.execute("SAVEPOINT probe")
+        cur = conn.execute("INSERT INTO articles (url, title, source, published_at, fetched_at)"
+                           " VALUES ('https://a.example/probe', 't', 's', 0, 0)")
+        sqlite_id = int(cur.lastrowid or 0)
+        conn.execute("ROLLBACK TO probe")
+        conn.execute("RELEASE probe")
+        writer = ArticleWriter(conn, enqueue=False)
+        ours = writer.add(prepare(article(feed.id, "https://a.example/4")))
+        writer.flush()
+        return sqlite_id, ours
+
+    sqlite_id, ours = await storage.db.write(go)
+    assert ours == sqlite_id == 3

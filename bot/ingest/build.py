@@ -20,6 +20,9 @@ Decisions:
 * **Fingerprint.** :func:`bot.dedup.fingerprint` of the headline and the first
   :data:`LEAD_CHARS` characters of the chosen text (the setting the story threshold was
   tuned with).
+* **Storing.** The article's full-text row and keyword-matching words
+  (:func:`bot.storage._articles.prepare`) are computed here too: the single writer thread
+  then only executes SQL.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from bot.ingest.entries import article_url
 from bot.ingest.work import Built, Page
 from bot.models import Article, Entry
 from bot.parse import TEXT_MAX, cut_words
+from bot.storage._articles import prepare
 from bot.summarize import summarize
 
 __all__ = [
@@ -105,7 +109,13 @@ def build_article(
         guid=entry.guid,
         feed_id=feed_id,
     )
-    return Built(article, fingerprint(entry.title, text[:LEAD_CHARS]), from_page, page_error)
+    fp = fingerprint(entry.title, text[:LEAD_CHARS])
+    try:
+        ready = prepare(article, fp)
+    except Exception:  # the writer computes them then (and fails as it would have)
+        log.exception("ingest: preparing %s for storage failed", article.url)
+        return Built(article, fp, from_page, page_error)
+    return Built(article, fp, from_page, page_error, ready.index, ready.tokens)
 
 
 def _minimal(entry: Entry, feed_id: int, source: str, fetched_at: datetime) -> Built:

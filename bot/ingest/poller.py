@@ -42,6 +42,7 @@ from bot.metrics import ARTICLES_STORED, FETCH_ERRORS, POLLS, heartbeat
 from bot.models import Entry
 from bot.parse.digest import body_digest
 from bot.storage import Feed, Storage
+from bot.storage._articles import Prepared
 from bot.storage._polling import known_keys, recent_stories, record_failure, store_poll
 
 __all__ = ["CycleReport", "IngestOptions", "PollOutcome", "Poller"]
@@ -297,10 +298,10 @@ class Poller:
         delay = schedule.success_delay(interval, ttl_minutes=plan.ttl, max_age=fetched.max_age,
                                        retry_after=fetched.retry_after)
         nxt = schedule.next_poll_at(now, delay, self._rng.random())
-        pairs = [(b.article, b.fingerprint) for b in plan.built]
+        items = [Prepared(b.article, b.fingerprint, b.index, b.tokens) for b in plan.built]
         try:
             result = await self.storage.db.write(lambda c: store_poll(
-                c, feed.id, pairs, now=now, next_poll_at=nxt, etag=fetched.etag,
+                c, feed.id, items, now=now, next_poll_at=nxt, etag=fetched.etag,
                 last_modified=fetched.last_modified, body_hash=plan.digest,
                 stories=self.stories))
         except Exception as exc:

@@ -32,12 +32,17 @@ class Page:
 @dataclass(frozen=True, slots=True)
 class Built:
     """An article ready to store. ``from_page`` says the text came from the article page;
-    ``page_error`` why a fetched page was not used (extraction failed), if it was not."""
+    ``page_error`` why a fetched page was not used (extraction failed), if it was not.
+    ``index`` (its full-text row) and ``tokens`` (the words keywords are matched against)
+    are computed in the worker too, so the storing transaction only runs SQL (see
+    :func:`bot.storage._articles.prepare`); None: computed when storing."""
 
     article: Article
     fingerprint: int
     from_page: bool = False
     page_error: str | None = None
+    index: tuple[str, str, str, str] | None = None
+    tokens: tuple[str, ...] | None = None
 
 
 def parse_in_worker(body: bytes, url: str, headers: dict[str, str],

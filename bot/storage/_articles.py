@@ -1,18 +1,94 @@
 """Articles: stored once (canonical URL unique, GUID unique per feed), indexed for search
-in the same transaction, and handed to delivery through the outbox."""
+in the same transaction, and handed to delivery through the outbox.
+
+Everything CPU-heavy about storing an article (its full-text row, the words keywords are
+matched against) can be computed beforehand by :func:`prepare`, off the single writer
+thread (the ingest workers do); :class:`ArticleWriter` then only executes SQL, with the
+full-text and outbox rows of a poll written in ``executemany`` batches.
+"""
 
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.models import Article
-from bot.storage._fts import index_article
-from bot.storage._matching import enqueue_article, keyword_values
+from bot.storage._fts import Fields, index_fields, index_rows
+from bot.storage._matching import OutboxBatch, keyword_tokens
 from bot.storage._util import from_ts, now, to_ts
 
 if TYPE_CHECKING:
     from bot.storage._db import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """An article to store with what storing it needs computed: its story
+    ``fingerprint``, its full-text row (``index``, :func:`bot.storage._fts.index_fields`)
+    and its keyword-matching words (``tokens``, :func:`bot.storage._matching.keyword_tokens`).
+    ``index`` and ``tokens`` left None are computed on the writer thread."""
+
+    article: Article
+    fingerprint: int | None = None
+    index: Fields | None = None
+    tokens: tuple[str, ...] | None = None
+
+
+def prepare(article: Article, fingerprint: int | None = None) -> Prepared:
+    """:class:`Prepared` with everything computed (pure; run it in a worker)."""
+    a = article
+    return Prepared(a, fingerprint, index_fields(a.title, a.summary, a.text, a.source, a.url),
+                    keyword_tokens(a.title, a.summary, a.text))
+
+
+_INSERT = (
+    "INSERT OR IGNORE INTO articles (id, feed_id, guid, url, title, source, author, category,"
+    " published_at, fetched_at, text, summary, image_url, story_id, fingerprint)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+class ArticleWriter:
+    """Stores articles in the caller's transaction: :meth:`add` each, then :meth:`flush`.
+
+    An article's id is the one SQLite would give it (one more than the largest), set in
+    the INSERT together with its ``story_id`` (its own id when it founds a story), so no
+    UPDATE follows. Its full-text row and outbox rows (with ``enqueue``) are queued and
+    written by :meth:`flush` in insertion order: the same rows as storing them one by one.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, *, enqueue: bool = True,
+                 keywords: list[str] | None = None) -> None:
+        self._conn = conn
+        self._next_id = int(conn.execute(
+            "SELECT coalesce(max(id), 0) + 1 FROM articles").fetchone()[0])
+        self._index: list[tuple[int, str, str, str, str]] = []
+        self._outbox = OutboxBatch(conn, keywords) if enqueue else None
+
+    def add(self, item: Prepared, *, story_id: int | None = None) -> int | None:
+        """Insert ``item.article`` unless it is already known; return its new id or None.
+        ``story_id`` joins an existing story; without it the article founds its own."""
+        a = item.article
+        article_id = self._next_id
+        story = article_id if story_id is None else story_id
+        cur = self._conn.execute(_INSERT, (
+            article_id, a.feed_id, a.guid, a.url, a.title, a.source, a.author, a.category,
+            to_ts(a.published), now(), a.text, a.summary, a.image_url, story, item.fingerprint))
+        if cur.rowcount == 0:
+            return None
+        self._next_id += 1
+        fields = item.index or index_fields(a.title, a.summary, a.text, a.source, a.url)
+        self._index.append((article_id, *fields))
+        if self._outbox is not None:
+            self._outbox.add(article_id, story, feed_id=a.feed_id, category=a.category,
+                             title=a.title, summary=a.summary, text=a.text, tokens=item.tokens)
+        return article_id
+
+    def flush(self) -> int:
+        """Write the queued full-text and outbox rows; return the outbox rows created."""
+        index_rows(self._conn, self._index)
+        self._index.clear()
+        return self._outbox.flush() if self._outbox is not None else 0
 
 
 def from_row(row: sqlite3.Row) -> Article:
@@ -48,29 +124,16 @@ def insert(conn: sqlite3.Connection, article: Article, *, fingerprint: int | Non
                           enqueue=enqueue, keywords=keywords)[0]
 
 
-def insert_counted(conn: sqlite3.Connection, article: Article, *, fingerprint: int | None = None,
-                   story_id: int | None = None, enqueue: bool = True,
+def insert_counted(conn: sqlite3.Connection, article: Article | Prepared, *,
+                   fingerprint: int | None = None, story_id: int | None = None,
+                   enqueue: bool = True,
                    keywords: list[str] | None = None) -> tuple[int | None, int]:
-    """:func:`insert`, also returning how many outbox rows it created."""
-    cur = conn.execute(
-        "INSERT OR IGNORE INTO articles (feed_id, guid, url, title, source, author, category,"
-        " published_at, fetched_at, text, summary, image_url, story_id, fingerprint)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (article.feed_id, article.guid, article.url, article.title, article.source,
-         article.author, article.category, to_ts(article.published), now(), article.text,
-         article.summary, article.image_url, story_id, fingerprint),
-    )
-    if cur.rowcount == 0:
-        return None, 0
-    article_id = int(cur.lastrowid or 0)
-    if story_id is None:
-        conn.execute("UPDATE articles SET story_id = id WHERE id = ?", (article_id,))
-    index_article(conn, article_id, article.title, article.summary, article.text)
-    queued = 0
-    if enqueue:
-        queued = enqueue_article(conn, article_id, keywords if keywords is not None
-                                 else keyword_values(conn))
-    return article_id, queued
+    """:func:`insert` (of an article, or a :class:`Prepared` one: then ``fingerprint`` is
+    its own), also returning how many outbox rows it created."""
+    item = article if isinstance(article, Prepared) else Prepared(article, fingerprint)
+    writer = ArticleWriter(conn, enqueue=enqueue, keywords=keywords)
+    article_id = writer.add(item, story_id=story_id)
+    return article_id, writer.flush()
 
 
 def get(conn: sqlite3.Connection, article_id: int) -> Article | None:

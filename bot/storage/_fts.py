@@ -60,19 +60,32 @@ def _insert_sql(table: str) -> str:
 
 
 INSERT_SQL = _insert_sql(FTS_TABLE)
+DELETE_SQL = f"DELETE FROM {FTS_TABLE} WHERE rowid = ?"
+
+Fields = tuple[str, str, str, str]
 
 
 def index_article(conn: sqlite3.Connection, article_id: int, title: str, summary: str,
-                  text: str, source: str | None = None, url: str | None = None) -> None:
+                  text: str, source: str | None = None, url: str | None = None, *,
+                  fields: Fields | None = None) -> None:
     """(Re)write the index row of one article; the source and URL are read from the
-    article row when not given."""
-    if source is None or url is None:
-        row = conn.execute("SELECT source, url FROM articles WHERE id = ?",
-                           (article_id,)).fetchone()
-        source = source if source is not None else (row[0] if row else "")
-        url = url if url is not None else (row[1] if row else "")
-    conn.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = ?", (article_id,))
-    conn.execute(INSERT_SQL, (article_id, *index_fields(title, summary, text, source, url)))
+    article row when not given. ``fields``: its :func:`index_fields`, when already
+    computed (then nothing but SQL runs here)."""
+    if fields is None:
+        if source is None or url is None:
+            row = conn.execute("SELECT source, url FROM articles WHERE id = ?",
+                               (article_id,)).fetchone()
+            source = source if source is not None else (row[0] if row else "")
+            url = url if url is not None else (row[1] if row else "")
+        fields = index_fields(title, summary, text, source, url)
+    conn.execute(DELETE_SQL, (article_id,))
+    conn.execute(INSERT_SQL, (article_id, *fields))
+
+
+def index_rows(conn: sqlite3.Connection, rows: list[tuple[int, str, str, str, str]]) -> None:
+    """(Re)write the index rows ``(article id, *fields)`` of many articles at once."""
+    conn.executemany(DELETE_SQL, [(r[0],) for r in rows])
+    conn.executemany(INSERT_SQL, rows)
 
 
 def unindex_article(conn: sqlite3.Connection, article_id: int) -> None:

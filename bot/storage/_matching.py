@@ -4,17 +4,28 @@ One row per active chat subscribed to the article's feed, to its category (the f
 or the article's own), or to a keyword found in its title, summary or lead. The unique
 indexes on ``outbox`` make it idempotent and give one message per story per chat: a
 chat that already has a row for the same story gets none for this article.
+
+The words keywords are matched against (:func:`keyword_tokens`) can be computed before
+the transaction (the ingest workers do), so that the writer thread only runs SQL;
+:class:`OutboxBatch` then creates the rows of many articles with ``executemany``, in the
+same order (and so with the same result) as one :func:`enqueue_article` call each.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
+from itertools import groupby
 
 from bot.arabic import normalize
-from bot.matching import KeywordIndex
+from bot.matching import KeywordIndex, words
 from bot.storage._util import now
 
 LEAD_CHARS = 1000  # how much of the body keywords are matched against
+
+_INSERT = ("INSERT OR IGNORE INTO outbox (chat_id, article_id, story_id, created_at)"
+           " SELECT DISTINCT s.chat_id, ?, ?, ? FROM subscriptions s JOIN chats c"
+           " ON c.id = s.chat_id WHERE c.active = 1 AND ({})")
 
 
 def keyword_values(conn: sqlite3.Connection) -> list[str]:
@@ -23,6 +34,36 @@ def keyword_values(conn: sqlite3.Connection) -> list[str]:
         "SELECT DISTINCT s.value FROM subscriptions s JOIN chats c ON c.id = s.chat_id"
         " WHERE s.kind = 'keyword' AND c.active = 1")
     return [r[0] for r in rows]
+
+
+def keyword_text(title: str, summary: str, text: str | None) -> str:
+    """What keywords are matched against: the title, the summary and the lead."""
+    return " \n ".join((title, summary, (text or "")[:LEAD_CHARS]))
+
+
+def keyword_tokens(title: str, summary: str, text: str | None) -> tuple[str, ...]:
+    """The words of :func:`keyword_text` (``KeywordIndex.from_tokens`` takes them)."""
+    return tuple(words(keyword_text(title, summary, text)))
+
+
+def matched_keywords(keywords: Sequence[str], index: KeywordIndex) -> list[str]:
+    return [k for k in keywords if index.contains(k)]
+
+
+def outbox_statement(feed_id: int | None, categories: set[str],
+                     matched: Sequence[str]) -> tuple[str, list[object]]:
+    """The INSERT of an article's outbox rows, and its parameters after the first three
+    (article id, story id, created at)."""
+    conditions = ["(s.kind = 'feed' AND s.feed_id = ?)"]
+    params: list[object] = [feed_id]
+    if categories:
+        conditions.append(
+            f"(s.kind = 'category' AND s.value IN ({','.join('?' * len(categories))}))")
+        params += sorted(categories)
+    if matched:
+        conditions.append(f"(s.kind = 'keyword' AND s.value IN ({','.join('?' * len(matched))}))")
+        params += matched
+    return _INSERT.format(" OR ".join(conditions)), params
 
 
 def enqueue_article(conn: sqlite3.Connection, article_id: int,
@@ -43,23 +84,47 @@ def enqueue_article(conn: sqlite3.Connection, article_id: int,
         keywords = keyword_values(conn)
     matched: list[str] = []
     if keywords:
-        index = KeywordIndex(" \n ".join(
-            (art["title"], art["summary"], (art["text"] or "")[:LEAD_CHARS])))
-        matched = [k for k in keywords if index.contains(k)]
+        index = KeywordIndex(keyword_text(art["title"], art["summary"], art["text"]))
+        matched = matched_keywords(keywords, index)
+    sql, params = outbox_statement(art["feed_id"], categories, matched)
+    return conn.execute(sql, [art["id"], art["story_id"], now(), *params]).rowcount
 
-    conditions = ["(s.kind = 'feed' AND s.feed_id = ?)"]
-    params: list[object] = [art["feed_id"]]
-    if categories:
-        conditions.append(
-            f"(s.kind = 'category' AND s.value IN ({','.join('?' * len(categories))}))")
-        params += sorted(categories)
-    if matched:
-        conditions.append(f"(s.kind = 'keyword' AND s.value IN ({','.join('?' * len(matched))}))")
-        params += matched
-    cur = conn.execute(
-        "INSERT OR IGNORE INTO outbox (chat_id, article_id, story_id, created_at)"
-        " SELECT DISTINCT s.chat_id, ?, ?, ? FROM subscriptions s JOIN chats c ON c.id = s.chat_id"
-        f" WHERE c.active = 1 AND ({' OR '.join(conditions)})",
-        [art["id"], art["story_id"], now(), *params],
-    )
-    return cur.rowcount
+
+class OutboxBatch:
+    """The outbox rows of articles stored in one transaction, created by :meth:`flush`
+    with one ``executemany`` per run of same-shaped statements, in insertion order."""
+
+    def __init__(self, conn: sqlite3.Connection, keywords: list[str] | None = None) -> None:
+        self._conn = conn
+        self._keywords = keyword_values(conn) if keywords is None else keywords
+        self._feed_categories: dict[int | None, str | None] = {}
+        self._pending: list[tuple[str, list[object]]] = []
+
+    def _feed_category(self, feed_id: int | None) -> str | None:
+        if feed_id not in self._feed_categories:
+            row = self._conn.execute("SELECT category FROM feeds WHERE id = ?",
+                                     (feed_id,)).fetchone()
+            self._feed_categories[feed_id] = row[0] if row else None
+        return self._feed_categories[feed_id]
+
+    def add(self, article_id: int, story_id: int, *, feed_id: int | None,
+            category: str | None, title: str, summary: str, text: str,
+            tokens: Sequence[str] | None = None) -> None:
+        """Queue the rows of a stored article (as :func:`enqueue_article` would make them);
+        ``tokens`` are its :func:`keyword_tokens` when already computed."""
+        categories = {normalize(c) for c in (category, self._feed_category(feed_id)) if c}
+        matched: list[str] = []
+        if self._keywords:
+            index = (KeywordIndex.from_tokens(tokens) if tokens is not None
+                     else KeywordIndex(keyword_text(title, summary, text)))
+            matched = matched_keywords(self._keywords, index)
+        sql, params = outbox_statement(feed_id, categories, matched)
+        self._pending.append((sql, [article_id, story_id, now(), *params]))
+
+    def flush(self) -> int:
+        """Create the queued rows; return how many were created."""
+        created = 0
+        for sql, group in groupby(self._pending, key=lambda p: p[0]):
+            created += self._conn.executemany(sql, [params for _, params in group]).rowcount
+        self._pending.clear()
+        return created

@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from bot.models import Article
-from bot.storage._articles import insert_counted
+from bot.storage._articles import ArticleWriter, Prepared
 from bot.storage._feeds import Feed
-from bot.storage._matching import keyword_values
 
 if TYPE_CHECKING:
     from bot.storage._db import Database
@@ -123,7 +122,7 @@ def recent_stories(conn: sqlite3.Connection, since: float) -> list[tuple[int, in
 def store_poll(
     conn: sqlite3.Connection,
     feed_id: int,
-    articles: Sequence[tuple[Article, int]],
+    articles: Sequence[Prepared | tuple[Article, int]],
     *,
     now: float,
     next_poll_at: float,
@@ -132,30 +131,33 @@ def store_poll(
     body_hash: str | None = None,
     stories: StoryLookup | None = None,
 ) -> StoreResult:
-    """Record a successful poll: the feed's state and its new ``(article, fingerprint)``
-    pairs (oldest first), in the caller's transaction. ``body_hash`` None keeps the
-    stored digest (a 304 has no body). Articles already stored are skipped."""
+    """Record a successful poll: the feed's state and its new articles (oldest first:
+    :class:`Prepared` ones, or ``(article, fingerprint)`` pairs), in the caller's
+    transaction. ``body_hash`` None keeps the stored digest (a 304 has no body). Articles
+    already stored are skipped."""
     row = conn.execute("SELECT initialized FROM feeds WHERE id = ?", (feed_id,)).fetchone()
     if row is None:
         return StoreResult(found=False)
     enqueue = bool(row[0])
-    keywords = keyword_values(conn) if enqueue and articles else []
+    writer = ArticleWriter(conn, enqueue=enqueue and bool(articles))
     stored: list[int] = []
     founded: list[int] = []
-    queued = joined = 0
+    joined = 0
     try:
-        for article, fp in articles:
+        for item in articles:
+            if not isinstance(item, Prepared):
+                item = Prepared(*item)
+            fp = item.fingerprint
             story = stories.find(fp) if stories is not None and fp else None
-            article_id, rows = insert_counted(conn, article, fingerprint=fp, story_id=story,
-                                              enqueue=enqueue, keywords=keywords)
+            article_id = writer.add(item, story_id=story)
             if article_id is None:
                 continue
             stored.append(article_id)
-            queued += rows
             if story is not None:
                 joined += 1
-            elif stories is not None and stories.add(article_id, fp, now):
+            elif stories is not None and fp and stories.add(article_id, fp, now):
                 founded.append(article_id)
+        queued = writer.flush()
         conn.execute(
             "UPDATE feeds SET etag = ?, last_modified = ?, body_hash = COALESCE(?, body_hash),"
             " initialized = 1, next_poll_at = ?, last_polled_at = ?, last_success_at = ?,"
