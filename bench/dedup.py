@@ -11,6 +11,11 @@
    original is measured.
 3. Same event, different wording: cross-site pairs whose titles share >= 25% of their
    content words, with their distances (SimHash is not expected to join these).
+4. Story-index lookups (bot.ingest.stories.StoryIndex.find, on the single writer thread
+   once per stored article) at 20,000 indexed stories (its limit), against the previous
+   index (4 blocks of 16 bits probed within 2 bits, dictionary buckets) and a linear scan,
+   same run, same queries (half random, half near copies); results checked equal.
+   Needs no data directory (``--lookups-only``).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import json
 import random
 import re
 import sys
+import time
 import warnings
 from collections import Counter
 from pathlib import Path
@@ -31,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 import feedparser  # noqa: E402
 
 from bot.dedup.story import DEFAULT_THRESHOLD, content_words, distance, fingerprint  # noqa: E402
+from bot.ingest.stories import LIMIT, StoryIndex  # noqa: E402
 
 SITES = ["alarabiya", "bbc-arabic", "cnn-arabic", "france24-arabic", "skynews-arabia"]
 THRESHOLDS = (6, 8, 10, 12, 14)
@@ -82,11 +89,81 @@ def report_pairs(label: str, fps: list[int]) -> None:
     print(f"  {label}: {total} pairs, closest {closest} bits; pairs at  {cells}")
 
 
+class FourBlockIndex:
+    """The previous StoryIndex lookup: 4 blocks of 16 bits, each block value and every
+    value within 2 bits of it probed in a dictionary of (fingerprint, story) buckets."""
+
+    def __init__(self) -> None:
+        self.probe = [0] + [sum(1 << p for p in c) for r in (1, 2)
+                            for c in itertools.combinations(range(16), r)]
+        self.tables: list[dict[int, list[tuple[int, int]]]] = [{} for _ in range(4)]
+
+    def add(self, story: int, fp: int) -> None:
+        u = fp & U64
+        for i, table in enumerate(self.tables):
+            table.setdefault((u >> (16 * i)) & 0xFFFF, []).append((u, story))
+
+    def find(self, fp: int) -> int | None:
+        u, best_d, best = fp & U64, DEFAULT_THRESHOLD + 1, 0
+        for i, table in enumerate(self.tables):
+            value = (u >> (16 * i)) & 0xFFFF
+            for bucket in [b for b in map(table.get, [value ^ m for m in self.probe]) if b]:
+                for founder, story in bucket:
+                    d = (founder ^ u).bit_count()
+                    if d < best_d or (d == best_d and story < best):
+                        best_d, best = d, story
+        return best if best_d <= DEFAULT_THRESHOLD else None
+
+
+U64 = (1 << 64) - 1
+
+
+def bench_lookups(stories: int = LIMIT, queries: int = 4000) -> None:
+    print(f"4. Story-index lookups at {stories} stories ({queries} queries, CPU time)")
+    rng = random.Random(4)
+    founders = [rng.getrandbits(64) for _ in range(stories)]
+    qs = [rng.getrandbits(64) for _ in range(queries // 2)]
+    for fp in rng.choices(founders, k=queries - len(qs)):
+        for b in rng.sample(range(64), rng.randint(0, 14)):
+            fp ^= 1 << b
+        qs.append(fp)
+    signed = [u - (1 << 64) if u >= 1 << 63 else u for u in qs]
+    index, old = StoryIndex(), FourBlockIndex()
+    for story, fp in enumerate(founders, 1):
+        index.add(story, fp - (1 << 64) if fp >= 1 << 63 else fp, at=0.0)
+        old.add(story, fp)
+
+    def scan(fp: int) -> int | None:
+        u = fp & U64
+        d, story = min(((f ^ u).bit_count(), s) for s, f in enumerate(founders, 1))
+        return story if d <= DEFAULT_THRESHOLD else None
+
+    results = {}
+    for name, find, sample in (("linear scan", scan, signed[::20]),
+                               ("previous: 4 x 16 bits, radius 2", old.find, signed),
+                               ("StoryIndex: 6 blocks, radius 1", index.find, signed)):
+        start = time.process_time()
+        found = [find(fp) for fp in sample]
+        per = (time.process_time() - start) / len(sample) * 1e6
+        results[name] = (per, found)
+        print(f"  {name:32s} {per:8.1f} us/lookup   matched {sum(f is not None for f in found)}"
+              f"/{len(sample)}")
+    new = results["StoryIndex: 6 blocks, radius 1"]
+    prev = results["previous: 4 x 16 bits, radius 2"]
+    assert new[1] == prev[1] and new[1][::20] == results["linear scan"][1], "lookups differ"
+    print(f"  same results; StoryIndex x{prev[0] / new[0]:.2f} faster than the previous index, "
+          f"x{results['linear scan'][0] / new[0]:.0f} than a scan")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=Path("/work/shared/data"))
+    parser.add_argument("--lookups-only", action="store_true", help="only part 4")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
+    if args.lookups_only:
+        bench_lookups()
+        return 0
     if not (args.data / "feeds" / "bbc-arabic.xml").exists():
         print(f"!! DATA DIR MISSING: {args.data / 'feeds'} has no feeds; nothing to measure.")
         return 2
@@ -142,6 +219,8 @@ def main() -> int:
     within = sum(d <= DEFAULT_THRESHOLD for _, d, _, _ in pairs)
     print(f"  {len(pairs)} such pairs; within the threshold: {within}; "
           f"closest {min(p[1] for p in pairs)}")
+    print()
+    bench_lookups()
     return 0
 
 

@@ -21,27 +21,28 @@ def _flip(u: int, bits: int, rng: random.Random) -> int:
     return u
 
 
-@pytest.mark.parametrize("size", [40, 2000])  # scans the keys / probes the masks
-def test_matches_brute_force_on_random_and_near_fingerprints(size: int) -> None:
-    rng = random.Random(size)
-    index = StoryIndex()
+@pytest.mark.parametrize(("size", "threshold"), [
+    (40, DEFAULT_THRESHOLD), (2000, DEFAULT_THRESHOLD), (2000, 3), (500, 17)])
+def test_matches_brute_force_on_random_and_near_fingerprints(size: int, threshold: int) -> None:
+    rng = random.Random(size + threshold)
+    index = StoryIndex(threshold=threshold)
     founders: dict[int, int] = {}
     for story in range(1, size + 1):
         fp = _signed(rng.getrandbits(64))
         founders[story] = fp
         assert index.add(story, fp, at=1000.0)
     queries = [_signed(rng.getrandbits(64)) for _ in range(300)]
-    for story in rng.choices(sorted(founders), k=300):  # near copies at 0..14 bits
-        queries.append(_signed(_flip(founders[story] & ((1 << 64) - 1), rng.randint(0, 14),
-                                     rng)))
+    for story in rng.choices(sorted(founders), k=300):  # near copies around the threshold
+        queries.append(_signed(_flip(founders[story] & ((1 << 64) - 1),
+                                     rng.randint(0, threshold + 4), rng)))
     hits = 0
     for q in queries:
         near = sorted((distance(q, fp), s) for s, fp in founders.items()
-                      if distance(q, fp) <= DEFAULT_THRESHOLD)
+                      if distance(q, fp) <= threshold)
         expected = near[0][1] if near else None
         assert index.find(q) == expected
         hits += expected is not None
-    assert hits > 150
+    assert hits > 100
 
 
 def test_fast_fingerprint_equals_the_reference_simhash() -> None:
@@ -68,6 +69,17 @@ def test_real_wire_copies_join_and_other_stories_do_not() -> None:
                         "ارتفعت أسعار النفط في التعاملات الآسيوية")
     assert index.find(copy) == 1
     assert index.find(other) is None
+
+
+def test_two_stories_with_one_fingerprint_the_oldest_wins_until_removed() -> None:
+    index = StoryIndex()
+    fp = _signed(random.Random(7).getrandbits(64))
+    assert index.add(5, fp, at=1.0) and index.add(3, fp, at=2.0)
+    assert index.find(fp) == 3
+    index.remove(3)
+    assert index.find(fp) == 5
+    index.remove(5)
+    assert index.find(fp) is None and len(index) == 0
 
 
 def test_zero_fingerprint_never_matches_and_is_not_indexed() -> None:
