@@ -58,6 +58,16 @@ def test_fast_fingerprint_equals_the_reference_simhash() -> None:
         assert fingerprint(title, lead) == _fingerprint_reference(title, lead), (title, lead)
 
 
+def test_lane_majority_equals_counting_each_bit_for_any_weights() -> None:
+    from bot.dedup.story import _majority, _majority_by_bit
+
+    rng = random.Random(3)
+    for _ in range(300):
+        features = {f"w{rng.randrange(10**6)}": rng.choice([1, 2, 3, rng.randrange(1, 1 << 24)])
+                    for _ in range(rng.randint(1, 60))}
+        assert _majority(features) == _majority_by_bit(features), features
+
+
 def test_real_wire_copies_join_and_other_stories_do_not() -> None:
     index = StoryIndex()
     a = fingerprint("الأمم المتحدة تدعو إلى وقف فوري لإطلاق النار في غزة",

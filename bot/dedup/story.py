@@ -18,6 +18,7 @@ A text with no content words gets fingerprint 0, which never matches anything.
 from __future__ import annotations
 
 import re
+import struct
 from functools import lru_cache
 from hashlib import blake2b
 from itertools import pairwise
@@ -111,40 +112,47 @@ def fingerprint(title: str, lead: str = "") -> int:
     return value - (1 << 64) if value >= 1 << 63 else value
 
 
+# Lanes: each of the 64 hash bits gets its own 32-bit lane of one big integer ("spread"
+# form), so the weighted per-bit sums of all features are one multiply-add per feature.
+_LANE = 32
+_LANES_BYTES = 64 * _LANE // 8
+# byte value -> its 8 bits as 8 little-endian 32-bit lanes of 0/1
+_BYTE_LANES = tuple(
+    b"".join((v >> j & 1).to_bytes(_LANE // 8, "little") for j in range(8)) for v in range(256))
+_LANE_VALUES = struct.Struct(f"<{64}I")
+
+
+@lru_cache(maxsize=1 << 15)
+def _spread(feature: str) -> int:
+    """The feature's hash with bit ``b`` moved to lane ``b`` (bit ``32 * b``)."""
+    return int.from_bytes(
+        b"".join(_BYTE_LANES[v] for v in _hash(feature).to_bytes(8, "little")), "little")
+
+
 def _majority(features: dict[str, int]) -> int:
     """Bit ``b`` of the result is set when the features whose hash has bit ``b`` set weigh
     more than half of all the weight (the SimHash vote: sum of +w / -w > 0).
 
-    Bit-sliced: the 64 per-bit sums are kept as binary counters across "planes" (plane k
-    holds bit k of all 64 sums), so adding a feature costs a short carry chain of 64-bit
-    integer operations instead of a loop over 64 bits.
-    """
+    The 64 per-bit sums are computed at once: ``sum(weight * _spread(feature))`` holds sum
+    ``b`` in lane ``b`` (no lane can overflow while the total weight fits in a lane)."""
     total = sum(features.values())
-    size = total.bit_length()  # no per-bit sum can exceed the total weight
-    planes = [0] * (size + 1)
+    if total >= 1 << _LANE:  # pragma: no cover - needs a title of billions of words
+        return _majority_by_bit(features)
+    acc = 0
+    for feature, weight in features.items():
+        acc += weight * _spread(feature)
+    threshold = total // 2  # set when sum > total / 2, i.e. sum > floor(total / 2)
+    sums = _LANE_VALUES.unpack(acc.to_bytes(_LANES_BYTES, "little"))
+    return sum(1 << bit for bit, count in enumerate(sums) if count > threshold)
+
+
+def _majority_by_bit(features: dict[str, int]) -> int:
+    counts = [0] * 64
     for feature, weight in features.items():
         h = _hash(feature)
-        level = 0
-        while weight:
-            if weight & 1:
-                carry, k = h, level
-                while carry:
-                    plane = planes[k]
-                    planes[k] = plane ^ carry
-                    carry &= plane
-                    k += 1
-            weight >>= 1
-            level += 1
-    threshold = total // 2  # set when sum > total / 2, i.e. sum > floor(total / 2)
-    greater, equal = 0, _MASK
-    for k in range(size, -1, -1):
-        plane = planes[k]
-        if threshold >> k & 1:
-            equal &= plane
-        else:
-            greater |= equal & plane
-            equal &= ~plane & _MASK
-    return greater
+        for bit in range(64):
+            counts[bit] += weight if h >> bit & 1 else -weight
+    return sum(1 << bit for bit, count in enumerate(counts) if count > 0)
 
 
 def _fingerprint_reference(title: str, lead: str = "") -> int:
