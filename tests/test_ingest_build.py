@@ -124,7 +124,7 @@ def test_a_sentence_that_is_the_headline_plus_a_short_tail_is_not_the_summary() 
 def test_the_worker_computes_the_index_row_and_keyword_words_exactly() -> None:
     from bot.matching import KeywordIndex
     from bot.storage._fts import index_fields
-    from bot.storage._matching import keyword_text, keyword_tokens
+    from bot.storage._matching import keyword_text, keyword_words
 
     jobs = [(teaser(row), page_of(row)) for row in list(ROWS.values())[:4]]
     jobs += [(Entry(title=r["title"], url=r["url"], text=r["text"], published=NOW), None)
@@ -132,8 +132,10 @@ def test_the_worker_computes_the_index_row_and_keyword_words_exactly() -> None:
     for built in build_articles(jobs, 3, "بي بي سي عربي", NOW):
         a = built.article
         assert built.index == index_fields(a.title, a.summary, a.text, a.source, a.url)
-        assert built.tokens == keyword_tokens(a.title, a.summary, a.text)
-        assert built.tokens == KeywordIndex(keyword_text(a.title, a.summary, a.text)).tokens
+        assert built.tokens == keyword_words(a.title, a.summary, a.text)
+        assert built.tokens is not None
+        original = KeywordIndex(keyword_text(a.title, a.summary, a.text))
+        assert tuple(built.tokens.split()) == original.tokens
 
 
 def test_a_crash_while_preparing_leaves_it_to_the_writer(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -146,3 +148,16 @@ def test_a_crash_while_preparing_leaves_it_to_the_writer(monkeypatch: pytest.Mon
     [built] = build_articles([(e, None)], 1, "المصدر", NOW)
     assert built.page_error is None and built.article.text  # the article is built as usual
     assert built.index is None and built.tokens is None
+
+
+def test_built_articles_cross_processes_unchanged() -> None:
+    import pickle
+
+    jobs = [(Entry(title=r["title"], url=r["url"], text=r["text"], published=NOW,
+                   categories=("سياسة", "عربي"), author="رويترز"), None)
+            for r in list(ROWS.values())[:3]]
+    built = build_articles(jobs, 3, "بي بي سي عربي", NOW)
+    for value in [*built, *(b.article for b in built), *(e for e, _ in jobs)]:
+        again = pickle.loads(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        assert again == value and type(again) is type(value)
+        assert type(value).__reduce__(value)[0] is type(value)  # pickled by constructor

@@ -43,7 +43,7 @@ def _built(jobs: list[Entry], feed_id: int, source: str) -> list[dict[str, objec
             "summary_start": a.summary[:40], "author": a.author, "image": _digest(a.image_url),
             "category": a.category, "published": a.published.isoformat(),
             "fingerprint": b.fingerprint, "text": _digest(a.text), "index": _digest(b.index),
-            "tokens": _digest(b.tokens),
+            "tokens": _digest(b.tokens.split() if isinstance(b.tokens, str) else b.tokens),
         })
     return out
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.models import Article, Entry
+from bot.models import Article, Entry, pickled_positionally
 
 if TYPE_CHECKING:
     from bot.parse import ParsedFeed
@@ -29,20 +29,21 @@ class Page:
     encoding: str | None = None
 
 
+@pickled_positionally
 @dataclass(frozen=True, slots=True)
 class Built:
     """An article ready to store. ``from_page`` says the text came from the article page;
     ``page_error`` why a fetched page was not used (extraction failed), if it was not.
-    ``index`` (its full-text row) and ``tokens`` (the words keywords are matched against)
-    are computed in the worker too, so the storing transaction only runs SQL (see
-    :func:`bot.storage._articles.prepare`); None: computed when storing."""
+    ``index`` (its full-text row) and ``tokens`` (the words keywords are matched against,
+    space-joined) are computed in the worker too, so the storing transaction only runs SQL
+    (see :func:`bot.storage._articles.prepare`); None: computed when storing."""
 
     article: Article
     fingerprint: int
     from_page: bool = False
     page_error: str | None = None
     index: tuple[str, str, str, str] | None = None
-    tokens: tuple[str, ...] | None = None
+    tokens: str | None = None
 
 
 def parse_in_worker(body: bytes, url: str, headers: dict[str, str],

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from bot.models import Article
 from bot.storage._fts import Fields, index_fields, index_rows
-from bot.storage._matching import OutboxBatch, keyword_tokens
+from bot.storage._matching import OutboxBatch, keyword_words
 from bot.storage._util import from_ts, now, to_ts
 
 if TYPE_CHECKING:
@@ -26,20 +26,20 @@ if TYPE_CHECKING:
 class Prepared:
     """An article to store with what storing it needs computed: its story
     ``fingerprint``, its full-text row (``index``, :func:`bot.storage._fts.index_fields`)
-    and its keyword-matching words (``tokens``, :func:`bot.storage._matching.keyword_tokens`).
+    and its keyword-matching words (``tokens``, :func:`bot.storage._matching.keyword_words`).
     ``index`` and ``tokens`` left None are computed on the writer thread."""
 
     article: Article
     fingerprint: int | None = None
     index: Fields | None = None
-    tokens: tuple[str, ...] | None = None
+    tokens: str | None = None
 
 
 def prepare(article: Article, fingerprint: int | None = None) -> Prepared:
     """:class:`Prepared` with everything computed (pure; run it in a worker)."""
     a = article
     return Prepared(a, fingerprint, index_fields(a.title, a.summary, a.text, a.source, a.url),
-                    keyword_tokens(a.title, a.summary, a.text))
+                    keyword_words(a.title, a.summary, a.text))
 
 
 _INSERT = (

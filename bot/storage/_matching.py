@@ -5,7 +5,7 @@ or the article's own), or to a keyword found in its title, summary or lead. The 
 indexes on ``outbox`` make it idempotent and give one message per story per chat: a
 chat that already has a row for the same story gets none for this article.
 
-The words keywords are matched against (:func:`keyword_tokens`) can be computed before
+The words keywords are matched against (:func:`keyword_words`) can be computed before
 the transaction (the ingest workers do), so that the writer thread only runs SQL;
 :class:`OutboxBatch` then creates the rows of many articles with ``executemany``, in the
 same order (and so with the same result) as one :func:`enqueue_article` call each.
@@ -41,9 +41,12 @@ def keyword_text(title: str, summary: str, text: str | None) -> str:
     return " \n ".join((title, summary, (text or "")[:LEAD_CHARS]))
 
 
-def keyword_tokens(title: str, summary: str, text: str | None) -> tuple[str, ...]:
-    """The words of :func:`keyword_text` (``KeywordIndex.from_tokens`` takes them)."""
-    return tuple(words(keyword_text(title, summary, text)))
+def keyword_words(title: str, summary: str, text: str | None) -> str:
+    """The words of :func:`keyword_text`, space-joined (no word holds whitespace:
+    ``KeywordIndex.from_tokens(keyword_words(...).split())`` is the text's index). One
+    string, because it crosses from the ingest workers by pickle: a tuple of ~250 words
+    costs ~8x more to pickle and unpickle."""
+    return " ".join(words(keyword_text(title, summary, text)))
 
 
 def matched_keywords(keywords: Sequence[str], index: KeywordIndex) -> list[str]:
@@ -109,13 +112,13 @@ class OutboxBatch:
 
     def add(self, article_id: int, story_id: int, *, feed_id: int | None,
             category: str | None, title: str, summary: str, text: str,
-            tokens: Sequence[str] | None = None) -> None:
+            tokens: str | None = None) -> None:
         """Queue the rows of a stored article (as :func:`enqueue_article` would make them);
-        ``tokens`` are its :func:`keyword_tokens` when already computed."""
+        ``tokens`` are its :func:`keyword_words` when already computed."""
         categories = {normalize(c) for c in (category, self._feed_category(feed_id)) if c}
         matched: list[str] = []
         if self._keywords:
-            index = (KeywordIndex.from_tokens(tokens) if tokens is not None
+            index = (KeywordIndex.from_tokens(tokens.split()) if tokens is not None
                      else KeywordIndex(keyword_text(title, summary, text)))
             matched = matched_keywords(self._keywords, index)
         sql, params = outbox_statement(feed_id, categories, matched)
