@@ -63,7 +63,8 @@ def test_lane_majority_equals_counting_each_bit_for_any_weights() -> None:
 
     rng = random.Random(3)
     for _ in range(300):
-        features = {f"w{rng.randrange(10**6)}": rng.choice([1, 2, 3, rng.randrange(1, 1 << 24)])
+        big = rng.choice([1 << 8, 1 << 16, 1 << 28])  # 1 << 28: past what the lanes hold
+        features = {f"w{rng.randrange(10**6)}": rng.choice([1, 2, 3, rng.randrange(1, big)])
                     for _ in range(rng.randint(1, 60))}
         assert _majority(features) == _majority_by_bit(features), features
 

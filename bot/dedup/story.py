@@ -112,37 +112,33 @@ def fingerprint(title: str, lead: str = "") -> int:
     return value - (1 << 64) if value >= 1 << 63 else value
 
 
-# Lanes: each of the 64 hash bits gets its own 32-bit lane of one big integer ("spread"
-# form), so the weighted per-bit sums of all features are one multiply-add per feature.
+# Lanes: each of the 64 hash bits gets its own 32-bit lane of one big integer, so the
+# weighted per-bit sums of all features are one multiply-add per feature. A hash is put
+# in lane form by writing its bits as "0"/"1" characters, lowest first, in UTF-32: lane
+# ``b`` then holds ord("0") or ord("1"); the ord("0") of every lane is taken off once, at
+# the end, as ``total weight * _ZEROS``.
 _LANE = 32
-_LANES_BYTES = 64 * _LANE // 8
-# byte value -> its 8 bits as 8 little-endian 32-bit lanes of 0/1
-_BYTE_LANES = tuple(
-    b"".join((v >> j & 1).to_bytes(_LANE // 8, "little") for j in range(8)) for v in range(256))
+_ZEROS = int.from_bytes(("0" * 64).encode("utf-32-le"), "little")
 _LANE_VALUES = struct.Struct(f"<{64}I")
-
-
-@lru_cache(maxsize=1 << 15)
-def _spread(feature: str) -> int:
-    """The feature's hash with bit ``b`` moved to lane ``b`` (bit ``32 * b``)."""
-    return int.from_bytes(
-        b"".join(_BYTE_LANES[v] for v in _hash(feature).to_bytes(8, "little")), "little")
 
 
 def _majority(features: dict[str, int]) -> int:
     """Bit ``b`` of the result is set when the features whose hash has bit ``b`` set weigh
     more than half of all the weight (the SimHash vote: sum of +w / -w > 0).
 
-    The 64 per-bit sums are computed at once: ``sum(weight * _spread(feature))`` holds sum
-    ``b`` in lane ``b`` (no lane can overflow while the total weight fits in a lane)."""
+    The 64 per-bit sums are computed at once, sum ``b`` in lane ``b`` (see ``_ZEROS``); no
+    lane can overflow while ``ord("1")`` times the total weight fits in one (a weight of
+    87 million: a headline of 40 million words), else each bit is counted on its own."""
     total = sum(features.values())
-    if total >= 1 << _LANE:  # pragma: no cover - needs a title of billions of words
+    if total * ord("1") >= 1 << _LANE:
         return _majority_by_bit(features)
     acc = 0
     for feature, weight in features.items():
-        acc += weight * _spread(feature)
+        acc += weight * int.from_bytes(
+            format(_hash(feature), "064b")[::-1].encode("utf-32-le"), "little")
+    acc -= total * _ZEROS
     threshold = total // 2  # set when sum > total / 2, i.e. sum > floor(total / 2)
-    sums = _LANE_VALUES.unpack(acc.to_bytes(_LANES_BYTES, "little"))
+    sums = _LANE_VALUES.unpack(acc.to_bytes(_LANE_VALUES.size, "little"))
     return sum(1 << bit for bit, count in enumerate(sums) if count > threshold)
 
 
