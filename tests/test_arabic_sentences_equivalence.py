@@ -369,7 +369,8 @@ def _assert_same(texts: list[str]) -> None:
         assert split_sentences(text) == _reference_split_sentences(text), text
         unwrapped = unwrap_lines(text)
         assert unwrapped == _reference_unwrap_lines(text), text
-        assert split_sentences(unwrapped) == _reference_split_sentences(unwrapped), text
+        if unwrapped != text:  # the pipeline splits the unwrapped text
+            assert split_sentences(unwrapped) == _reference_split_sentences(unwrapped), text
 
 
 def test_fixtures_equal_reference() -> None:
@@ -378,7 +379,7 @@ def test_fixtures_equal_reference() -> None:
     _assert_same(texts)
 
 
-@pytest.mark.skipif(not DATA.is_dir(), reason="no shared data at /work/shared/data")
+@pytest.mark.skipif(not DATA.is_dir(), reason=f"no shared data at {DATA}")
 def test_shared_data_equals_reference() -> None:
     texts = data_texts()
     assert texts
