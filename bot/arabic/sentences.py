@@ -15,6 +15,7 @@ neighbour on the same line; ``1.`` at the start of a line is a list marker, not 
 
 from __future__ import annotations
 
+import functools
 import re
 from itertools import pairwise
 
@@ -68,6 +69,19 @@ ABBREVIATIONS = frozenset(
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n|\u2028|\u2029")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
+# The characters the splitter acts on: terminators, openers and closers; every other
+# character is skipped over. (The closers ’ and ', never expected on the stack, only matter
+# right after a terminator.)
+_ACTIVE = re.compile(
+    "[" + re.escape("".join(sorted(TERMINATORS | _PAIRS.keys() | set(_PAIRS.values())))) + "]"
+)
+
+
+def _lines(text: str) -> list[str]:
+    """``_LINE_BREAK.split(text)``; a plain ``str.split`` when ``\\n`` is the only break."""
+    if "\r" in text or "\u2028" in text or "\u2029" in text:
+        return _LINE_BREAK.split(text)
+    return text.split("\n")
 
 
 def _is_latin_alnum(ch: str) -> bool:
@@ -82,6 +96,7 @@ def _word_before(line: str, end: int) -> str:
     return line[start:end]
 
 
+@functools.cache  # one entry per distinct character met before a period
 def _is_mark(ch: str) -> bool:
     return ch == "\u0640" or strip_tashkeel(ch) == ""
 
@@ -95,11 +110,14 @@ def _period_is_boundary(line: str, i: int, j: int) -> bool:
     if nxt and _is_latin_alnum(nxt):
         return False  # cnn.com, U.S, e.g. a.m., ".5"
     word = _word_before(line, i)
-    if word:
-        bare = strip_tashkeel(word).casefold()
-        if len(bare) == 1 or bare in ABBREVIATIONS or word in ABBREVIATIONS:
-            return False
-    return True
+    return not (word and _takes_period(word))
+
+
+@functools.lru_cache(maxsize=4096)
+def _takes_period(word: str) -> bool:
+    """Is ``word`` an initial or a known abbreviation (its period is no boundary)?"""
+    bare = strip_tashkeel(word).casefold()
+    return len(bare) == 1 or bare in ABBREVIATIONS or word in ABBREVIATIONS
 
 
 def _closer_exists(line: str, start: int, closer: str) -> bool:
@@ -107,15 +125,20 @@ def _closer_exists(line: str, start: int, closer: str) -> bool:
 
 
 def _split_line(line: str) -> list[str]:
+    """The sentences of one non-blank ``line``. Only the characters matched by _ACTIVE are
+    visited; a terminator run takes the closers that follow it along."""
     cuts: list[int] = []  # indices where a sentence ends
     stack: list[str] = []  # expected closers of the quotations/brackets open right now
     start = 0
-    i = 0
     n = len(line)
-    while i < n:
+    skip_to = 0  # characters before this were consumed with a terminator run
+    for m in _ACTIVE.finditer(line):
+        i = m.start()
+        if i < skip_to:
+            continue
         ch = line[i]
         if ch in TERMINATORS:
-            j = i
+            j = i + 1
             while j < n and line[j] in TERMINATORS:
                 j += 1
             run = line[i:j]
@@ -139,13 +162,13 @@ def _split_line(line: str) -> list[str]:
                 cuts.append(k)
                 start = k
                 stack = []
-            i = k
-            continue
-        if stack and ch == stack[-1]:
+            skip_to = k
+        elif stack and ch == stack[-1]:
             stack.pop()
         elif ch in _PAIRS and _closer_exists(line, i + 1, _PAIRS[ch]):
             stack.append(_PAIRS[ch])
-        i += 1
+    if not cuts or (len(cuts) == 1 and not line[cuts[0] :].strip()):
+        return [line.strip()]  # one piece: the whole line (the usual paragraph)
     return _pieces(line, cuts)
 
 
@@ -177,7 +200,7 @@ def split_sentences(text: str) -> list[str]:
     ['قال الوزير: النمو 3.5 بالمئة.', 'هل هذا كاف؟', 'نعم!']
     """
     out: list[str] = []
-    for line in _LINE_BREAK.split(text):
+    for line in _lines(text):
         if line.strip():
             out.extend(_split_line(line))
     return out
@@ -196,7 +219,7 @@ def unwrap_lines(text: str) -> str:
     Short unterminated lines (headings, list items) and text written one paragraph a line
     are left alone.
     """
-    lines = [ln.strip() for ln in _LINE_BREAK.split(text)]
+    lines = [ln.strip() for ln in _lines(text)]
     nonempty = [ln for ln in lines if ln]
     if len(nonempty) < 3:
         return text
