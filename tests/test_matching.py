@@ -45,3 +45,24 @@ def test_an_index_from_precomputed_words_equals_the_original(text: str) -> None:
     for keyword in ["الأمم المتحدة", "حكومة", "غزة", "في", "covid 19", "عام"]:
         key = keyword_key(keyword)
         assert rebuilt.contains(key) == original.contains(key)
+
+
+def test_chunked_words_equal_normalizing_the_whole_text() -> None:
+    import random
+    import re
+
+    from bot.arabic import normalize
+    from bot.matching import words
+
+    def whole(text: str) -> list[str]:
+        return re.findall(r"[^\W_]+", normalize(text))
+
+    pieces = ["غزة", "الحُكومة", "ـــ", "\u200f", "\u200e", "\u061c", "\u200d", "\ufeff",
+              "ﻻ", "ﷺ", "²", "℃", "cafe\u0301", "\u0301", "٣٫٥", "3.5", "2,000", "#", "_", "«",
+              "»", "،", "ﹰ", "\u00a0", " ", "\n", "\u2003", "\u3000", "\x1c", "e", "İ", "ß",
+              "covid19", "-", ".", "إ", "آ", "\u0653", "ﺑ", "ﻟ"]
+    rng = random.Random(11)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        assert words(text) == whole(text), repr(text)
+    assert words(TEXT) == whole(TEXT)

@@ -13,6 +13,7 @@ calls :func:`reindex_all` (or tell operators to run ``newsbot reindex``).
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import time
 from collections.abc import Callable
@@ -43,7 +44,12 @@ def fts_ddl(name: str = FTS_TABLE) -> str:
 def source_terms(source: str, url: str = "") -> str:
     """The ``source`` column: the display name's keys (stopwords kept: "بي بي سي") and
     the URL host's labels, each as ``src_KEY`` (see :func:`bot.search.terms.source_key`)."""
-    host = (urlsplit(url).hostname or "") if url else ""
+    return _source_terms(source, (urlsplit(url).hostname or "") if url else "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _source_terms(source: str, host: str) -> str:
+    """(A feed's articles share their source and host: computed once per pair.)"""
     labels = [lb for lb in host.split(".") if lb and lb not in _GENERIC_HOST_LABELS]
     keys = source_keys(source) + source_keys(" ".join(labels))
     return " ".join(source_key(k) for k in keys)
