@@ -197,7 +197,16 @@ CASES: list[tuple[str, str, dict[str, str] | None, bool | None]] = [
                                "<updated>2018-02-18T10:00:00Z</updated>"
                                "<author><name>n</name></author>"), None, FAST),
     ("atom-xml-lang", atom("<entry><title xml:lang='ar'>a</title><id>urn:1</id></entry>",
-                           head="<title xml:lang='ar'>t</title>"), None, FALLBACK),
+                           head="<title xml:lang='ar_EG'>t</title>"), None, FAST),
+    ("atom-root-lang", atom("<entry><title>a</title><id>urn:1</id></entry>").replace(
+        "<feed ", "<feed xml:lang='ur' "), {"content-language": "ar"}, FAST),
+    ("atom-root-lang-empty", atom("<entry><title>a</title><id>urn:1</id></entry>").replace(
+        "<feed ", "<feed xml:lang='' "), {"content-language": "ar"}, FAST),
+    ("rdf-root-lang", '<rdf:RDF xml:lang="fa" xmlns:rdf="http://www.w3.org/1999/02/22-rdf-'
+                      'syntax-ns#" xmlns="http://purl.org/rss/1.0/"><channel><title>t</title>'
+                      '</channel><item><title>a</title></item></rdf:RDF>', None, FAST),
+    ("rss-lang-attrs", rss(item(f"<title>a</title>{L}"), channel="<title lang='de'>T</title>"
+                           ).replace("<rss ", "<rss xml:lang='fr' "), None, FAST),
     ("relative-links", rss(item("<title>a</title><link>/ar/news/خبر?utm_medium=rss#top</link>")
                            + item("<title>b</title><link>javascript:alert(1)</link>")
                            + item("<title>c</title><link>  \n https:///e.com//x \n</link>")
@@ -332,7 +341,9 @@ CASES: list[tuple[str, str, dict[str, str] | None, bool | None]] = [
                              "</link>"), {"content-language": "ar"}, FAST),
     ("channel-xml-lang", rss(item(f"<title>a</title>{L}")).replace("<channel>",
                                                                    "<channel xml:lang='ar'>"),
-     None, FALLBACK),
+     None, FAST),
+    ("channel-lastmod", rss(item(f"<title>a</title>{L}")).replace(
+        "<channel>", "<channel lastmod='2018-01-01'>"), None, FALLBACK),
     ("bom", "\ufeff" + rss(item(f"<title>a</title>{L}")), None, FAST),
     ("no-declaration", rss(item(f"<title>عربي</title>{L}"), decl=""), None, FAST),
     ("windows-1256-declared", "", None, FALLBACK),  # bytes built below

@@ -16,7 +16,6 @@ feedparser parses the body as before, whenever it is not sure to get the same re
 * elements in namespaces feedparser does not know, elements feedparser gives special
   handling that is not reproduced here (``media:group``, ``media:title``, itunes keywords,
   georss ...), unknown elements that contain elements, a second description or summary;
-* ``xml:lang`` on the root, the channel or the feed title (feed language).
 
 tests/test_parse_fast.py checks the equality on fixtures, real and generated feeds.
 """
@@ -375,9 +374,12 @@ def _check_children(el: Any, allowed: frozenset[str]) -> None:
             raise _Unsure(f"unusual <{el.tag}>")
 
 
-def _no_lang(attrs: dict[str, str]) -> None:
-    if "lang" in attrs or "lastmod" in attrs or "href" in attrs:
-        raise _Unsure("xml:lang or CDF attributes at feed level")
+def _lang(attrs: dict[str, str], inherited: str | None) -> str | None:
+    """The xml:lang in scope (feedparser: ``xml:lang=""`` unsets it); CDF attributes bail."""
+    if "lastmod" in attrs or "href" in attrs:
+        raise _Unsure("CDF attributes")
+    lang = attrs.get("xml:lang", attrs.get("lang"))
+    return inherited if lang is None else lang or None
 
 
 def _channel(el: Any, feed: dict[str, Any], entries: list[dict[str, Any]], lang: str | None,
@@ -394,14 +396,14 @@ def _channel(el: Any, feed: dict[str, Any], entries: list[dict[str, Any]], lang:
             seen_item = True
         elif kind == "title":
             attrs = _attrs(child)
-            _no_lang(attrs)
             _content_type(attrs)
+            title_lang = _lang(attrs, lang)
             value = _fix(_text(child))
             if seen_item:
                 raise _Unsure("feed title after items")
             if not title_set:
                 feed["title"], title_set = value, bool(value)
-                feed["title_detail"] = {"language": lang}
+                feed["title_detail"] = {"language": title_lang and title_lang.replace("_", "-")}
         elif kind == "link":
             _link(child, feed, links, item=False)
         elif kind == "guid":
@@ -475,11 +477,12 @@ def parse_fast(body: bytes, headers: Mapping[str, str]) -> FastFeed | None:
         if info.doctype or info.internalDTD is not None or info.xml_version != "1.0":
             return None
         lang = headers.get("content-language") or None
-        lang = lang.replace("_", "-") if lang else None
-        feed: dict[str, Any] = {"language": lang} if lang else {}
+        feed: dict[str, Any] = {"language": lang.replace("_", "-")} if lang else {}
+        lang = _lang(_attrs(root), lang)
+        if lang and root.tag in ("rss", _ATOM_ROOT):  # feedparser misses rdf:RDF's
+            feed["language"] = lang.replace("_", "-")
         entries: list[dict[str, Any]] = []
         version = _ns_version(root)
-        _no_lang(_attrs(root))
         children = [c for c in root if isinstance(c.tag, str)]
         if root.tag == "rss":
             if version not in ("rss10", "rss090"):
@@ -488,13 +491,11 @@ def parse_fast(body: bytes, headers: Mapping[str, str]) -> FastFeed | None:
                     "rss20" if number.startswith("2.") else "rss")
             if len(children) != 1 or _name(children[0].tag) != "channel":
                 return None
-            _no_lang(_attrs(children[0]))
-            _channel(children[0], feed, entries, lang)
+            _channel(children[0], feed, entries, _lang(_attrs(children[0]), lang))
         elif root.tag == _RDF_ROOT and version in ("rss10", "rss090"):
             if not children or _name(children[0].tag) != "channel":
                 return None
-            _no_lang(_attrs(children[0]))
-            _channel(children[0], feed, entries, lang, rdf=True)
+            _channel(children[0], feed, entries, _lang(_attrs(children[0]), lang), rdf=True)
             for child in children[1:]:
                 name = _name(child.tag)
                 if name == "item":
