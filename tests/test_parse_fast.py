@@ -285,6 +285,8 @@ CASES: list[tuple[str, str, dict[str, str] | None, bool | None]] = [
                    + item("<title>" + "ا" * 10_000 + "</title><link>https://e.com/4</link>")
                    + item("<title>&lt;b&gt;unbalanced &lt;i&gt;tags</title>"
                           "<link>https://e.com/5</link>")), None, FAST),
+    ("c1-references", rss(item("<title>&#147;refs&#148; &#x85; &#195;&#169;t&#xC3;&#xA9;"
+                               "</title><link>https://e.com/1</link>")), None, FAST),
     ("c1-and-mojibake", rss(item("<title>smart \u0093quotes\u0094 \u0085</title>"
                                  "<link>https://e.com/1</link><description>Ã©tÃ© cafÃ©"
                                  "</description>") + item("<title>cafÃ©</title>"

@@ -102,16 +102,26 @@ _FEED = _kinds(
 _AUTHOR_EMAIL = re.compile(r'''(([a-zA-Z0-9\_\-\.\+]+)@((\[[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.)|(([a-zA-Z0-9\-]+\.)+))([a-zA-Z]{2,4}|[0-9]{1,3})(\]?))(\?subject=\S+)?''')  # noqa: E501 (feedparser's)
 _ENTITY_LIKE = re.compile("&([A-Za-z0-9_]+);")
 _C1 = re.compile("[\x80-\x9f]")
+# U+0080..U+00FF in a UTF-8 body, literal or as a character reference: only then can
+# feedparser's double-UTF-8 repair or cp1252 mapping change a text (see _fix).
+_LATIN1 = re.compile(rb"[\xc2\xc3]|&#(?:[xX]0*[89a-fA-F][0-9a-fA-F]|0*1[2-9][0-9]|0*2[0-5][0-9]);")
+_TYPES = {"text": "text/plain", "plain": "text/plain", "html": "text/html"}
 _names: dict[str, str] = {}
-_local = threading.local()
 
 
-def _parser() -> etree.XMLParser:
-    parser = getattr(_local, "parser", None)
-    if parser is None:  # lxml parsers are not to be shared between threads
-        parser = _local.parser = etree.XMLParser(
+class _Local(threading.local):
+    parser: Any = None  # lxml parsers are not to be shared between threads
+    latin1 = True  # the body being parsed has U+0080..U+00FF characters
+
+
+_local = _Local()
+
+
+def _parser() -> Any:
+    if _local.parser is None:
+        _local.parser = etree.XMLParser(
             resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-    return parser
+    return _local.parser
 
 
 def _name(tag: str) -> str:
@@ -136,7 +146,7 @@ def _attrs(el: Any) -> dict[str, str]:
     """Attributes as feedparser's SAX handler sees them: lower-case keys (known namespaces
     both prefixed and bare), ``rel``/``type`` values lower-cased."""
     out: dict[str, str] = {}
-    for key, value in el.attrib.items():
+    for key, value in el.items():
         if key[0] == "{":
             uri, _, local = key[1:].partition("}")
             local = local.lower()
@@ -165,7 +175,7 @@ def _fix(value: str, resolve: bool = False) -> str:
     value = value.strip()
     if resolve and value:
         value = _urljoin("", value)
-    if not value.isascii():
+    if _local.latin1 and not value.isascii():
         with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
             value = value.encode("iso-8859-1").decode("utf-8")
         if _C1.search(value):
@@ -175,7 +185,7 @@ def _fix(value: str, resolve: bool = False) -> str:
 
 def _content_type(attrs: dict[str, str]) -> None:
     kind = attrs.get("type", "text")
-    kind = {"text": "text/plain", "plain": "text/plain", "html": "text/html"}.get(kind, kind)
+    kind = _TYPES.get(kind, kind)
     if "mode" in attrs or "src" in attrs or kind not in _TEXT_TYPES:
         raise _Unsure("unusual content type")
 
@@ -201,7 +211,9 @@ def _link(el: Any, context: dict[str, Any], links: list[dict[str, str]], item: b
     value = _fix(_text(el), resolve=True)
     if item:
         value = value.replace("&amp;", "&")
-    context["link"] = value = _ENTITY_LIKE.sub(r"&\g<1>", value)
+    if "&" in value:
+        value = _ENTITY_LIKE.sub(r"&\g<1>", value)
+    context["link"] = value
     if value:
         attrs["href"] = value
 
@@ -472,6 +484,7 @@ def parse_fast(body: bytes, headers: Mapping[str, str]) -> FastFeed | None:
         if encoding is None:
             return None
         body.decode("utf-8")
+        _local.latin1 = _LATIN1.search(body) is not None
         root = etree.fromstring(body, _parser())
         info = root.getroottree().docinfo
         if info.doctype or info.internalDTD is not None or info.xml_version != "1.0":
