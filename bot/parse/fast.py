@@ -9,13 +9,16 @@ feedparser parses the body as before, whenever it is not sure to get the same re
 
 * an encoding other than UTF-8 (declared, HTTP charset, BOM) or bytes that are not strict
   UTF-8; a Content-Type feedparser flags as not XML (``text/*`` without a charset ...);
-* an XML error of any kind, a DOCTYPE or entity declaration, ``xml:base``, XML 1.1;
-* a root other than ``rss``, ``rdf:RDF`` (RSS 1.0/0.90) or Atom 1.0 ``feed``;
+* an XML error of any kind; ``<!DOCTYPE``, ``<!ENTITY`` or ``xml:base`` anywhere in the
+  bytes (even inside CDATA); XML 1.1;
+* a root other than ``rss`` with one ``channel``, ``rdf:RDF`` (RSS 1.0/0.90) starting with
+  its ``channel``, or Atom 1.0 ``feed``; CDF ``lastmod``/``href`` on a channel or item;
 * markup or comments inside a text element (feedparser would serialize or split them),
   Atom ``xhtml``/``src``/base64 content, any unusual ``type``;
 * elements in namespaces feedparser does not know, elements feedparser gives special
   handling that is not reproduced here (``media:group``, ``media:title``, itunes keywords,
-  georss ...), unknown elements that contain elements, a second description or summary;
+  georss ...), unknown elements that contain elements, a second description or summary
+  before any content, a feed title after the first item.
 
 tests/test_parse_fast.py checks the equality on fixtures, real and generated feeds.
 """
