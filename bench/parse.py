@@ -5,15 +5,19 @@
 Prints entries parsed per second for
   1. feedparser with its defaults,
   2. feedparser with sanitize_html=False, resolve_relative_uris=False (our settings),
-  3. the full bot.parse.parse_feed (settings of 2 + HTML stripping, canonical URLs, dates),
-then the cost of body_digest() against parse_feed() per body (the skip-by-digest gain),
-and an end-to-end poll of N generated feeds from the in-process fake feed server:
+  3. the full bot.parse.parse_feed pipeline with the lxml fast path off (feedparser + 2 +
+     HTML stripping, canonical URLs, dates),
+  4. the same pipeline with the fast path (bot/parse/fast.py) on, as parse_feed runs it,
+and how many of the feeds took the fast path (the others fell back to feedparser); then
+the cost of body_digest() against parse_feed() per body (the skip-by-digest gain), and an
+end-to-end poll of N generated feeds from the in-process fake feed server:
 a first round (200 + parse), a conditional round (304, nothing to parse) and an
 unconditional round whose unchanged bodies are skipped by digest.
 
 The parse figures use the real feeds in DATA/feeds (5 Arabic sites, BBC Arabic in
 windows-1256 with and without a declaration, 2 BBC Urdu feeds; their descriptions are
-plain text) and generated feeds whose descriptions are HTML. When the data directory is
+plain text), generated feeds whose descriptions are HTML, and 40 corpus feeds of 50 unique
+~1 KB items (bench/corpus_feed.py, from DATA/articles.jsonl). When the data directory is
 missing the script says so and measures the generated feeds only.
 """
 
@@ -30,12 +34,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 import feedparser  # noqa: E402
+from corpus_feed import corpus_feed, load_corpus  # noqa: E402
 
 from bot.config import PollingConfig  # noqa: E402
 from bot.fetch import Fetcher  # noqa: E402
 from bot.parse import body_digest, parse_feed  # noqa: E402
+from bot.parse.fast import parse_fast  # noqa: E402
+from bot.parse.feed import _headers, _parse_feed  # noqa: E402
 from tests.fakes.feed_server import FeedServer, generated_feed  # noqa: E402
 
 HEADERS = {"content-type": "application/rss+xml"}
@@ -89,18 +97,33 @@ def ours(body: bytes) -> int:
                           fetched_at=NOW).entries)
 
 
+def ours_feedparser(body: bytes) -> int:
+    return len(_parse_feed(body, url="https://example.com/feed.xml", headers=HEADERS,
+                           fetched_at=NOW, fast=False).entries)
+
+
+def took_fast_path(body: bytes) -> bool:
+    return parse_fast(body, _headers(HEADERS, body, "https://example.com/feed.xml")) is not None
+
+
 def bench_parse(feeds: list[tuple[str, bytes]], repeat: int) -> None:
     total_entries = sum(ours(body) for _, body in feeds)
     total_bytes = sum(len(body) for _, body in feeds)
     print(f"{len(feeds)} feeds, {total_entries} entries, {total_bytes / 1024:.0f} KiB; "
           f"best of {repeat} passes, CPU time")
-    rates = timed(feeds, repeat, {"default": fp_default, "fast": fp_fast, "ours": ours})
-    default, fast, full = rates["default"], rates["fast"], rates["ours"]
+    rates = timed(feeds, repeat, {"default": fp_default, "fast": fp_fast,
+                                  "slow": ours_feedparser, "ours": ours})
+    default, fast, slow, full = rates["default"], rates["fast"], rates["slow"], rates["ours"]
     print(f"  feedparser defaults                          {default:8.0f} entries/s")
     print(f"  feedparser sanitize/resolve off              {fast:8.0f} entries/s "
           f"({fast / default:.2f}x)")
-    print(f"  bot.parse.parse_feed (full pipeline)         {full:8.0f} entries/s "
-          f"({full / default:.2f}x defaults)")
+    print(f"  parse_feed, fast path off (feedparser)       {slow:8.0f} entries/s "
+          f"({1e3 / slow:.3f} ms/entry)")
+    print(f"  parse_feed, lxml fast path on                {full:8.0f} entries/s "
+          f"({1e3 / full:.3f} ms/entry, {full / slow:.2f}x the feedparser path)")
+    taken = [name for name, body in feeds if took_fast_path(body)]
+    print(f"  fast path taken by {len(taken)} of {len(feeds)} feeds; feedparser for: "
+          + (", ".join(name for name, _ in feeds if name not in taken) or "none"))
 
     per_body_parse = total_entries / full / len(feeds)
     started = time.process_time()
@@ -167,6 +190,11 @@ def main() -> int:
         bench_parse(feeds, args.repeat)
     print("\nGenerated feeds (8 x 100 items, ~1.3 KB each, HTML <p> descriptions):")
     bench_parse(generated_feeds(), args.repeat)
+    corpus = load_corpus(args.data)
+    if corpus:
+        print("\nCorpus feeds (40 x 50 unique items, ~1 KB of HTML paragraphs each):")
+        bench_parse([(f"corpus-{n}", corpus_feed(n, 50, 1, corpus)) for n in range(40)],
+                    args.repeat)
     if not args.no_fetch:
         asyncio.run(bench_poll(args.feeds))
     return 0

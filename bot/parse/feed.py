@@ -52,6 +52,7 @@ from bot.dedup.urls import canonicalize
 from bot.errors import ParseError
 from bot.models import Entry
 from bot.parse.discover import find_feed_links, looks_like_html
+from bot.parse.fast import parse_fast
 from bot.parse.text import TEXT_MAX, TITLE_MAX, cut_words, strip_html, to_title
 
 __all__ = ["FUTURE_SKEW", "ParsedFeed", "parse_feed"]
@@ -308,21 +309,42 @@ def parse_feed(
     redirects: relative links resolve against it). ``headers`` are the HTTP response
     headers, any key case. Raises :class:`ParseError` when the body is not a usable feed.
     """
+    return _parse_feed(body, url=url, headers=headers, fetched_at=fetched_at)
+
+
+def _parse_feed(
+    body: bytes,
+    *,
+    url: str,
+    headers: Mapping[str, str] | None,
+    fetched_at: datetime,
+    fast: bool = True,
+) -> ParsedFeed:
+    """parse_feed(); ``fast=False`` skips the lxml fast path (tests compare both)."""
     fetched_at = _as_utc(fetched_at)
     if not body or not body.strip():
         raise _fail(url, "empty body")
     response_headers = _headers(headers, body, url)
-    result = _run_feedparser(body, response_headers)
-    detected = _detect_and_pick(result, body)
-    if detected:
-        retry_headers = dict(response_headers)
-        retry_headers["content-type"] = f"application/xml; charset={detected}"
-        result = _run_feedparser(body, retry_headers)
+    quick = parse_fast(body, response_headers) if fast else None
+    if quick is not None:
+        raw_entries: list[Any] = quick.entries
+        version, feed, encoding = quick.version, quick.feed, quick.encoding
+        warning, malformed, exc = None, False, None
+    else:
+        result = _run_feedparser(body, response_headers)
+        detected = _detect_and_pick(result, body)
+        if detected:
+            retry_headers = dict(response_headers)
+            retry_headers["content-type"] = f"application/xml; charset={detected}"
+            result = _run_feedparser(body, retry_headers)
+        raw_entries = list(result.get("entries") or ())
+        version = result.get("version") or ""
+        feed = result.get("feed") or {}
+        encoding = result.get("encoding") or ""
+        warning = _warning(result)
+        exc = result.get("bozo_exception")
+        malformed = bool(result.get("bozo")) and isinstance(exc, _SAX_ERRORS)
 
-    raw_entries = list(result.get("entries") or ())
-    version = result.get("version") or ""
-    exc = result.get("bozo_exception")
-    malformed = bool(result.get("bozo")) and isinstance(exc, _SAX_ERRORS)
     if not version and not raw_entries:
         if looks_like_html(body):
             links = find_feed_links(body, url)
@@ -343,7 +365,6 @@ def parse_feed(
             raise _fail(url, f"truncated XML with no complete entry ({exc})")
 
     base = url
-    feed = result.get("feed") or {}
     entries: list[Entry] = []
     for raw in raw_entries:
         entry = _entry(raw, base, fetched_at)
@@ -361,8 +382,8 @@ def parse_feed(
         ttl=_ttl(feed.get("ttl")),
         entries=entries,
         version=version,
-        encoding=result.get("encoding") or "",
-        warning=_warning(result),
+        encoding=encoding,
+        warning=warning,
         skipped=skipped,
     )
 
