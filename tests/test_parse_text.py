@@ -96,3 +96,28 @@ def test_looks_like_html() -> None:
     assert looks_like_html(b"\xef\xbb\xbf  <!DOCTYPE html><html>")
     assert looks_like_html(b"<!-- x --><html lang='ar'>")
     assert not looks_like_html(b"<?xml version='1.0'?><rss>")
+
+
+def test_whitespace_collapsing_equals_the_regular_expressions() -> None:
+    import html
+    import random
+    import re
+
+    from bot.parse.text import _CONTROLS
+
+    def by_regex(value: str, single_line: bool) -> str:
+        value = _CONTROLS.sub("", html.unescape(value))
+        if single_line:
+            return re.sub(r"\s+", " ", value).strip()
+        value = re.sub(r"[^\S\n]+", " ", value)
+        return re.sub(r"\s*\n\s*", "\n", value).strip()
+
+    pieces = ["ا", "b", " ", "  ", "\t", "\n", "\r", "\u00a0", "\u2003", "\u3000", "\x1c",
+              "\x1e", "\x85", "\u2028", "\u2029", "\f", "\v", "\u200b", "&amp;", "&nbsp;",
+              "x\n \n", "\n\n"]
+    rng = random.Random(4)
+    for _ in range(5000):
+        value = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
+        for single_line in (False, True):
+            assert strip_html(value, single_line=single_line) == by_regex(value, single_line), \
+                repr(value)

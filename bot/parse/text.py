@@ -26,9 +26,6 @@ _BLOCK = frozenset({
     "tr", "td", "th", "table", "blockquote", "section", "article", "header", "footer",
     "figure", "figcaption", "pre", "hr", "aside", "nav", "main", "address", "caption",
 })
-_SPACES = re.compile(r"[^\S\n]+")
-_ALL_SPACES = re.compile(r"\s+")
-_NEWLINES = re.compile(r"\s*\n\s*")
 # C0/C1 controls (except tab/newline) and other characters that never belong in text.
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
@@ -82,10 +79,13 @@ def strip_html(value: str, *, single_line: bool = False) -> str:
     else:
         text = value
     text = _CONTROLS.sub("", text)
+    # str.split() and the regex \s agree on what whitespace is; splitting and joining is
+    # what re.sub(r"\s+", " ") (one line) or re.sub(r"[^\S\n]+", " ") then
+    # re.sub(r"\s*\n\s*", "\n") (lines) with strip() do, ~10x faster.
     if single_line:
-        return _ALL_SPACES.sub(" ", text).strip()
-    text = _SPACES.sub(" ", text)
-    return _NEWLINES.sub("\n", text).strip()
+        return " ".join(text.split())
+    lines = (" ".join(line.split()) for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
 
 
 def cut_words(text: str, limit: int, ellipsis: str = "…") -> str:
