@@ -18,7 +18,6 @@ A text with no content words gets fingerprint 0, which never matches anything.
 from __future__ import annotations
 
 import re
-import struct
 from functools import lru_cache
 from hashlib import blake2b
 from itertools import pairwise
@@ -112,34 +111,26 @@ def fingerprint(title: str, lead: str = "") -> int:
     return value - (1 << 64) if value >= 1 << 63 else value
 
 
-# Lanes: each of the 64 hash bits gets its own 32-bit lane of one big integer, so the
-# weighted per-bit sums of all features are one multiply-add per feature. A hash is put
-# in lane form by writing its bits as "0"/"1" characters, lowest first, in UTF-32: lane
-# ``b`` then holds ord("0") or ord("1"); the ord("0") of every lane is taken off once, at
-# the end, as ``total weight * _ZEROS``.
-_LANE = 32
-_ZEROS = int.from_bytes(("0" * 64).encode("utf-32-le"), "little")
-_LANE_VALUES = struct.Struct(f"<{64}I")
+# Above this total weight the vote is counted bit by bit (the bit string of _majority
+# would hold 64 characters per unit of weight).
+_MAX_STRING_WEIGHT = 1 << 12
 
 
 def _majority(features: dict[str, int]) -> int:
     """Bit ``b`` of the result is set when the features whose hash has bit ``b`` set weigh
     more than half of all the weight (the SimHash vote: sum of +w / -w > 0).
 
-    The 64 per-bit sums are computed at once, sum ``b`` in lane ``b`` (see ``_ZEROS``); no
-    lane can overflow while ``ord("1")`` times the total weight fits in one (a weight of
-    87 million: a headline of 40 million words), else each bit is counted on its own."""
+    Counted in C: every feature's hash is written as 64 "0"/"1" characters, repeated by
+    its weight, all in one string; the weighted count of bit ``b`` is then the number of
+    "1"s in column ``63 - b`` (``bits[63 - b::64].count("1")``)."""
     total = sum(features.values())
-    if total * ord("1") >= 1 << _LANE:
+    if total > _MAX_STRING_WEIGHT:
         return _majority_by_bit(features)
-    acc = 0
-    for feature, weight in features.items():
-        acc += weight * int.from_bytes(
-            format(_hash(feature), "064b")[::-1].encode("utf-32-le"), "little")
-    acc -= total * _ZEROS
+    bits = "".join([format(_hash(feature), "064b") * weight
+                    for feature, weight in features.items()])
     threshold = total // 2  # set when sum > total / 2, i.e. sum > floor(total / 2)
-    sums = _LANE_VALUES.unpack(acc.to_bytes(_LANE_VALUES.size, "little"))
-    return sum(1 << bit for bit, count in enumerate(sums) if count > threshold)
+    return sum(1 << (63 - column) for column in range(64)
+               if bits[column::64].count("1") > threshold)
 
 
 def _majority_by_bit(features: dict[str, int]) -> int:
