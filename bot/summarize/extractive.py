@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
 
 from bot.arabic.normalize import normalize
 from bot.arabic.sentences import split_sentences, unwrap_lines
@@ -61,18 +60,27 @@ class _Sentence:
     keys: frozenset[str] = frozenset()  # the terms, as a set (overlaps are set operations)
 
 
-@lru_cache(maxsize=1 << 16)
-def _term(token: str) -> str | None:
-    """The term of a normalized token (its light stem), None for a stopword. Pure, and
-    news vocabulary repeats: the cache makes it nearly free."""
-    return None if is_stopword(token) else light_stem(token)
+# token -> its term (light stem), "" for a stopword. Pure, and news vocabulary repeats:
+# looked up with map(dict.get) the terms of a sentence cost one C call.
+_TERM_OF: dict[str, str] = {}
+_TERM_CACHE_MAX = 1 << 17
+
+
+def _term(token: str) -> str:
+    term = "" if is_stopword(token) else light_stem(token)
+    if len(_TERM_OF) >= _TERM_CACHE_MAX:
+        _TERM_OF.clear()
+    _TERM_OF[token] = term
+    return term
 
 
 def _terms(normalized: str, tokens: tuple[str, ...] | None = None) -> tuple[Counter[str], int]:
     if tokens is None:
         tokens = tuple(tokenize_normalized(normalized))
-    terms = Counter(filter(None, map(_term, tokens)))
-    return terms, len(tokens)
+    terms = list(map(_TERM_OF.get, tokens))
+    if None in terms:
+        terms = [_term(t) if term is None else term for t, term in zip(tokens, terms, strict=True)]
+    return Counter(filter(None, terms)), len(tokens)
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
