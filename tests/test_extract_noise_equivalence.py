@@ -17,8 +17,9 @@ import pytest
 
 from bot.arabic import split_sentences, unwrap_lines
 from bot.arabic.normalize import normalize
+from bot.arabic.tokens import tokenize_normalized
 from bot.extract import article
-from bot.extract.noise import attribution_of, noise_kind
+from bot.extract.noise import attribution_of, more_tokens_than, noise_kind, normalized_tokens
 from bot.parse import parse_feed
 from tests import noise_reference as ref
 
@@ -226,6 +227,12 @@ def assert_same_lines(lines: list[str]) -> None:
     for name, got in passes.items():
         bad = [(line, g, w) for line, g, w in zip(lines, got, want, strict=True) if g != w]
         assert not bad, f"{name}: {len(bad)} of {len(lines)} lines differ, e.g. {bad[:5]}"
+    # the helpers the shortcuts rest on
+    for line in lines:
+        tokens = tuple(tokenize_normalized(normalize(line)))
+        assert normalized_tokens(line) == tokens, line
+        assert more_tokens_than(line, 8) == (len(tokens) > 8), line
+        assert more_tokens_than(line, 12) == (len(tokens) > 12), line
 
 
 def assert_same_texts(texts: Iterable[tuple[str, str]]) -> None:
