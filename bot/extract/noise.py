@@ -45,11 +45,16 @@ def normalized_tokens(text: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=1024)
 def _letter_words(text: str) -> int:
-    """How many words (between spaces) of :func:`normalized` ``text`` are all letters.
+    """How many of the first 61 words (between spaces) of :func:`normalized` ``text`` are
+    all letters.
 
     Each of them is one token, and the other words hold zero or more: so this is a lower
-    bound of ``len(normalized_tokens(text))`` that costs a split, not a tokenization."""
-    return sum(map(str.isalpha, normalized(text).split()))
+    bound of ``len(normalized_tokens(text))`` that costs a split, not a tokenization. (No
+    rule is for lines over 60 tokens: the words past the 61st need no counting.)"""
+    words = normalized(text).split(maxsplit=_COUNTED_WORDS)
+    if len(words) > _COUNTED_WORDS:
+        del words[-1]  # all the rest, unsplit
+    return sum(map(str.isalpha, words))
 
 
 def more_tokens_than(text: str, limit: int) -> bool:
@@ -287,6 +292,7 @@ _SEPARATORS: Final = re.compile(r"[|•·»«>‹›/\\\-–—_=*:;,،؛.!?؟()
 _SPACES: Final = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=256)  # a short line may need it for two rules
 def _strip_punct(normalized: str) -> str:
     return _SPACES.sub(" ", _SEPARATORS.sub(" ", normalized)).strip()
 
@@ -324,6 +330,7 @@ _CONTAINS_N: Final = tuple(
 
 # The most tokens a line may have for any rule to apply (tags prefixes 30, disclaimer 60).
 _MAX_TOKENS: Final = max(*_PREFIX_MAX_TOKENS.values(), *(limit for _, _, limit in _CONTAINS))
+_COUNTED_WORDS: Final = _MAX_TOKENS + 1  # see _letter_words()
 # The short-line rules (vocabularies, phrases, menus, timestamps) are for up to 12 tokens:
 # over that, only a prefix or a contains rule can apply.
 _SHORT_MAX_TOKENS: Final = 12
@@ -377,7 +384,7 @@ def _is_timestamp(norm: str, tokens: tuple[str, ...]) -> bool:
     return len(rest) <= 2 and rest == list(range(len(rest)))
 
 
-def _short_line_kind(norm: str, bare: str, tokens: tuple[str, ...]) -> str | None:
+def _short_line_kind(norm: str, tokens: tuple[str, ...]) -> str | None:
     """The rules for lines of up to 12 tokens, but the prefix, contains and timestamp ones."""
     words = [t for t in tokens if not t.isdigit()]
     token_set = set(words)
@@ -388,6 +395,7 @@ def _short_line_kind(norm: str, bare: str, tokens: tuple[str, ...]) -> str | Non
     if token_set and token_set <= _NAV:
         return "nav"
     if all(t in _PHRASE_TOKENS or _is_number(t) for t in tokens):
+        bare = _strip_punct(norm)
         for label, pattern in _PHRASES_RE.items():
             if _only_phrases(bare, pattern):
                 return label
@@ -400,7 +408,8 @@ def _short_line_kind(norm: str, bare: str, tokens: tuple[str, ...]) -> str | Non
     return None
 
 
-def _prefix_kind(norm: str, bare: str, first: str, n: int) -> str | None:
+def _prefix_kind(norm: str, first: str, n: int) -> str | None:
+    bare = _strip_punct(norm)
     for label, prefixes in _PREFIXES_N.items():
         if n > _PREFIX_MAX_TOKENS[label] or first not in _PREFIX_FIRST_WORDS[label]:
             continue
@@ -448,23 +457,20 @@ def noise_kind(line: str) -> str | None:
     n = len(tokens)
     if n > _MAX_TOKENS:
         return None  # most paragraphs: no rule is for lines this long
-    bare = None
     if n <= _SHORT_MAX_TOKENS:
-        bare = _strip_punct(norm)
-        kind = _short_line_kind(norm, bare, tokens)
+        kind = _short_line_kind(norm, tokens)
         if kind:
             return kind
 
     if tokens[0] in _ANY_PREFIX_FIRST_WORD:
-        if bare is None:
-            bare = _strip_punct(norm)
-        kind = _prefix_kind(norm, bare, tokens[0], n)
+        kind = _prefix_kind(norm, tokens[0], n)
         if kind:
             return kind
 
-    for phrase, label in _CONTAINS_BY_N[n]:
-        if phrase in norm:
-            return label
+    if any(map(norm.__contains__, _MAY_CONTAIN[n])):
+        for phrase, label in _CONTAINS_BY_N[n]:
+            if phrase in norm:
+                return label
 
     if n <= _SHORT_MAX_TOKENS and _is_timestamp(norm, tokens):
         return "timestamp"
@@ -592,17 +598,18 @@ def split_dateline(paragraph: str) -> tuple[str, str | None]:
     >>> split_dateline("دمشق، سوريا (CNN) -- أكدت جهات معارضة")
     ('أكدت جهات معارضة', 'CNN')
     """
-    m = _DATELINE_PAREN.match(paragraph)
+    # (each pattern needs a character most paragraphs lack: "(", a dash, ":")
+    m = _DATELINE_PAREN.match(paragraph) if "(" in paragraph else None
     if m and len(m.group("place").split()) <= 5:
         agency = m.group("agency").strip()
         if _is_agency_sequence(tokenize_normalized(normalize(agency))):
             return paragraph[m.end() :].lstrip(), agency
-    m = _DATELINE_DASH.match(paragraph)
+    m = _DATELINE_DASH.match(paragraph) if any(map(paragraph.__contains__, "-–—")) else None
     if m and 1 <= len(m.group("place").split()) <= 4:
         agency = m.group("agency").strip()
         if _is_agency_sequence(tokenize_normalized(normalize(agency))):
             return paragraph[m.end() :].lstrip(), agency
-    m = _SITE_PREFIX.match(paragraph)  # "المدينة نيوز :- "
+    m = _SITE_PREFIX.match(paragraph) if ":" in paragraph else None  # "المدينة نيوز :- "
     if m and len(m.group("agency").split()) <= 3:
         return paragraph[m.end() :].lstrip(), m.group("agency").strip()
     return paragraph, None
@@ -613,6 +620,10 @@ _TRAILING: Final = re.compile(r"\s*[-–—]*\s*\((?P<agency>[^()\n]{1,40})\)\s*
 
 def split_trailing_attribution(paragraph: str) -> tuple[str, str | None]:
     """Take a trailing "(رويترز)" off ``paragraph``: (rest, agency or None)."""
+    # The pattern is tried at every character: first see that the paragraph ends with ")"
+    # (give or take a period and spaces), as a match must.
+    if not paragraph.rstrip().rstrip(".").rstrip().endswith(")"):
+        return paragraph, None
     m = _TRAILING.search(paragraph)
     if m and m.start() > 0:
         agency = m.group("agency").strip()
