@@ -150,3 +150,16 @@ def test_dateline(paragraph: str, rest: str, agency: str | None) -> None:
 )
 def test_trailing_attribution(paragraph: str, rest: str, agency: str | None) -> None:
     assert split_trailing_attribution(paragraph) == (rest, agency)
+
+
+def test_prefixes_are_words_of_letters() -> None:
+    """noise_kind() looks for a prefix only when the line's first token is the first word
+    of one: that needs every prefix to be words of letters, one token each."""
+    from bot.arabic.tokens import tokenize_normalized
+    from bot.extract.noise import _PREFIXES_N
+
+    for prefixes in _PREFIXES_N.values():
+        for prefix in prefixes:
+            words = prefix.split()
+            assert tokenize_normalized(prefix) == words
+            assert all(w.isalpha() for w in words), prefix

@@ -24,6 +24,7 @@ from bot.errors import ExtractionError
 from bot.extract.encoding import decode_html
 from bot.extract.noise import (
     attribution_of,
+    more_tokens_than,
     noise_kind,
     normalized,
     normalized_tokens,
@@ -76,6 +77,7 @@ class _Cleaned:
 
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_ODD_SPACE = re.compile(r"[\t\u00a0\u2000-\u200b\u202f\u205f\u3000]")  # _SPACES but " "
 _TITLE_SEPARATORS = re.compile(r"\s+[-|–—:]{1,2}\s+|\s*\|\s*")
 
 
@@ -104,7 +106,9 @@ def _clean_lines(raw_lines: list[str], title: str = "") -> _Cleaned:
     stamps: list[str] = []
     seen: set[str] = set()
     for index, raw in enumerate(raw_lines):
-        line = _SPACES.sub(" ", raw).strip()
+        # (the substitution rebuilds every line: only lines with other spaces than single
+        # " " change)
+        line = (_SPACES.sub(" ", raw) if "  " in raw or _ODD_SPACE.search(raw) else raw).strip()
         if not line:
             continue
         if not lines and index < 4 and any(_near_same(line, t) for t in title_forms):
@@ -123,7 +127,7 @@ def _clean_lines(raw_lines: list[str], title: str = "") -> _Cleaned:
         key = normalized(line)
         if key in seen:
             continue  # a pull quote or caption printed twice
-        if len(tokenize_normalized(key)) >= _DEDUP_MIN_TOKENS:
+        if more_tokens_than(line, _DEDUP_MIN_TOKENS - 1):  # counts the tokens of key
             seen.add(key)  # short lines may repeat for real ("الساعة الثالثة :" in a schedule)
         lines.append(line)
     for k, line in enumerate(lines[:3]):
@@ -338,7 +342,11 @@ def clean_text_and_attribution(text: str, title: str = "") -> tuple[str, str | N
     """:func:`clean_text`, also returning the attribution it took out."""
     text = _strip_html(text)
     text = _HASHTAG.sub(lambda m: m.group(1).replace("_", " ").strip(), text)
-    lines = [_TRUNCATION.sub("", ln) for ln in text.splitlines()]
+    # (the "[...]" pattern is tried at every space: only lines ending in "]" or ")" need it)
+    lines = [
+        _TRUNCATION.sub("", ln) if ln.rstrip().endswith(("]", ")")) else ln
+        for ln in text.splitlines()
+    ]
     cleaned = _clean_lines(lines, title)
     return "\n".join(cleaned.lines), _join_attributions(cleaned.attributions)
 
