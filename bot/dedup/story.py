@@ -18,6 +18,7 @@ A text with no content words gets fingerprint 0, which never matches anything.
 from __future__ import annotations
 
 import re
+import struct
 from functools import lru_cache
 from hashlib import blake2b
 from itertools import pairwise
@@ -86,9 +87,24 @@ def content_words(text: str) -> list[str]:
     return words
 
 
-@lru_cache(maxsize=1 << 16)
 def _hash(feature: str) -> int:
     return int.from_bytes(blake2b(feature.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+# A hash "in lanes": bit b moved to the 16-bit lane b of a 1,024-bit integer, so adding
+# weight * lanes over all features sums every bit's vote at once (C integer arithmetic).
+_LANE_BITS = 16
+# byte value -> its 8 bits as 8 big-endian 16-bit lanes of 0/1, highest bit first
+_BYTE_LANES = tuple(b"".join((v >> j & 1).to_bytes(2, "big") for j in range(7, -1, -1))
+                    for v in range(256))
+_LANE_SUMS = struct.Struct("<64H")
+
+
+@lru_cache(maxsize=1 << 16)
+def _lanes(feature: str) -> int:
+    """The feature's hash in lanes (remembered: news words repeat; ~10 MB when full)."""
+    digest = blake2b(feature.encode("utf-8"), digest_size=8).digest()  # = _hash, big-endian
+    return int.from_bytes(b"".join(map(_BYTE_LANES.__getitem__, digest)), "big")
 
 
 def _features(words: list[str], weight: int, into: dict[str, int]) -> None:
@@ -111,26 +127,22 @@ def fingerprint(title: str, lead: str = "") -> int:
     return value - (1 << 64) if value >= 1 << 63 else value
 
 
-# Above this total weight the vote is counted bit by bit (the bit string of _majority
-# would hold 64 characters per unit of weight).
-_MAX_STRING_WEIGHT = 1 << 12
-
-
 def _majority(features: dict[str, int]) -> int:
     """Bit ``b`` of the result is set when the features whose hash has bit ``b`` set weigh
     more than half of all the weight (the SimHash vote: sum of +w / -w > 0).
 
-    Counted in C: every feature's hash is written as 64 "0"/"1" characters, repeated by
-    its weight, all in one string; the weighted count of bit ``b`` is then the number of
-    "1"s in column ``63 - b`` (``bits[63 - b::64].count("1")``)."""
+    ``sum(weight * _lanes(feature))`` holds the weight voting for bit ``b`` in lane ``b``;
+    no lane overflows while the total weight fits in one (a headline of ~30,000 words),
+    else each bit is counted on its own."""
     total = sum(features.values())
-    if total > _MAX_STRING_WEIGHT:
+    if total >> _LANE_BITS:
         return _majority_by_bit(features)
-    bits = "".join([format(_hash(feature), "064b") * weight
-                    for feature, weight in features.items()])
+    acc = 0
+    for feature, weight in features.items():
+        acc += weight * _lanes(feature)
+    sums = _LANE_SUMS.unpack(acc.to_bytes(_LANE_SUMS.size, "little"))
     threshold = total // 2  # set when sum > total / 2, i.e. sum > floor(total / 2)
-    return sum(1 << (63 - column) for column in range(64)
-               if bits[column::64].count("1") > threshold)
+    return sum(1 << bit for bit, votes in enumerate(sums) if votes > threshold)
 
 
 def _majority_by_bit(features: dict[str, int]) -> int:
