@@ -74,7 +74,75 @@ def normalize(text: str) -> str:
 
     >>> normalize("الأُمَمُ المتّحدة") == normalize("الامم المتحده")
     True
+
+    Defined as ``collapse_spaces(fold(strip(NFKC(text))).casefold())`` with ``strip`` the
+    removal of ``_TASHKEEL`` (see :func:`_normalize_general`). After NFKC, the steps up
+    to the collapse map each character on its own (``casefold`` is full case folding,
+    without context). So when the NFKC text is Windows-1256 (the Arabic code page: Arabic
+    letters, harakat, tatweel, ZWJ/ZWNJ/LRM/RLM, ASCII, French letters, common
+    punctuation), they are one ``bytes.translate`` of its encoding with a table computed
+    from those very steps (``_CP_TABLE``), whitespace mapped to spaces; collapsing is then
+    a ``bytes`` split on spaces. Other text takes :func:`_normalize_general`. ~2.1x faster
+    than the original on news sentences (bench/normalize.py: 8.0 -> 3.7 µs); the output
+    is identical: tests/test_arabic_normalize_equivalence.py compares it with a frozen copy
+    of the original on every code point, the fixtures, the shared data and a fuzz.
     """
     text = unicodedata.normalize("NFKC", text)
-    text = _TASHKEEL.sub("", text)
-    return collapse_spaces(fold(text).casefold())
+    data = text.encode(_CP, "ignore")  # one byte a character; unknown ones left out
+    if len(data) != len(text):
+        return _normalize_general(text)
+    data = data.translate(_CP_TABLE, _CP_DELETE)
+    # The only whitespace left is b" " (0x20), what bytes.split() and strip() split on.
+    data = b" ".join(data.split()) if b"  " in data else data.strip()
+    return data.decode(_CP)
+
+
+def _normalize_general(text: str) -> str:
+    """:func:`normalize` of an NFKC-normalized ``text``, any characters: the same steps,
+    each skipped when it has nothing to do (the harakat and invisible marks deleted by one
+    regex, the folds scanned one by one, ``isprintable`` telling that no whitespace other
+    than single spaces is present)."""
+    if _DROP.search(text):
+        text = _DROP.sub("", text)
+    for ch, rep in _REPLACE_PAIRS:
+        if ch in text:
+            text = text.replace(ch, rep)
+    text = text.casefold()
+    # Every whitespace character but " " is unprintable (str.isprintable).
+    if text.isprintable() and "  " not in text:
+        return text.strip()
+    return " ".join(text.split())
+
+
+# Deletions (tashkeel, tatweel, invisible marks) and replacements of fold(). They are
+# disjoint and no replacement is itself deleted or replaced, so deleting first and then
+# replacing equals strip-then-fold.
+_DROP = re.compile(
+    _TASHKEEL.pattern[:-1] + "".join(ch for ch, rep in _FOLDS.items() if rep is None) + "]"
+)
+_REPLACE_PAIRS = tuple((ch, rep) for ch, rep in _FOLDS.items() if rep is not None)
+
+_CP = "cp1256"
+
+
+def _cp_tables() -> tuple[bytes, bytes]:
+    """``bytes.translate`` table and deletions doing strip, fold and casefold on the
+    characters of ``_CP``, whitespace becoming b" "."""
+    table = bytearray(range(256))
+    delete = bytearray()
+    for byte in range(256):
+        ch = bytes([byte]).decode(_CP)
+        image = fold(_TASHKEEL.sub("", ch)).casefold()
+        if not image:
+            delete.append(byte)
+        elif image.isspace():
+            table[byte] = 0x20
+        elif len(image.encode(_CP, "ignore")) == 1 == len(image):
+            table[byte] = image.encode(_CP)[0]
+        elif unicodedata.is_normalized("NFKC", ch):
+            raise AssertionError(f"{ch!r} -> {image!r}: not one {_CP} character")
+        # else: ch never occurs in NFKC text (µ -> μ), so it never reaches the table.
+    return bytes(table), bytes(delete)
+
+
+_CP_TABLE, _CP_DELETE = _cp_tables()
