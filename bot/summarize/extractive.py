@@ -63,7 +63,7 @@ class _Sentence:
 # token -> its term (light stem), "" for a stopword. Pure, and news vocabulary repeats:
 # looked up with map(dict.get) the terms of a sentence cost one C call.
 _TERM_OF: dict[str, str] = {}
-_TERM_CACHE_MAX = 1 << 17
+_TERM_CACHE_MAX = 1 << 16  # ~10 MiB when full (tracemalloc); then cleared
 
 
 def _term(token: str) -> str:
