@@ -7,7 +7,9 @@ store in SQLite), and the cost of article-page extraction.
 
 1. Poll cycles of N feeds whose items carry their full text (page extraction off), served
    by the fake feed server in a child process, each feed on its own host name (so the
-   per-host cap is per feed, as in production), all through ``Poller.poll_due``. Items
+   per-host cap is per feed, as in production), all through ``Poller.poll_due``. The
+   server builds every body before a cycle is timed (a real feed server's work is not the
+   bot's), but it shares the cores while serving: its CPU is printed too. Items
    come from tests/fakes/feed_server.generated_feed (~1 KB, but built from a 16-word
    vocabulary: every text repeats, which flatters anything cached by string) and/or from
    bench/corpus_feed.py (~1 KB of real article sentences, unique per item: the honest
@@ -70,7 +72,13 @@ async def main(count, items, source, data):
                 body = generated_feed(n + version * count, items)
             return Route(body=body, etag=f'"{version}-{n}"',
                          last_modified=http_date(1_700_000_000 + n))
-        server.generators.append(("/gen/", make))
+        def prepare():
+            # every body built before the cycle is timed: this process shares the 2 cores
+            # with the bot, and a real feed server's work is not the bot's
+            server.routes.clear()
+            for n in range(count):
+                server.routes[f"/gen/{n}.xml"] = make(f"/gen/{n}.xml")
+        prepare()
         print(server.port, flush=True)
         loop = asyncio.get_running_loop()
         while True:
@@ -78,7 +86,7 @@ async def main(count, items, source, data):
             if not line or line.strip() == "quit":
                 return
             version += 1
-            server.routes.clear()
+            prepare()
             print("ok", flush=True)
 
 asyncio.run(main(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]))
@@ -89,17 +97,22 @@ async def resolve_bench(host: str, port: int) -> list[str]:
     return ["127.0.0.1"]
 
 
-def worker_cpu(pool: Workers) -> float:
-    """CPU seconds used so far by the pool's worker processes (0 for threads/inline:
-    their time is this process's)."""
+def process_cpu(pids: list[int]) -> float:
+    """CPU seconds used so far by the processes ``pids``."""
     total = 0
-    for pid in pool.pids():
+    for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
         total += int(fields[11]) + int(fields[12])
     return total / TICKS
+
+
+def worker_cpu(pool: Workers) -> float:
+    """CPU seconds used so far by the pool's worker processes (0 for threads/inline:
+    their time is this process's)."""
+    return process_cpu(pool.pids())
 
 
 @dataclass
@@ -123,24 +136,28 @@ async def measure_lag(samples: list[float], stop: asyncio.Event) -> None:
         samples.append(max(0.0, loop.time() - start - 0.01))
 
 
-async def timed_cycle(label: str, poller: Poller, storage: Storage) -> float:
+async def timed_cycle(label: str, poller: Poller, storage: Storage,
+                      server_pid: int | None = None) -> float:
     pool = poller.workers
+    server = [server_pid] if server_pid is not None else []
     await storage.polling.mark_due()
     samples: list[float] = []
     stop = asyncio.Event()
     ticker = asyncio.create_task(measure_lag(samples, stop))
     cpu0, workers0, started = time.process_time(), worker_cpu(pool), time.perf_counter()
+    server0 = process_cpu(server)
     report = await poller.poll_due()
     wall = time.perf_counter() - started
     cpu, wcpu = time.process_time() - cpu0, worker_cpu(pool) - workers0
+    scpu = process_cpu(server) - server0
     stop.set()
     await ticker
     results = {r: report.count(r) for r in ("ok", "not_modified", "unchanged", "error")}
     joined = sum(o.joined for o in report.outcomes)
     print(f"  {label:38s} {wall:7.2f} s  stored {report.stored:6d}  outbox {report.queued:6d}"
           f"  joined {joined:5d}  {results}")
-    print(f"  {'':38s} CPU: main {cpu:6.1f} s, workers {wcpu:6.1f} s; "
-          f"{Lag(samples).summary()}")
+    print(f"  {'':38s} CPU: main {cpu:6.1f} s, workers {wcpu:6.1f} s, "
+          f"feed server {scpu:4.1f} s; {Lag(samples).summary()}")
     return wall
 
 
@@ -178,12 +195,13 @@ async def bench_cycles(count: int, items: int, kind: str, workers: int, source: 
                     "unique corpus items (~1 KB of real article sentences, no two alike)")
             print(f"\n{count} feeds x {items} {what}\n  executor {kind} ({pool.size} "
                   f"worker(s)), concurrency {config.concurrency}, page extraction off")
-            await timed_cycle(f"first poll ({items} new items each)", poller, storage)
-            await timed_cycle("all 304 (conditional GET)", poller, storage)
+            await timed_cycle(f"first poll ({items} new items each)", poller, storage, proc.pid)
+            await timed_cycle("all 304 (conditional GET)", poller, storage, proc.pid)
             proc.stdin.write(b"bump\n")
             await proc.stdin.drain()
             await proc.stdout.readline()
-            await timed_cycle(f"all changed ({items} new items each)", poller, storage)
+            await timed_cycle(f"all changed ({items} new items each)", poller, storage,
+                              proc.pid)
             stats = await storage.stats()
             print(f"  database: {stats['articles']} articles, {stats['outbox_pending']} "
                   f"outbox rows pending, {Path(storage.db.path).stat().st_size / 1e6:.0f} MB")  # noqa: ASYNC240
