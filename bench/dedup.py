@@ -16,6 +16,9 @@
    index (4 blocks of 16 bits probed within 2 bits, dictionary buckets) and a linear scan,
    same run, same queries (half random, half near copies); results checked equal.
    Needs no data directory (``--lookups-only``).
+5. Fingerprint speed: ``fingerprint`` against the straightforward SimHash it must equal
+   (``_fingerprint_reference``: one counter per bit), same run, on the articles.jsonl +
+   EASC titles and leads (the lead as the ingest takes it: its first 300 characters).
 """
 
 from __future__ import annotations
@@ -36,7 +39,13 @@ sys.path.insert(0, str(ROOT))
 
 import feedparser  # noqa: E402
 
-from bot.dedup.story import DEFAULT_THRESHOLD, content_words, distance, fingerprint  # noqa: E402
+from bot.dedup.story import (  # noqa: E402
+    DEFAULT_THRESHOLD,
+    _fingerprint_reference,
+    content_words,
+    distance,
+    fingerprint,
+)
 from bot.ingest.stories import LIMIT, StoryIndex  # noqa: E402
 
 SITES = ["alarabiya", "bbc-arabic", "cnn-arabic", "france24-arabic", "skynews-arabia"]
@@ -155,6 +164,25 @@ def bench_lookups(stories: int = LIMIT, queries: int = 4000) -> None:
           f"x{results['linear scan'][0] / new[0]:.0f} than a scan")
 
 
+def bench_fingerprints(items: list[tuple[str, str]], rounds: int = 3) -> None:
+    print(f"5. Fingerprint speed ({len(items)} titles + leads, CPU time, best of {rounds})")
+    items = [(title, lead[:300]) for title, lead in items]
+    best: dict[str, float] = {}
+    results = {}
+    for _ in range(rounds):
+        for name, fn in (("reference (a counter per bit)", _fingerprint_reference),
+                         ("fingerprint", fingerprint)):
+            started = time.process_time()
+            results[name] = [fn(title, lead) for title, lead in items]
+            per = (time.process_time() - started) / len(items) * 1e6
+            best[name] = min(best.get(name, per), per)
+    for name, per in best.items():
+        print(f"  {name:32s} {per:8.1f} us/fingerprint")
+    ref = "reference (a counter per bit)"
+    same = results["fingerprint"] == results[ref]
+    print(f"  same results: {same}; fingerprint x{best[ref] / best['fingerprint']:.2f} faster")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=Path("/work/shared/data"))
@@ -221,6 +249,9 @@ def main() -> int:
           f"closest {min(p[1] for p in pairs)}")
     print()
     bench_lookups()
+    if extra:
+        print()
+        bench_fingerprints(extra)
     return 0
 
 

@@ -58,15 +58,34 @@ def test_fast_fingerprint_equals_the_reference_simhash() -> None:
         assert fingerprint(title, lead) == _fingerprint_reference(title, lead), (title, lead)
 
 
-def test_lane_majority_equals_counting_each_bit_for_any_weights() -> None:
+def test_folded_majority_equals_counting_each_bit_for_any_weights() -> None:
     from bot.dedup.story import _majority, _majority_by_bit
 
     rng = random.Random(3)
-    for _ in range(300):
-        big = rng.choice([4, 1024, 1 << 20])  # 1 << 20: counted bit by bit (too heavy)
-        features = {f"w{rng.randrange(10**6)}": rng.choice([1, 2, 3, rng.randrange(1, big)])
+    for _ in range(600):
+        # 300 / 1024: 16-bit lanes; 1 << 17: counted bit by bit (beyond 65,534)
+        big = rng.choice([4, 300, 1024, 1 << 17])
+        features = {f"w{rng.randrange(10**6)}".encode():
+                    rng.choice([1, 2, 3, rng.randrange(1, big)])
                     for _ in range(rng.randint(1, 60))}
         assert _majority(features) == _majority_by_bit(features), features
+
+
+@pytest.mark.parametrize("total", [1, 2, 253, 254, 255, 256, 65533, 65534, 65535, 65536])
+def test_folded_majority_at_the_lane_limits(total: int) -> None:
+    """At and around the largest weight each lane width holds (a lane at its maximum would
+    fold to 0), including every bit voted by all weight and by none."""
+    from bot.dedup.story import _majority, _majority_by_bit
+
+    rng = random.Random(total)
+    for _ in range(25):
+        k = rng.randint(1, min(total, 6))
+        weights = [1] * (k - 1) + [total - (k - 1)]
+        features = {f"x{i} {rng.random()}".encode(): w for i, w in enumerate(weights)}
+        assert _majority(features) == _majority_by_bit(features), features
+    # one feature: every bit of its hash wins with all the weight, every other bit loses
+    features = {b"\xd8\xa7": total}
+    assert _majority(features) == _majority_by_bit(features)
 
 
 def test_real_wire_copies_join_and_other_stories_do_not() -> None:
