@@ -2,12 +2,17 @@
 
     python bench/search.py [--articles 1000000] [--like-rows 100000] [--queries 200]
                            [--like-queries 30] [--db PATH] [--seed 1]
+                           [--batch 5000] [--automerge N]
 
 Builds a database with the product's schema (its migrations) and the product's index
-function (``bot.storage._fts.index_fields`` / ``INSERT_SQL``), inserting in batches with
-``sqlite3`` directly (the bot inserts one article per transaction; the bench would take
-hours that way). Then it times ``bot.storage._search.search`` — the function the bot
-runs, query parsing included — for four classes of queries:
+function (``bot.storage._fts.index_fields`` / ``INSERT_SQL``), inserting ``--batch``
+articles a transaction with ``sqlite3`` directly. The bot stores one poll (up to ~50
+articles) a transaction, and FTS5 writes one index segment per transaction and merges
+``automerge`` segments of a level into one; ``--batch 50`` builds the index that way (and
+``--automerge N`` overrides the product's merge setting, ``bot.storage._fts.AUTOMERGE``) to
+see what it costs searches and inserts.
+Then it times ``bot.storage._search.search`` — the function the bot runs, query parsing
+included — for four classes of queries:
 
     1-word         one content word drawn from the text (so common words come up as
                    often as readers would type them)
@@ -50,7 +55,7 @@ from bot.errors import InvalidSearchQuery
 from bot.search.query import parse_query
 from bot.search.terms import index_terms
 from bot.storage._db import _configure, _migrate
-from bot.storage._fts import INSERT_SQL, index_fields, source_terms
+from bot.storage._fts import FTS_TABLE, INSERT_SQL, index_fields, source_terms
 from bot.storage._search import search
 
 # Approximate letter frequencies of Arabic text (per mille), used to make lemmas.
@@ -197,18 +202,24 @@ ARTICLE_SQL = ("INSERT INTO articles (id, url, title, source, published_at, fetc
 
 
 class Builder:
-    def __init__(self, path: str, seed: int) -> None:
+    def __init__(self, path: str, seed: int, batch: int = 5000,
+                 automerge: int | None = None) -> None:
         self.path = path
         self.conn = sqlite3.connect(path, isolation_level=None)
         _configure(self.conn)
         _migrate(self.conn, path)
+        if automerge is not None:
+            self.conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rank)"
+                              " VALUES ('automerge', ?)", (automerge,))
+        self.batch = batch
         self.seed = seed
         self.count = 0
         self.generate_seconds = 0.0
         self.insert_seconds = 0.0
         self.index_fields_rate = 0.0
 
-    def grow(self, target: int, batch: int = 5000) -> None:
+    def grow(self, target: int) -> None:
+        batch = self.batch
         for first in range(self.count + 1, target + 1, batch):
             t0 = time.perf_counter()
             articles, index = make_articles(first, min(first + batch - 1, target), self.seed)
@@ -336,6 +347,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="only time the queries on an existing --db built with the same"
                          " --articles and --seed")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--batch", type=int, default=5000, help="articles per transaction")
+    ap.add_argument("--automerge", type=int, help="FTS5 automerge (default: the product's)")
     args = ap.parse_args(argv)
     like_rows = min(args.like_rows, args.articles)
     tmp = None
@@ -371,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
         measure(conn, queries, count)
         conn.close()
         return 0
-    builder = Builder(path, args.seed)
+    builder = Builder(path, args.seed, args.batch, args.automerge)
     try:
         builder.grow(like_rows)
         conn = builder.conn
@@ -391,8 +404,9 @@ def main(argv: list[str] | None = None) -> int:
         total = builder.generate_seconds + builder.insert_seconds
         print(f"\nbuilt {builder.count:,} articles in {total:.0f} s: "
               f"{builder.count / builder.insert_seconds:,.0f} articles/s into SQLite (article"
-              f" row + index row, 5,000 a transaction), generation {builder.generate_seconds:.0f}"
-              f" s; index_fields() alone {builder.index_fields_rate:,.0f} articles/s")
+              f" row + index row, {args.batch:,} a transaction), generation"
+              f" {builder.generate_seconds:.0f} s; index_fields() alone"
+              f" {builder.index_fields_rate:,.0f} articles/s")
         print(f"size: {sizes(conn, path)}")
         measure(conn, queries, builder.count)
         builder.conn.close()

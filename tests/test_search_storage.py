@@ -298,6 +298,17 @@ async def test_rebuild_swaps_in_a_fresh_index(storage: Storage) -> None:
         "SELECT name FROM sqlite_master WHERE name LIKE 'articles_fts%' AND type = 'table'"
         " AND name NOT LIKE 'articles_fts_%'")])
     assert tables == ["articles_fts"]
+    assert await storage.db.read(automerge) == _fts.AUTOMERGE  # the new index has it too
+
+
+def automerge(c: sqlite3.Connection) -> int | None:
+    row = c.execute("SELECT v FROM articles_fts_config WHERE k = 'automerge'").fetchone()
+    return row[0] if row else None  # None: FTS5's default (4)
+
+
+async def test_the_index_merges_16_segments_a_level(storage: Storage) -> None:
+    assert _fts.AUTOMERGE == 16
+    assert await storage.db.read(automerge) == 16
 
 
 async def test_a_version_1_database_is_reindexed_on_upgrade(tmp_path: Path) -> None:
@@ -318,5 +329,6 @@ async def test_a_version_1_database_is_reindexed_on_upgrade(tmp_path: Path) -> N
     try:
         assert await titles(s, "غَزَّة") == [a.title]
         assert await titles(s, "مصدر:العربية") == [a.title]
+        assert await s.db.read(automerge) == 16
     finally:
         await s.close()

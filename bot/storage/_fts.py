@@ -41,6 +41,18 @@ def fts_ddl(name: str = FTS_TABLE) -> str:
             " tokenize = \"unicode61 remove_diacritics 2 tokenchars '_'\")")
 
 
+#: Segments of one level FTS5 lets accumulate before merging them (its default is 4). The
+#: bot writes one segment per stored poll; with 16, storing costs ~17 % less
+#: (``bench/search.py --batch 50``: 1,699 -> 2,047 articles/s at 300,000 articles) and
+#: searches on that index stay far inside their target (p95 9-18 ms against 10-17 ms).
+AUTOMERGE = 16
+
+
+def configure_index(conn: sqlite3.Connection, name: str = FTS_TABLE) -> None:
+    """Apply the index settings (stored in the index: they survive reopening)."""
+    conn.execute(f"INSERT INTO {name}({name}, rank) VALUES ('automerge', ?)", (AUTOMERGE,))
+
+
 def source_terms(source: str, url: str = "") -> str:
     """The ``source`` column: the display name's keys (stopwords kept: "بي بي سي") and
     the URL host's labels, each as ``src_KEY`` (see :func:`bot.search.terms.source_key`)."""
@@ -151,6 +163,7 @@ def rebuild(begin: Callable[[], object], commit: Callable[[], object],
     conn.execute(f"DROP TABLE IF EXISTS {SHADOW_TABLE}")
     conn.execute(f"DROP TABLE IF EXISTS {OLD_TABLE}")
     conn.execute(fts_ddl(SHADOW_TABLE))
+    configure_index(conn, SHADOW_TABLE)
     upto = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
     commit()
     done = after = 0

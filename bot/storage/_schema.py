@@ -210,4 +210,12 @@ CREATE INDEX articles_search_date ON articles(id, published_at);
     reindex_all(conn)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3_search]
+def _v4_index_merging(conn: sqlite3.Connection) -> None:
+    """The full-text index merges 16 segments of a level instead of 4 (cheaper stores)."""
+    from bot.storage._fts import configure_index
+
+    configure_index(conn)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _v1, _v2, _v3_search, _v4_index_merging]
