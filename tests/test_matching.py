@@ -52,7 +52,7 @@ def test_chunked_words_equal_normalizing_the_whole_text() -> None:
     import re
 
     from bot.arabic import normalize
-    from bot.matching import words
+    from bot.matching import words, words_text
 
     def whole(text: str) -> list[str]:
         return re.findall(r"[^\W_]+", normalize(text))
@@ -65,4 +65,5 @@ def test_chunked_words_equal_normalizing_the_whole_text() -> None:
     for _ in range(3000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
         assert words(text) == whole(text), repr(text)
+        assert words_text(text) == " ".join(whole(text)), repr(text)
     assert words(TEXT) == whole(TEXT)

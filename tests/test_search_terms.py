@@ -39,6 +39,7 @@ def test_chunked_keys_equal_on_awkward_characters() -> None:
     for _ in range(3000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
         assert index_keys(text) == slow_keys(text), repr(text)
+        assert index_terms(text) == " ".join(slow_keys(text)), repr(text)
 
 
 def test_index_drops_stopwords_but_keeps_digits() -> None:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from itertools import groupby
 
 from bot.arabic import normalize
-from bot.matching import KeywordIndex, words
+from bot.matching import KeywordIndex, words_text
 from bot.storage._util import now
 
 LEAD_CHARS = 1000  # how much of the body keywords are matched against
@@ -46,7 +46,7 @@ def keyword_words(title: str, summary: str, text: str | None) -> str:
     ``KeywordIndex.from_tokens(keyword_words(...).split())`` is the text's index). One
     string, because it crosses from the ingest workers by pickle: a tuple of ~250 words
     costs ~8x more to pickle and unpickle."""
-    return " ".join(words(keyword_text(title, summary, text)))
+    return words_text(keyword_text(title, summary, text))
 
 
 def matched_keywords(keywords: Sequence[str], index: KeywordIndex) -> list[str]:
