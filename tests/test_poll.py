@@ -4,6 +4,7 @@ stories, conditional GET, backoff, atomicity, scheduling."""
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from bot.config import PollingConfig
 from bot.extract import guess_lang
 from bot.ingest import IngestOptions, Workers
+from bot.ingest.workers import WORKER_NICENESS
 from bot.storage import _polling
 from tests.fakes.feed_server import FeedServer, Route, http_date
 from tests.fixtures.ingest.site import (
@@ -325,9 +327,12 @@ async def test_process_workers(tmp_path: Path, feed_server: FeedServer) -> None:
     site.serve_articles([row])
     feed_server.add_feed("/f.xml", rss([item(row["title"], site.local(row["url"]), "g",
                                              description=row["text"][:100])]))
-    async with open_env(tmp_path, workers=Workers("process", 1)) as env:
+    workers = Workers("process", 1)
+    async with open_env(tmp_path, workers=workers) as env:
         await env.add_feed(feed_server.url("/f.xml"))
         [o] = (await env.poller.poll_due()).outcomes
         assert (o.result, o.stored, o.from_pages) == ("ok", 1, 1)
         [a] = await env.rows("SELECT author, summary FROM articles")
         assert a["author"] == "CNN" and a["summary"]
+        # the worker runs at a lower CPU priority than the event loop's process
+        assert await workers.run(os.nice, 0) == min(19, os.nice(0) + WORKER_NICENESS)
