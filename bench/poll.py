@@ -158,6 +158,13 @@ async def timed_cycle(label: str, poller: Poller, storage: Storage,
           f"  joined {joined:5d}  {results}")
     print(f"  {'':38s} CPU: main {cpu:6.1f} s, workers {wcpu:6.1f} s, "
           f"feed server {scpu:4.1f} s; {Lag(samples).summary()}")
+    if report.stored:
+        # the bot's CPU per stored article, and the least wall time that allows on this
+        # machine's cores (the work spread perfectly, nothing waiting on I/O)
+        per_article = (cpu + wcpu) / report.stored
+        cores = os.cpu_count() or 1
+        print(f"  {'':38s} {1e3 * per_article:.2f} ms of CPU per stored article: "
+              f"at least {(cpu + wcpu) / cores:.1f} s on {cores} core(s)")
     return wall
 
 
