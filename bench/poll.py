@@ -19,7 +19,8 @@ store in SQLite), and the cost of article-page extraction.
      c. all changed: every feed serves ITEMS new items; 100 chats subscribed to 2% of
         the feeds each, so outbox rows are created too
    For each: wall time, articles stored, outbox rows, stories joined, CPU seconds of this
-   process and of the workers, and the event-loop lag (a 10 ms ticker; p99 and max: how
+   process and of the workers (and per stored article, with the least wall time that CPU
+   allows on this machine's cores), and the event-loop lag (a 10 ms ticker; p99 and max: how
    long the loop could not run anything, e.g. a Telegram update).
 2. Extraction: the real feeds of DATA/feeds with an article page for every item (the text
    of DATA/articles.jsonl in tests/fixtures/ingest/page_template.html boilerplate), page
