@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,9 @@ from bot.summarize.rouge import rouge_n
 EASC = Path(__file__).parent / "fixtures" / "text" / "easc"
 ARTICLES = ("Art and Music (3)", "education (1)", "health (1)")
 ELLIPSIS = "…"
+# A finished sentence: closing punctuation, then closing quotes or brackets if any.
+ENDED = re.compile(r"[.!?؟…۔][\"'»”’)\]]*$")
+DANGLING = " ،,؛;:-–—(«"
 
 
 def source_sentences(text: str) -> list[str]:
@@ -28,14 +32,21 @@ def check_invariants(
     if not summary:
         return
     sentences = source_sentences(text)
-    if summary.endswith(ELLIPSIS):  # a single over-long sentence, cut on a word boundary
-        head = summary[: -len(ELLIPSIS)]
-        owner = [s for s in sentences if s.startswith(head)]
-        assert owner, summary
-        rest = owner[0][len(head) :]
-        assert rest and (rest[0] == " " or not head[-1:].isalnum()), "cut mid-word"
-        assert len(owner[0]) > max_chars - 1
-        return
+    broke_off = False
+    if summary.endswith(ELLIPSIS):
+        last = sentences[-1]
+        shown = last.rstrip(DANGLING) + ELLIPSIS
+        if not ENDED.search(last) and summary.endswith(shown):
+            # the text's last sentence, unfinished: shown whole (less a dangling comma)
+            summary, broke_off = summary[: -len(shown)] + last, True
+        else:  # a single over-long sentence, cut on a word boundary
+            head = summary[: -len(ELLIPSIS)]
+            owner = [s for s in sentences if s.startswith(head)]
+            assert owner, summary
+            rest = owner[0][len(head) :]
+            assert rest and (rest[0] == " " or not head[-1:].isalnum()), "cut mid-word"
+            assert len(owner[0]) > max_chars - 1
+            return
     # whole sentences of the text, in their original order, none twice
     positions: list[int] = []
     remaining = summary
@@ -48,6 +59,10 @@ def check_invariants(
         positions.append(match)
         remaining = remaining[len(sentences[match]) :].lstrip(" ")
     assert positions == sorted(positions), "not in original order"
+    if positions[-1] == len(sentences) - 1:  # ends with the text's last sentence
+        assert broke_off == (not ENDED.search(sentences[-1])), "ellipsis wrong"
+    else:
+        assert not broke_off
     assert len(positions) <= max_sentences
     picked = [normalize(sentences[i]) for i in positions]
     assert len(set(picked)) == len(picked), "duplicate sentence"
@@ -83,8 +98,63 @@ def test_one_sentence_teaser_is_returned_as_is() -> None:
 
 
 def test_short_teaser_without_full_stop() -> None:
+    # the text stops, not the news: the ellipsis says the article goes on
     assert summarize("عاجل: زلزال بقوة 6 درجات يضرب جنوب تركيا") == (
-        "عاجل: زلزال بقوة 6 درجات يضرب جنوب تركيا"
+        "عاجل: زلزال بقوة 6 درجات يضرب جنوب تركيا…"
+    )
+
+
+# Al Arabiya's feed cuts every description at 200 characters, mid-sentence.
+ALARABIYA_TEASER = (
+    "أعلن الجيش اليمني عن نزع الفرق الهندسية التابعة له، قرابة 3000 لغما أرضيا وعبوة ناسفة"
+    " في عدد من مناطق مندبة بمديرية باقم محافظة صعدة أقصى شمال البلاد، كانت زرعتها ميليشيات"
+    " الحوثي الانقلابية قبل"
+)
+
+
+def test_teaser_cut_mid_sentence_ends_with_an_ellipsis() -> None:
+    summary = summarize(ALARABIYA_TEASER, "انتزاع 3 آلاف لغم زرعها الحوثيون في صعدة")
+    assert summary == ALARABIYA_TEASER + ELLIPSIS
+    check_invariants(ALARABIYA_TEASER, "", summary)
+
+
+@pytest.mark.parametrize("end", [".", "؟", "!", "…", '."', ".»", "؟)", "...", "!»", "۔"])
+def test_finished_last_sentence_gets_no_ellipsis(end: str) -> None:
+    text = "أعلنت الحكومة خطة جديدة لدعم المزارعين في المناطق الريفية" + end
+    assert summarize(text) == text
+
+
+def test_only_the_texts_last_sentence_gets_an_ellipsis() -> None:
+    # an unterminated paragraph in the middle (a paragraph without its full stop) is whole
+    first = "أعلنت الحكومة خطة جديدة لدعم المزارعين في المناطق الريفية المتضررة من الجفاف"
+    second = "وقال وزير الزراعة إن الخطة تشمل قروضا ميسرة وبذورا مجانية للموسم المقبل."
+    assert summarize(f"{first}\n\n{second}") == f"{first} {second}"
+    # the last one is chosen and breaks off: the ellipsis goes at the very end only
+    third = "وأضاف أن التمويل يأتي من صندوق التنمية الزراعية الذي"
+    text = f"{first}\n\n{second}\n\n{third}"
+    assert summarize(text) == f"{first} {second} {third}{ELLIPSIS}"
+    check_invariants(text, "", summarize(text))
+    # not chosen (one sentence wanted): nothing is added
+    assert summarize(text, max_sentences=1) in (first, second)
+    # a dangling comma or colon gives way to the ellipsis
+    assert summarize(f"{second}\n\n{third}، وهو") == f"{second} {third}، وهو{ELLIPSIS}"
+    assert summarize(f"{second}\n\nوأوضح الوزير أن الخطة الزراعية تشمل ثلاث مراحل هي:") == (
+        f"{second} وأوضح الوزير أن الخطة الزراعية تشمل ثلاث مراحل هي{ELLIPSIS}")
+
+
+def test_the_ellipsis_counts_against_the_budget() -> None:
+    text = "كلمة " * 19 + "كلمة"  # 99 characters, no full stop
+    assert summarize(text, max_chars=100) == text + ELLIPSIS
+    cut = summarize(text, max_chars=99)  # no room for it: cut on a word, as over-long text
+    assert len(cut) <= 99 and cut.endswith(ELLIPSIS) and cut != text
+
+
+def test_a_removed_truncation_mark_comes_back_as_an_ellipsis() -> None:
+    from bot.extract import clean_text
+
+    teaser = "<p>أعلنت الحكومة خطة جديدة لدعم المزارعين في المناطق الريفية المتضررة [&hellip;]</p>"
+    assert summarize(clean_text(teaser)) == (
+        "أعلنت الحكومة خطة جديدة لدعم المزارعين في المناطق الريفية المتضررة" + ELLIPSIS
     )
 
 
@@ -205,6 +275,8 @@ def random_text(rng: random.Random) -> tuple[str, str]:
         if rng.random() < 0.2:
             words.insert(rng.randint(0, n), rng.choice(("3.5", "2.000", "«نعم»", '"لا"', "(بترا)")))
         sentences.append(" ".join(words) + rng.choice(ENDS))
+    if rng.random() < 0.3:  # a teaser cut short: the last sentence breaks off
+        sentences[-1] = sentences[-1].rstrip(".؟!؛")
     if len(sentences) > 2 and rng.random() < 0.3:
         sentences.append(rng.choice(sentences))  # a duplicate
     title = rng.choice(sentences).rstrip(".؟!؛") if rng.random() < 0.4 else ""

@@ -10,12 +10,17 @@ Sentences are scored on normalized, stopword-free, light-stemmed terms:
 Selection is greedy by score within the sentence and character budgets, skipping
 sentences that repeat the headline or a sentence already taken, page noise and fragments.
 When not even one sentence fits the budget, the best one is cut on a word boundary and
-ends with "…". Pure and deterministic (ties break by position).
+ends with "…". The text's last sentence, when it has no closing punctuation, is where the
+*text* stops rather than where the sentence does (feeds cut teasers short, "[...]" tails
+are cleaned away): chosen, it ends with "…" too, so the reader sees that the article goes
+on instead of a sentence that breaks off ("... كانت زرعتها الميليشيات قبل…"). Pure and
+deterministic (ties break by position).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -38,6 +43,12 @@ REDUNDANT_COSINE = 0.6
 # فلان، زعيم المعارضة" / "وفاة فلان، زعيم المعارضة بعد صراع مع المرض."): the reader has
 # just read the headline in bold.
 HEADLINE_TAIL_TOKENS = 5
+
+# A sentence that ends: closing punctuation (۔ is Urdu's full stop), then closing quotes or
+# brackets if any.
+_ENDED = re.compile(r"[.!?؟…۔][\"'»”’)\]]*$")
+# Left before an ellipsis, these would dangle: separators, dashes, opening brackets.
+_DANGLING = " ،,؛;:-–—(«"
 
 # Only the first sentences compete (pairwise similarity is quadratic; news is front-loaded).
 MAX_SCORED = 80
@@ -140,7 +151,8 @@ def _candidates(
     title_tokens = tuple(tokenize_normalized(title_norm)) if title_norm else ()
     good: list[_Sentence] = []
     fragments: list[_Sentence] = []
-    for raw in split_sentences(unwrap_lines(text)):
+    raws = split_sentences(unwrap_lines(text))
+    for raw in raws:
         if noise_kind(raw) is not None or attribution_of(raw) is not None:
             continue
         norm = normalized(raw)
@@ -163,6 +175,13 @@ def _candidates(
                 break
         else:
             fragments.append(sentence)
+    last = good[-1] if good and good[-1].text is raws[-1] else None
+    if last is None and fragments and fragments[-1].text is raws[-1]:
+        last = fragments[-1]
+    if last is not None and not _ENDED.search(last.text):
+        # the text stops here, the sentence does not (module doc); a dangling comma, colon
+        # or opener goes, as when a sentence is cut on a word (cut_on_word)
+        last.text = last.text.rstrip(_DANGLING) + ELLIPSIS
     return good, fragments
 
 
