@@ -253,3 +253,25 @@ def test_credit_follows_the_source_name() -> None:
     long_credit = render_article(_article(author="مراسل " * 30))
     meta_line = long_credit.text.split("\n")[-2]
     assert len(meta_line) < 200
+
+
+@pytest.mark.parametrize(("source", "author", "shown"), [
+    # the real bylines of the shared feeds: desk and site
+    ("سكاي نيوز عربية", "أبوظبي - سكاي نيوز عربية", "سكاي نيوز عربية (أبوظبي) ·"),
+    ("العربية", "دبي - العربية نت", "العربية (دبي) ·"),
+    ("العربية", "دبي - قناة العربية", "العربية (دبي) ·"),
+    ("العربية", "العربية.نت - دبي", "العربية (دبي) ·"),
+    ("بي بي سي عربي", "بي بي سي", "بي بي سي عربي ·"),  # the short name: nothing to add
+    ("العربية", "مراسل العربية", "العربية ·"),
+    # different spelling, same name (normalized: hamza, ta marbuta)
+    ("الجزيرة", "الدوحة – الجزيره نت", "الجزيرة (الدوحة) ·"),
+    # kept: bylines that do not name the source
+    ("العربية", "اليمن- إسلام سيف", "العربية (اليمن- إسلام سيف) ·"),
+    ("العربية", "دبي - وكالة الأنباء العربية السورية",
+     "العربية (دبي - وكالة الأنباء العربية السورية) ·"),
+    ("الجزيرة", "S-400 - رويترز", "الجزيرة (S-400 - رويترز) ·"),
+])
+def test_credit_does_not_repeat_the_source(source: str, author: str, shown: str) -> None:
+    msg = render_article(_article(source=source, author=author))
+    _check_message(msg)
+    assert shown in msg.text

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from bot.models import Article, RenderedMessage
 from bot.render.bidi import RLM, needs_rtl_mark, rtl_line
+from bot.render.credit import credit_beside
 from bot.render.dates import format_dates
 from bot.render.escape import escape, utf16_length, visible_length
 from bot.render.limits import CAPTION_LIMIT, HEADLINE_LIMIT, SOURCE_LIMIT, TEXT_LIMIT
@@ -94,7 +95,8 @@ def render_article(
     headline = truncate_words(clean_line(article.title), HEADLINE_LIMIT)
     summary = clean_paragraphs(article.summary)
     source = truncate_words(clean_line(article.source), SOURCE_LIMIT)
-    credit = truncate_words(clean_line(article.author or ""), CREDIT_LIMIT)
+    credit = clean_line(credit_beside(article.source, article.author or ""))
+    credit = truncate_words(credit, CREDIT_LIMIT)
     if credit and source and credit not in source:
         source = f"{source} ({credit})"  # the agency or byline, kept out of the summary
     dates = format_dates(article.published, tz)
