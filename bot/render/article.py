@@ -7,7 +7,8 @@
     SOURCE · DAY HIJRI هـ — GREGORIAN
     <a href="URL">اقرأ الخبر كاملاً</a>
 
-Feed text is cleaned (control characters dropped, whitespace collapsed), shortened on
+Feed text is cleaned (control characters dropped, whitespace collapsed, the spacing around
+punctuation fixed in the headline and summary: ``punctuation.py``), shortened on
 word boundaries as plain text, marked for right-to-left where needed (see ``bidi.py``)
 and only then escaped. When the message is too long the summary is shortened first, then
 the headline; the date line and the link are never cut.
@@ -21,6 +22,7 @@ from bot.render.credit import credit_beside
 from bot.render.dates import format_dates
 from bot.render.escape import escape, utf16_length, visible_length
 from bot.render.limits import CAPTION_LIMIT, HEADLINE_LIMIT, SOURCE_LIMIT, TEXT_LIMIT
+from bot.render.punctuation import tidy_punctuation
 from bot.render.share import share_buttons
 from bot.render.truncate import clean_line, clean_paragraphs, truncate_words
 from bot.render.urls import is_http_url
@@ -92,8 +94,8 @@ def render_article(
     to a text message when the photo fails. A non-http(s) article URL gets neither the
     link line nor share buttons. Raises ValueError only for an unknown time zone.
     """
-    headline = truncate_words(clean_line(article.title), HEADLINE_LIMIT)
-    summary = clean_paragraphs(article.summary)
+    headline = truncate_words(tidy_punctuation(clean_line(article.title)), HEADLINE_LIMIT)
+    summary = tidy_punctuation(clean_paragraphs(article.summary))
     source = truncate_words(clean_line(article.source), SOURCE_LIMIT)
     credit = clean_line(credit_beside(article.source, article.author or ""))
     credit = truncate_words(credit, CREDIT_LIMIT)
