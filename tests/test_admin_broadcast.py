@@ -288,6 +288,7 @@ async def test_broadcast_an_article_url(tmp_path: Path, fake_telegram: FakeTeleg
         body = preview.plain_caption or preview.plain_text or ""
         assert body.startswith("العريان: \"بيتكوين\" لن تصبح عملة عالمية")
         assert "هـ —" in body and "أعلن معنا" not in body
+        assert "\nشبكة الأخبار (CNN) · " in body  # the page's og:site_name, not its host
         hosts = [b["url"].split("/")[2] for b in preview.buttons]
         assert hosts == ["wa.me", "t.me", "twitter.com", "www.facebook.com"]
         assert service.storage is not None

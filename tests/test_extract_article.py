@@ -119,6 +119,31 @@ def test_no_page_noise_in_text_or_summary(name: str) -> None:
         assert f"({e.attribution})" not in summary
 
 
+@pytest.mark.parametrize(("name", "site"), [
+    (CNN, "CNNArabic"), (JAWHARA, "JawharaFM"), (ASSABAH, "Assabah News"),
+    (MADENAH, "شركة قنوات البث الأردنية"),
+])
+def test_site_name_of_real_pages(name: str, site: str) -> None:
+    assert extracted(name).site_name == site
+
+
+@pytest.mark.parametrize(("meta", "site"), [
+    ("اليوم السابع", "اليوم السابع"),
+    ("LBCI Lebanon", "LBCI Lebanon"),
+    ("  اليوم   السابع ", "اليوم السابع"),
+    ("beirutobserver.com", "beirutobserver.com"),
+    ("https://akhbarelyom.com/", None),  # an address, not a name (seen on akhbarelyom)
+    ("www.example.com", None),
+    ("ا" * 41, None),
+    ("س", None),
+])
+def test_site_name_must_be_a_name(meta: str, site: str | None) -> None:
+    body = " ".join(["نص الخبر الرئيسي عن الاقتصاد والسياسة في المنطقة العربية."] * 8)
+    html = (f'<html><head><meta property="og:site_name" content="{meta}"></head>'
+            f"<body><article><p>{body}</p><p>{body}</p></article></body></html>")
+    assert extract_article(html, "https://news.example/a").site_name == site
+
+
 def test_relative_image_url_is_made_absolute() -> None:
     html = (
         '<html><head><meta property="og:image" content="/img/a.jpg"><title>عنوان</title>'

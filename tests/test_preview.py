@@ -55,6 +55,7 @@ async def test_preview_of_an_article_page(feed_server: FeedServer) -> None:
         assert out.count(prefix) == 1, prefix
     assert "4 جمادى الآخرة 1439 هـ — 20 فبراير 2018" in out
     assert "أعلن معنا" not in out and "تكبير الخط" not in out
+    assert "source: شبكة الأخبار" in out  # the page's og:site_name, not 127.0.0.1
 
 
 async def test_preview_keeps_the_ssrf_guard_on_by_default(feed_server: FeedServer) -> None:

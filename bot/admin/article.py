@@ -54,8 +54,9 @@ def build_page_article(url: str, body: bytes, content_type: str,
     published = (datetime.combine(extracted.published, time(0), UTC)
                  if extracted.published else fetched_at)
     canonical = canonicalize(url) or url
-    entry = Entry(title=extracted.title or site_name(url), url=canonical, published=published)
-    built = build_article(entry, feed_id=0, source=site_name(url), fetched_at=fetched_at,
+    source = site_name(url, extracted)
+    entry = Entry(title=extracted.title or source, url=canonical, published=published)
+    built = build_article(entry, feed_id=0, source=source, fetched_at=fetched_at,
                           extracted=extracted)
     # Not from a feed: no feed id (0 would break the articles -> feeds foreign key).
     article = dataclasses.replace(built.article, feed_id=None)

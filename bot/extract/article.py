@@ -56,6 +56,8 @@ class Extracted:
     rarely give a reliable time zone). ``image_url`` is absolute (og:image / twitter:image).
     ``lang`` is a language code ("ar") guessed from the text's script, else from the page.
     ``encoding`` is the codec the bytes were decoded with (None for ``str`` input).
+    ``site_name`` is the name the page gives its site (og:site_name and the like: "اليوم
+    السابع", "LBCI Lebanon"), None when it gives none or only an address.
     """
 
     text: str
@@ -66,6 +68,7 @@ class Extracted:
     lang: str | None = None
     author: str | None = None
     encoding: str | None = None
+    site_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,7 +316,22 @@ def extract_article(
         lang=lang,
         author=author,
         encoding=codec,
+        site_name=_site_name(doc.sitename),
     )
+
+
+SITE_NAME_MAX = 40
+
+
+def _site_name(raw: str | None) -> str | None:
+    """The page's site name when it is a name: one line, 2-40 characters, not an address
+    ("https://akhbarelyom.com/" is one; "beirutobserver.com" is kept, it names the site)."""
+    name = " ".join((raw or "").split())
+    if not 2 <= len(name) <= SITE_NAME_MAX or "://" in name or name.lower().startswith("www."):
+        return None
+    if "/" in name or "<" in name:
+        return None
+    return name
 
 
 _BLOCK_TAGS = re.compile(

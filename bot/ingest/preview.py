@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from bot.dedup import canonicalize
 from bot.errors import ExtractionError, ParseError
+from bot.extract import Extracted
 from bot.fetch import FEED_ACCEPT, Fetcher
 from bot.ingest.build import build_article, build_articles, extract_page
 from bot.ingest.entries import needs_page, newest_first, unique_entries
@@ -40,7 +41,11 @@ class Preview:
     notes: list[str] = field(default_factory=list)
 
 
-def site_name(url: str) -> str:
+def site_name(url: str, extracted: Extracted | None = None) -> str:
+    """The source name of a page outside any feed: the name the page gives its site,
+    else its host without "www."."""
+    if extracted is not None and extracted.site_name:
+        return extracted.site_name
     host = urlsplit(url).hostname or url
     return host.removeprefix("www.")
 
@@ -83,9 +88,10 @@ def _article(url: str, body: bytes, content_type: str, now: datetime,
                               f"found ({error})")
     published = (datetime.combine(extracted.published, time(0), UTC)
                  if extracted.published else now)
-    entry = Entry(title=extracted.title or site_name(url), url=canonicalize(url) or url,
+    entry = Entry(title=extracted.title or site_name(url, extracted),
+                  url=canonicalize(url) or url,
                   published=published)
-    built = build_article(entry, feed_id=0, source=site_name(url), fetched_at=now,
+    built = build_article(entry, feed_id=0, source=site_name(url, extracted), fetched_at=now,
                           extracted=extracted)
     notes = []
     links = find_feed_links(body, url)
