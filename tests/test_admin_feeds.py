@@ -150,6 +150,13 @@ async def test_delete_pause_resume_and_list_feeds(tmp_path: Path,
                                             feed_id=extra)
         for _ in range(14):
             await store(service, "خبر", wake=False)  # 14 articles of feed 1 this week
+        # The admin is subscribed to feed 1 too: deliver its news now, or one may land in
+        # the middle of the commands below and be read as a command's reply.
+        news = await storage.db.read(lambda c: c.execute(
+            "SELECT count(*) FROM outbox WHERE chat_id = ?", (admin.id,)).fetchone()[0])
+        assert news and service.services.delivery is not None
+        service.services.delivery.wake()
+        await fake.wait_for_messages(admin.id, news, timeout=30)
         week_ago = time.time() - 8 * 86400  # feed 1 is older than a week: 14 / 7 a day
         await storage.db.write(lambda c: c.execute(
             "UPDATE feeds SET created_at = ? WHERE id = ?", (week_ago, first)))
