@@ -27,7 +27,8 @@ DATA = Path("/work/shared/data")
 # ---------------------------------------------------------------------------------------
 # Frozen reference: bot/arabic/sentences.py as of 0c8c840 (and strip_tashkeel from
 # bot/arabic/normalize.py), names prefixed so they cannot be confused with the live ones.
-# Do not edit.
+# Do not edit, except where the specification itself changes on both sides: since the
+# sixth session Urdu's full stop "۔" is a terminator (in _R_TERMINATORS and _R_TERMINAL_END).
 # ---------------------------------------------------------------------------------------
 
 _R_TASHKEEL = re.compile(
@@ -39,7 +40,7 @@ def _r_strip_tashkeel(text: str) -> str:
     return _R_TASHKEEL.sub("", text).replace("\u0640", "")
 
 
-_R_TERMINATORS = frozenset(".!?؟؛…")
+_R_TERMINATORS = frozenset(".!?؟؛…۔")
 # Opening character -> its closer. Straight quotes open and close themselves.
 _R_PAIRS = {"«": "»", "(": ")", "[": "]", "{": "}", "“": "”", "‹": "›", '"': '"'}
 _R_CLOSERS = frozenset(_R_PAIRS.values()) | {"’", "'"}
@@ -202,7 +203,7 @@ def _reference_split_sentences(text: str) -> list[str]:
     return out
 
 
-_R_TERMINAL_END = re.compile(r"[.!?؟؛…:»”\")\]]\s*$")
+_R_TERMINAL_END = re.compile(r"[.!?؟؛…۔:»”\")\]]\s*$")
 
 
 def _reference_unwrap_lines(text: str) -> str:
@@ -304,7 +305,7 @@ def data_texts() -> list[str]:
 
 _ARABIC = "ابتثجحخدذرزسشصضطظعغفقكلمنهويءأإآةى"
 _TASHKEEL_MARKS = "".join(chr(c) for c in range(0x064B, 0x0653)) + "\u0640\u0670"
-_SPECIAL = ".!?؟؛…«»()[]{}“”‹›\"'’،:-=&/"
+_SPECIAL = ".!?؟؛…۔«»()[]{}“”‹›\"'’،:-=&/"
 # Abbreviations, initials, numbers, URLs, terminator runs and quotes ("|"-separated).
 _TOKEN_TEXT = (
     "د.|م.|إف.|اف.|جي.|إتش.|Dr.|dr.|Mr.|U.S.|e.g.|J.|هـ.|إلخ.|بي بي سي.|دُ.|إِفْ.|DR.|ـد."

@@ -1,7 +1,8 @@
 """Sentence splitting for Arabic (and mixed Arabic/Latin) news text.
 
-Boundaries (DESIGN.md): ``.`` ``!`` ``?`` ``؟`` ``؛`` (and ``…``) and line breaks. The Arabic
-comma ``،`` is *not* a boundary. A period is not a boundary inside a number (``3.5``,
+Boundaries (DESIGN.md): ``.`` ``!`` ``?`` ``؟`` ``؛`` (and ``…``, and ``۔``, the full stop of
+Urdu and of some Persian and Arabic text) and line breaks. The Arabic comma ``،`` is *not* a
+boundary. A period is not a boundary inside a number (``3.5``,
 ``2.000``), inside a Latin token (``cnn.com``, ``U.S``) or after an initial or a known
 abbreviation (``د.``, ``م.``, ``J.``, ``إف.``). Runs of terminators (``...``, ``؟!``, ``!!``)
 count once, and closing quotes and brackets that follow a terminator (``."`` ``.»`` ``؟)``)
@@ -21,7 +22,7 @@ from itertools import pairwise
 
 from bot.arabic.normalize import strip_tashkeel
 
-TERMINATORS = frozenset(".!?؟؛…")
+TERMINATORS = frozenset(".!?؟؛…۔")
 # Opening character -> its closer. Straight quotes open and close themselves.
 _PAIRS = {"«": "»", "(": ")", "[": "]", "{": "}", "“": "”", "‹": "›", '"': '"'}
 _CLOSERS = frozenset(_PAIRS.values()) | {"’", "'"}
@@ -206,7 +207,7 @@ def split_sentences(text: str) -> list[str]:
     return out
 
 
-_TERMINAL_END = re.compile(r"[.!?؟؛…:»”\")\]]\s*$")
+_TERMINAL_END = re.compile(r"[.!?؟؛…۔:»”\")\]]\s*$")
 
 
 def unwrap_lines(text: str) -> str:
