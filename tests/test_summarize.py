@@ -18,10 +18,16 @@ ELLIPSIS = "…"
 # A finished sentence: closing punctuation, then closing quotes or brackets if any.
 ENDED = re.compile(r"[.!?؟…۔][\"'»”’)\]]*$")
 DANGLING = " ،,؛;:-–—(«"
+ANNOUNCES = re.compile(r"\s*[:：]\s*$")
 
 
 def source_sentences(text: str) -> list[str]:
     return split_sentences(unwrap_lines(text))
+
+
+def announced(sentence: str) -> str:
+    """How a sentence ending with a colon shows when what it announces is not shown."""
+    return ANNOUNCES.sub("", sentence).rstrip(DANGLING) + ELLIPSIS
 
 
 def check_invariants(
@@ -39,6 +45,8 @@ def check_invariants(
         if not ENDED.search(last) and summary.endswith(shown):
             # the text's last sentence, unfinished: shown whole (less a dangling comma)
             summary, broke_off = summary[: -len(shown)] + last, True
+        elif any(summary.endswith(announced(s)) for s in sentences if ANNOUNCES.search(s)):
+            pass  # a sentence announcing one that is not shown (checked below)
         else:  # a single over-long sentence, cut on a word boundary
             head = summary[: -len(ELLIPSIS)]
             owner = [s for s in sentences if s.startswith(head)]
@@ -47,18 +55,33 @@ def check_invariants(
             assert rest and (rest[0] == " " or not head[-1:].isalnum()), "cut mid-word"
             assert len(owner[0]) > max_chars - 1
             return
-    # whole sentences of the text, in their original order, none twice
+    # whole sentences of the text, in their original order, none twice; a sentence ending
+    # with a colon shows "…" instead when the sentence it announces is not shown after it
     positions: list[int] = []
+    announcing: dict[int, bool] = {}  # position -> its colon was kept
     remaining = summary
     while remaining:
-        match = next(
-            (i for i, s in enumerate(sentences) if remaining.startswith(s) and i not in positions),
-            None,
-        )
+        match = None
+        for i, s in enumerate(sentences):
+            if i in positions:
+                continue
+            forms = [(s, True)]
+            if ANNOUNCES.search(s):
+                forms.append((announced(s), False))
+            shown = next(((f, kept) for f, kept in forms if remaining.startswith(f)), None)
+            if shown is not None:
+                match = i
+                if len(forms) > 1:
+                    announcing[i] = shown[1]
+                remaining = remaining[len(shown[0]) :].lstrip(" ")
+                break
         assert match is not None, f"not whole sentences: {remaining[:80]!r}"
         positions.append(match)
-        remaining = remaining[len(sentences[match]) :].lstrip(" ")
     assert positions == sorted(positions), "not in original order"
+    for k, i in enumerate(positions):
+        if i in announcing and not (broke_off and i == len(sentences) - 1):
+            followed = k + 1 < len(positions) and positions[k + 1] == i + 1
+            assert announcing[i] == followed, "colon rule wrong"
     if positions[-1] == len(sentences) - 1:  # ends with the text's last sentence
         assert broke_off == (not ENDED.search(sentences[-1])), "ellipsis wrong"
     else:
@@ -156,6 +179,69 @@ def test_a_removed_truncation_mark_comes_back_as_an_ellipsis() -> None:
     assert summarize(clean_text(teaser)) == (
         "أعلنت الحكومة خطة جديدة لدعم المزارعين في المناطق الريفية المتضررة" + ELLIPSIS
     )
+
+
+# An article of steps (Al Arabiya technology, shortened): the numbered steps out of their
+# list ("1) افتح ... 4) انقر") would skip what the reader needs.
+STEPS = (
+    "عند حصولك على هاتف أندرويد جديد أول ما يخطر على ذهنك هو نقل جهات الاتصال من الهاتف"
+    " القديم، وذلك من خلال عدة خطوات بسيطة:\n"
+    "1) افتح تطبيق جهات الاتصال على هاتفك القديم واضغط على القائمة.\n"
+    "2) اختر الإعدادات ثم انقر على خيار استيراد وتصدير جهات الاتصال.\n"
+    "3) انقر على تصدير ضمن إدارة جهات الاتصال في التطبيق.\n"
+    "4) احفظ الملف في حسابك على غوغل درايف وافتحه على الهاتف الجديد."
+)
+
+
+def test_list_items_are_a_last_resort() -> None:
+    summary = summarize(STEPS)
+    # the announcing sentence alone; its colon announced steps that are not shown
+    assert summary == STEPS.split("\n")[0].removesuffix(":") + ELLIPSIS
+    check_invariants(STEPS, "", summary)
+    for marker in ("- ", "• ", "* ", "2- ", "3. ", "(4) ", "١) "):
+        text = f"أعلنت وزارة التربية جدول الامتحانات النهائية لطلاب الثانوية العامة.\n{marker}"
+        text += "امتحان اللغة العربية يوم الأحد المقبل في جميع المدارس الحكومية."
+        assert summarize(text) == text.split("\n")[0], marker
+
+
+def test_a_text_of_list_items_is_still_summarized() -> None:
+    text = (
+        "- أعلنت الحكومة خطة جديدة لدعم المزارعين في المناطق الريفية المتضررة.\n"
+        "- قال وزير الزراعة إن الخطة تشمل قروضا ميسرة وبذورا مجانية للموسم المقبل.\n"
+        "- أضاف الوزير أن التمويل يأتي من صندوق التنمية الزراعية."
+    )
+    summary = summarize(text)
+    assert summary.startswith("- أعلنت الحكومة")
+    check_invariants(text, "", summary)
+
+
+def test_a_short_heading_ending_with_a_colon_is_a_fragment() -> None:
+    # Jawhara FM's fixtures page: the time heading of a schedule is no summary sentence
+    text = (
+        "تدور اليوم الدفعة الأولى من مقابلات الجولة الافتتاحية لمرحلة تفادي النزول وفق"
+        " البرنامج التالي.\n"
+        "الساعة الثانية و النصف بعد الظهر :\n"
+        "- الشبيبة القيروانية * إتحاد تطاوين الحكم : محمد شعبان\n"
+        "- الملعب القابسي * مستقبل قابس الحكم : هيثم قيراط"
+    )
+    assert summarize(text) == text.split("\n")[0]
+
+
+def test_a_colon_stays_when_what_it_announces_follows() -> None:
+    said = "وأضاف وزير الخارجية في بيان نشرته الوزارة على موقعها الرسمي مساء اليوم:"
+    quote = "«إن بلادنا ستواصل العمل مع الشركاء من أجل وقف إطلاق النار فورا»."
+    text = f"{said}\n{quote}"
+    assert summarize(text) == f"{said} {quote}"
+    # one sentence wanted: the colon would announce nothing
+    assert summarize(text, max_sentences=1) in (said.removesuffix(":") + ELLIPSIS, quote)
+    other = "وجاءت تصريحات وزير الخارجية بعد اجتماع مطول لمجلس الأمن الدولي بشأن الأزمة."
+    text = f"{said}\n{quote}\n{other}"
+    assert summarize(text) == f"{said} {quote} {other}"
+    # the quotation left out (2 sentences, or no room): "…" takes the colon's place
+    shown = f"{said.removesuffix(':')}{ELLIPSIS} {other}"
+    assert summarize(text, max_sentences=2) == shown
+    assert summarize(text, max_chars=len(shown)) == shown
+    check_invariants(text, "", shown, max_sentences=2)
 
 
 def test_headline_is_not_repeated() -> None:
@@ -264,7 +350,8 @@ WORDS = [
     "بعد",
     "قبل",
 ]
-ENDS = (".", ".", ".", "؟", "!", "؛", "...", "؟!")
+ENDS = (".", ".", ".", "؟", "!", "؛", "...", "؟!", ":")
+MARKERS = ("- ", "• ", "1) ", "2- ", "3. ")
 
 
 def random_text(rng: random.Random) -> tuple[str, str]:
@@ -274,9 +361,10 @@ def random_text(rng: random.Random) -> tuple[str, str]:
         words = [rng.choice(WORDS) for _ in range(n)]
         if rng.random() < 0.2:
             words.insert(rng.randint(0, n), rng.choice(("3.5", "2.000", "«نعم»", '"لا"', "(بترا)")))
-        sentences.append(" ".join(words) + rng.choice(ENDS))
+        marker = rng.choice(MARKERS) if rng.random() < 0.15 else ""
+        sentences.append(marker + " ".join(words) + rng.choice(ENDS))
     if rng.random() < 0.3:  # a teaser cut short: the last sentence breaks off
-        sentences[-1] = sentences[-1].rstrip(".؟!؛")
+        sentences[-1] = sentences[-1].rstrip(".؟!؛:")
     if len(sentences) > 2 and rng.random() < 0.3:
         sentences.append(rng.choice(sentences))  # a duplicate
     title = rng.choice(sentences).rstrip(".؟!؛") if rng.random() < 0.4 else ""

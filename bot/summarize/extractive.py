@@ -13,8 +13,15 @@ When not even one sentence fits the budget, the best one is cut on a word bounda
 ends with "…". The text's last sentence, when it has no closing punctuation, is where the
 *text* stops rather than where the sentence does (feeds cut teasers short, "[...]" tails
 are cleaned away): chosen, it ends with "…" too, so the reader sees that the article goes
-on instead of a sentence that breaks off ("... كانت زرعتها الميليشيات قبل…"). Pure and
-deterministic (ties break by position).
+on instead of a sentence that breaks off ("... كانت زرعتها الميليشيات قبل…"). For the same
+reason a chosen sentence ending with a colon that announces what follows ("عبر خطوات
+بسيطة:") ends with "…" unless the sentence after it is chosen too.
+
+List items ("- ...", "• ...", "1) ...", "2- ...") and short headings ending with a colon are
+only a last resort, like fragments:
+in news a list is a schedule, steps or a table whose rows mean little out of it, and a
+summary reading "1) افتح التطبيق. 4) انقر على تصدير" skips what the reader needs. Pure
+and deterministic (ties break by position).
 """
 
 from __future__ import annotations
@@ -34,6 +41,9 @@ from bot.extract.noise import attribution_of, noise_kind, normalized, normalized
 ELLIPSIS = "…"
 # Fewer word tokens than this and a sentence is a fragment (a label, a kicker, "نعم.").
 MIN_TOKENS = 5
+# Fewer than this and a sentence ending with a colon is a heading of what follows
+# ("الساعة الثانية والنصف بعد الظهر:"), a fragment too.
+HEADING_TOKENS = 8
 # Two sentences sharing this much of their terms (Jaccard) say the same thing.
 DUPLICATE_JACCARD = 0.7
 # A sentence this similar (cosine) to one already chosen adds nothing.
@@ -49,6 +59,10 @@ HEADLINE_TAIL_TOKENS = 5
 _ENDED = re.compile(r"[.!?؟…۔][\"'»”’)\]]*$")
 # Left before an ellipsis, these would dangle: separators, dashes, opening brackets.
 _DANGLING = " ،,؛;:-–—(«"
+# A sentence announcing what follows ("... الخطوات التالية:").
+_ANNOUNCES = re.compile(r"\s*[:：]\s*$")
+# A list item: a bullet or a dash, or a number with ")", "-", "." or "/", then a space.
+_LIST_ITEM = re.compile(r"(?:[-*•●▪◦·–—]|\(?\d{1,3}\s?[).\-–/])\s")
 
 # Only the first sentences compete (pairwise similarity is quadratic; news is front-loaded).
 MAX_SCORED = 80
@@ -69,6 +83,7 @@ class _Sentence:
     n_tokens: int
     tokens: tuple[str, ...] = ()
     keys: frozenset[str] = frozenset()  # the terms, as a set (overlaps are set operations)
+    index: int = 0  # position among the text's sentences
 
 
 # token -> its term (light stem), "" for a stopword. Pure, and news vocabulary repeats:
@@ -152,7 +167,7 @@ def _candidates(
     good: list[_Sentence] = []
     fragments: list[_Sentence] = []
     raws = split_sentences(unwrap_lines(text))
-    for raw in raws:
+    for index, raw in enumerate(raws):
         if noise_kind(raw) is not None or attribution_of(raw) is not None:
             continue
         norm = normalized(raw)
@@ -161,7 +176,7 @@ def _candidates(
         if n_tokens == 0:
             continue
         keys = frozenset(terms)
-        sentence = _Sentence(raw, norm, terms, n_tokens, tokens, keys)
+        sentence = _Sentence(raw, norm, terms, n_tokens, tokens, keys, index)
         if _same_as_title(sentence, title_norm, title_keys, title_tokens):
             continue
         if any(
@@ -169,7 +184,8 @@ def _candidates(
             for kept in good
         ):
             continue
-        if n_tokens >= MIN_TOKENS and terms:
+        if (n_tokens >= MIN_TOKENS and terms and not _LIST_ITEM.match(raw)
+                and not (n_tokens < HEADING_TOKENS and _ANNOUNCES.search(raw))):
             good.append(sentence)
             if len(good) == MAX_SCORED:
                 break
@@ -241,7 +257,18 @@ def summarize(text: str, title: str = "", *, max_sentences: int = 3, max_chars: 
         used += length
     if not chosen:
         return cut_on_word(pool[order[0]].text, max_chars)
-    return " ".join(pool[i].text for i in sorted(chosen))
+    return _joined([pool[i] for i in sorted(chosen)])
+
+
+def _joined(chosen: list[_Sentence]) -> str:
+    """The chosen sentences, in text order; a colon left announcing a sentence that is not
+    there becomes "…" (the same length: the budget holds)."""
+    texts = [s.text for s in chosen]
+    for k, s in enumerate(chosen):
+        follows = k + 1 < len(chosen) and chosen[k + 1].index == s.index + 1
+        if not follows and _ANNOUNCES.search(s.text):
+            texts[k] = _ANNOUNCES.sub("", s.text).rstrip(_DANGLING) + ELLIPSIS
+    return " ".join(texts)
 
 
 __all__ = ["ELLIPSIS", "cut_on_word", "summarize"]
