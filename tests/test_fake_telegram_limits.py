@@ -93,6 +93,27 @@ async def test_31_sends_in_one_second_globally_get_429(
     assert len(frozen.sent()) == 31
 
 
+async def test_a_429_reports_the_window_that_refused_it(
+    frozen: FakeTelegram, bot: Bot, clock: ManualClock
+) -> None:
+    # the report a flaky failure needs: how many sends, when, and the largest gap (a
+    # restart of the bot shows as one)
+    frozen.set_limits(global_per_second=4)
+    chats = [frozen.add_private_chat() for _ in range(5)]
+    for chat, step in zip(chats[:4], (0.0, 0.1, 0.5, 0.1), strict=True):
+        clock.advance(step)
+        await bot.send_message(chat.id, "خبر")
+    clock.advance(0.2)
+    with pytest.raises(RetryAfter):
+        await bot.send_message(chats[4].id, "خبر")
+    [hit] = frozen.rate_limited
+    assert [round(t, 3) for t in hit.window] == [-0.9, -0.8, -0.3, -0.2]
+    with pytest.raises(AssertionError) as caught:
+        frozen.assert_no_rate_limits()
+    assert ("window: 4 sends from -0.900 s to -0.200 s; largest gap 0.500 s after -0.800 s; "
+            "per 100 ms: [0, 1, 1, 0, 0, 0, 0, 1, 1, 0]") in str(caught.value)
+
+
 async def test_windows_slide_rather_than_reset(
     frozen: FakeTelegram, bot: Bot, clock: ManualClock
 ) -> None:

@@ -127,6 +127,7 @@ from tests.fakes.telegram_model import (
     RateLimitHit,
     RateLimits,
     SentMessage,
+    describe_window,
 )
 from tests.fakes.telegram_state import DEFAULT_TOKEN
 from tests.fakes.telegram_validate import Params
@@ -457,7 +458,8 @@ class FakeTelegram(MessageMethods):
                 f"{h.method}@{h.chat_id}({h.scope}, {h.retry_after}s)"
                 for h in self.rate_limited[:10]
             )
-            raise AssertionError(f"{len(self.rate_limited)} 429(s) issued: {hits}")
+            raise AssertionError(f"{len(self.rate_limited)} 429(s) issued: {hits}\n"
+                                 f"{describe_window(self.rate_limited[0].window)}")
 
 
 # Bot API method name (lower case) -> implementing attribute.

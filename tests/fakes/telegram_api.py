@@ -88,7 +88,9 @@ class BotApiMethods(UpdateInjection):
         if hit is None:
             return
         scope, retry_after = hit
-        self.rate_limited.append(RateLimitHit(method, chat.id, scope, retry_after, self.clock()))
+        now = self.clock()
+        window = [t - now for t in self.limiter.window(chat.id, scope)]
+        self.rate_limited.append(RateLimitHit(method, chat.id, scope, retry_after, now, window))
         raise ApiError(
             429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
         )

@@ -12,6 +12,7 @@ import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from itertools import pairwise
 from typing import Any
 
 JSON = dict[str, Any]
@@ -235,13 +236,15 @@ class CallRecord:
 
 @dataclass(slots=True)
 class RateLimitHit:
-    """A 429 the fake issued. ``scope`` is "global", "private" or "group"."""
+    """A 429 the fake issued. ``scope`` is "global", "private" or "group"; ``window`` the
+    times (seconds before the hit) of the sends the refusing window held, oldest first."""
 
     method: str
     chat_id: int
     scope: str
     retry_after: int
     time: float
+    window: list[float] = field(default_factory=list)
 
     def to_json(self) -> JSON:
         return asdict(self)
@@ -270,6 +273,20 @@ class RateLimits:
         return asdict(self)
 
 
+def describe_window(window: list[float]) -> str:
+    """A refusing window in one line: how many sends, over what span before the 429, and
+    its largest gap (a restart or a stall shows as one)."""
+    if not window:
+        return "window: empty"
+    gaps = [(b - a, a) for a, b in pairwise(window)]
+    gap, at = max(gaps, default=(0.0, window[0]))
+    per_100ms = [0] * 10
+    for t in window:
+        per_100ms[min(9, max(0, int(round((t + 1.0) * 10, 6))))] += 1
+    return (f"window: {len(window)} sends from {window[0]:+.3f} s to {window[-1]:+.3f} s; "
+            f"largest gap {gap:.3f} s after {at:+.3f} s; per 100 ms: {per_100ms}")
+
+
 class RateLimiter:
     """Sliding-window counters; O(1) amortised per call (deques of accepted timestamps)."""
 
@@ -282,6 +299,10 @@ class RateLimiter:
     def reset(self) -> None:
         self._global.clear()
         self._per_chat.clear()
+
+    def window(self, chat_id: int, scope: str) -> list[float]:
+        """The accepted send times ``scope``'s window holds now (for reporting a 429)."""
+        return list(self._global if scope == "global" else self._per_chat.get(chat_id, ()))
 
     @staticmethod
     def _wait(window: deque[float], limit: int, span: float, now: float) -> float:
