@@ -270,6 +270,10 @@ def test_credit_follows_the_source_name() -> None:
     ("العربية", "دبي - وكالة الأنباء العربية السورية",
      "العربية (دبي - وكالة الأنباء العربية السورية) ·"),
     ("الجزيرة", "S-400 - رويترز", "الجزيرة (S-400 - رويترز) ·"),
+    # several authors of a page (trafilatura joins them with "; "); a host as the source
+    ("akhbarelyom.com", "Akhbarelyom; Heba Musa", "akhbarelyom.com (Heba Musa) ·"),
+    ("البيان", "دبي - البيان; محمد علي", "البيان (دبي; محمد علي) ·"),
+    ("البيان", "سارة أحمد; محمد علي", "البيان (سارة أحمد; محمد علي) ·"),
 ])
 def test_credit_does_not_repeat_the_source(source: str, author: str, shown: str) -> None:
     msg = render_article(_article(source=source, author=author))

@@ -10,6 +10,11 @@ most one word more ("العربية نت", "قناة العربية", "مراس�
 more of the source's words in order ("بي بي سي" for "بي بي سي عربي"); words compared
 normalized. "وكالة الأنباء العربية السورية" does not name "العربية". A credit that only
 names the source shows nothing.
+
+Pages list several authors separated by semicolons (trafilatura's "Akhbarelyom; Heba
+Musa"): those are parts too. A page outside any feed whose site gives no name has its
+host as the source ("akhbarelyom.com"): the host's name without its last label
+("akhbarelyom") is what a part must name.
 """
 
 from __future__ import annotations
@@ -18,8 +23,9 @@ import re
 
 from bot.arabic import tokenize
 
-# A dash between parts of a byline: with a space on at least one side.
-_PART_DASH = re.compile(r"\s+[-–—]\s*|\s*[-–—]\s+")
+# Between parts of a byline: a dash with a space on at least one side, or a semicolon.
+_SEPARATOR = re.compile(r"(\s+[-–—]\s*|\s*[-–—]\s+|\s*[;؛]\s*)")
+_HOST = re.compile(r"[\w-]+(?:\.[\w-]+)+")
 
 
 def _contains(words: list[str], run: list[str]) -> bool:
@@ -42,14 +48,21 @@ def credit_beside(source: str, credit: str) -> str:
     >>> credit_beside("العربية", "اليمن- إسلام سيف")
     'اليمن- إسلام سيف'
     """
-    source_words = tokenize(source)
+    source = source.strip()
+    source_words = tokenize(source.rsplit(".", 1)[0] if _HOST.fullmatch(source) else source)
     if not credit or not source_words:
         return credit
-    parts = _PART_DASH.split(credit)
-    kept = [p for p in parts if p.strip() and not _names(tokenize(p), source_words)]
-    if len(kept) == len(parts):
+    pieces = _SEPARATOR.split(credit)  # part, separator, part, ...
+    kept: list[str] = []
+    for i in range(0, len(pieces), 2):
+        part = pieces[i].strip()
+        if part and not _names(tokenize(part), source_words):
+            if kept:  # the separator in front of it, tidied: " - " or "; "
+                kept.append(" - " if pieces[i - 1].strip() in "-–—" else "; ")
+            kept.append(part)
+    if len(kept) == len(pieces):
         return credit  # nothing repeats the source: the credit as the feed wrote it
-    return " - ".join(p.strip() for p in kept)
+    return "".join(kept)
 
 
 __all__ = ["credit_beside"]
