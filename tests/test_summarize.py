@@ -202,6 +202,10 @@ def test_list_items_are_a_last_resort() -> None:
         text = f"أعلنت وزارة التربية جدول الامتحانات النهائية لطلاب الثانوية العامة.\n{marker}"
         text += "امتحان اللغة العربية يوم الأحد المقبل في جميع المدارس الحكومية."
         assert summarize(text) == text.split("\n")[0], marker
+    # a range is no list marker: both sentences are prose
+    text = ("تعرض الحي الشرقي من المدينة لقصف عنيف فجر اليوم وفق مصادر محلية.\n"
+            "15 - 20 قتيلا سقطوا في القصف بحسب حصيلة أولية أعلنتها وزارة الصحة.")
+    assert summarize(text) == text.replace("\n", " ")
 
 
 def test_a_text_of_list_items_is_still_summarized() -> None:

@@ -61,8 +61,9 @@ _ENDED = re.compile(r"[.!?؟…۔][\"'»”’)\]]*$")
 _DANGLING = " ،,؛;:-–—(«"
 # A sentence announcing what follows ("... الخطوات التالية:").
 _ANNOUNCES = re.compile(r"\s*[:：]\s*$")
-# A list item: a bullet or a dash, or a number with ")", "-", "." or "/", then a space.
-_LIST_ITEM = re.compile(r"(?:[-*•●▪◦·–—]|\(?\d{1,3}\s?[).\-–/])\s")
+# A list item: a bullet or a dash, or a number followed right away by ")", "-" or ".", then
+# a space ("1) ", "2- ", "3. "; not "15 - 20 قتيلا").
+_LIST_ITEM = re.compile(r"(?:[-*•●▪◦·–—]|\(?\d{1,3}[).\-–])\s")
 
 # Only the first sentences compete (pairwise similarity is quadratic; news is front-loaded).
 MAX_SCORED = 80
