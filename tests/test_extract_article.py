@@ -220,6 +220,24 @@ def test_no_usable_text_raises(html: bytes | str) -> None:
     assert str(err.value).startswith("extract:")
 
 
+def test_a_page_with_too_much_markup_is_not_extracted() -> None:
+    from bot.extract.article import MAX_MARKUP
+
+    sentence = "أعلنت الحكومة اليوم خطة جديدة لدعم المزارعين. "
+    article = f"<article><p>{sentence * 5}</p></article>"
+    menu = "<li>قسم</li>"  # two "<" each
+    at_limit = "<html><body><ul>" + menu * ((MAX_MARKUP - 12) // 2) + "</ul>" + article
+    at_limit = at_limit.replace("<body>", "<body>" + "<br>" * (MAX_MARKUP - at_limit.count("<")))
+    assert at_limit.count("<") == MAX_MARKUP
+    assert "المزارعين" in extract_article(at_limit, "https://a.example/1").text
+    over = at_limit.replace("<body>", "<body><br>")
+    for page in (over, over.encode()):
+        with pytest.raises(ExtractionError) as err:
+            extract_article(page, "https://a.example/1")
+        assert str(err.value) == (f"extract: too much markup to extract ({over.count('<'):,} '<' "
+                                  f"characters; at most {MAX_MARKUP:,})")
+
+
 # --- feed text ---
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.extract import guess_lang
+from bot.extract import clean_text, guess_lang
 from bot.ingest import build as build_module
 from bot.ingest.build import build_article, build_articles
 from bot.ingest.work import Page
@@ -161,3 +161,40 @@ def test_built_articles_cross_processes_unchanged() -> None:
         again = pickle.loads(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
         assert again == value and type(again) is type(value)
         assert type(value).__reduce__(value)[0] is type(value)  # pickled by constructor
+
+
+class StepClock:
+    """A clock that moves ``step`` seconds each time it is read."""
+
+    def __init__(self, step: float) -> None:
+        self.now, self.step = 0.0, step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+def test_pages_are_extracted_newest_first_within_the_polls_budget() -> None:
+    rows = list(ROWS.values())[:5]
+    jobs = [(teaser(row), page_of(row)) for row in rows]  # oldest first, as polled
+    # every clock reading moves 10 s: the deadline is 25 s after the start, so the last
+    # two jobs (the newest entries) are extracted and the three older ones are not
+    built = build_articles(jobs, 3, "سي إن إن", NOW, extract_budget=25.0, clock=StepClock(10))
+    assert [b.from_page for b in built] == [False, False, False, True, True]
+    for b, (entry, _) in zip(built[:3], jobs, strict=False):
+        assert b.page_error == "not extracted: this poll's 25 s for pages were spent"
+        assert b.article.text == clean_text(entry.text, entry.title)  # the feed's text
+        assert b.article.summary
+    assert all(b.page_error is None for b in built[3:])
+    # the default budget holds all five on any clock that is not absurd
+    assert all(b.from_page for b in build_articles(jobs, 3, "سي إن إن", NOW))
+
+
+def test_a_crash_in_the_extractor_keeps_the_feed_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(page: Page) -> None:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(build_module, "extract_page", boom)
+    [built] = build_articles([(teaser(CNN), page_of(CNN))], 3, "سي إن إن", NOW)
+    assert built.page_error == "extraction failed: RuntimeError"
+    assert not built.from_page and built.article.summary and built.fingerprint

@@ -304,19 +304,23 @@ async def test_broken_article_pages_fall_back_to_feed_text(tmp_path: Path,
     text = "أعلنت وزارة الصحة اليوم عن حملة تطعيم جديدة تشمل جميع المدارس في البلاد."
     feed_server.add_feed("/f.xml", rss([
         item(f"خبر عن حملة التطعيم رقم {i} في المدارس", feed_server.url(f"/p{i}"), str(i),
-             description=text) for i in range(5)]))
+             description=text) for i in range(6)]))
     feed_server.add("/p0", Route(status=404, body=b"nope"))
     feed_server.add("/p1", Route(body=b"<html>x</html>", delay=10))  # slower than the budget
     feed_server.add("/p2", Route(fault="huge", size=50_000_000, content_type="text/html"))
     feed_server.add("/p3", Route(body=b"%PDF-1.4", content_type="application/pdf"))
     feed_server.redirect("/p4", "/p4")  # a loop
+    # 2.6 MB of links around the article: trafilatura alone would take ~20 s of CPU
+    links = '<a href="/x">رابط</a> ' * 100_000
+    huge = f"<html><body>{links}<article><p>{text}</p></article></body></html>"
+    feed_server.add("/p5", Route(body=huge.encode(), content_type="text/html"))
     config = PollingConfig(allow_private_addresses=True, timeout_seconds=5)
     async with open_env(tmp_path, config, options=IngestOptions(page_budget=1.0)) as env:
         await env.add_feed(feed_server.url("/f.xml"))
         started = time.monotonic()
         [o] = (await env.poller.poll_due()).outcomes
         assert time.monotonic() - started < 4
-        assert (o.result, o.stored, o.from_pages) == ("ok", 5, 0)
+        assert (o.result, o.stored, o.from_pages) == ("ok", 6, 0)
         rows = await env.rows("SELECT text, summary FROM articles")
         assert all(r["text"] == text and r["summary"] == text for r in rows)
 

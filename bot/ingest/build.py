@@ -8,7 +8,9 @@ Decisions:
   line go). When the poller fetched the article page (the feed text was a teaser), the
   page's main text from :func:`bot.extract.extract_article` replaces it if it is longer.
   A page that cannot be extracted changes nothing: the cleaned feed text is used, and the
-  article is never dropped.
+  article is never dropped. A poll's pages get :data:`EXTRACT_BUDGET` seconds in all,
+  newest entry first; pages left when it is spent are not extracted (a site of huge or
+  broken pages must not hold a worker, and every other feed waiting for it, for minutes).
 * **Attribution.** The agency credit ("رويترز", "أ ف ب", "CNN") is taken *out* of the text,
   so it never reaches the summary, and stored as ``Article.author``; ``Article.source``
   stays the feed's name (what subscribers chose and search filters by). Without an agency
@@ -28,7 +30,8 @@ Decisions:
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from bot.dedup import fingerprint
@@ -42,6 +45,7 @@ from bot.storage._articles import prepare
 from bot.summarize import summarize
 
 __all__ = [
+    "EXTRACT_BUDGET",
     "LEAD_CHARS",
     "SUMMARY_CHARS",
     "SUMMARY_SENTENCES",
@@ -57,6 +61,10 @@ log = logging.getLogger(__name__)
 LEAD_CHARS = 300
 SUMMARY_SENTENCES = 3
 SUMMARY_CHARS = 600
+#: Seconds (wall time, in the worker) for extracting one poll's article pages. Real pages
+#: take 20-430 ms each (bench/extract.py), so a new feed's 100 pages fit many times over;
+#: the poll's own deadline (bot.ingest.poller) is 120 s or more.
+EXTRACT_BUDGET = 30.0
 
 
 def extract_page(page: Page) -> tuple[Extracted | None, str | None]:
@@ -75,12 +83,12 @@ def build_article(
     fetched_at: datetime,
     page: Page | None = None,
     extracted: Extracted | None = None,
+    page_error: str | None = None,
 ) -> Built:
     """The article for ``entry``. ``page`` is extracted here unless ``extracted`` (the
-    result of extracting it already) is given."""
+    result of extracting it already) or ``page_error`` (why it was not) is given."""
     feed_text, feed_credit = clean_text_and_attribution(entry.text, entry.title)
-    page_error: str | None = None
-    if extracted is None and page is not None:
+    if extracted is None and page is not None and page_error is None:
         extracted, page_error = extract_page(page)
     from_page = extracted is not None and len(extracted.text) > len(feed_text)
     if from_page:
@@ -129,19 +137,49 @@ def _minimal(entry: Entry, feed_id: int, source: str, fetched_at: datetime) -> B
     return Built(article, 0, False, "build failed")
 
 
+def _extract_pages(
+    jobs: Sequence[tuple[Entry, Page | None]], budget: float, clock: Callable[[], float],
+) -> dict[int, tuple[Extracted | None, str | None]]:
+    """job index -> :func:`extract_page` of its page, the last job's first, while the
+    ``budget`` (seconds of ``clock``) lasts; the pages after that get only the reason."""
+    out: dict[int, tuple[Extracted | None, str | None]] = {}
+    deadline = clock() + budget
+    for i in reversed(range(len(jobs))):
+        page = jobs[i][1]
+        if page is None:
+            continue
+        if clock() >= deadline:
+            out[i] = None, f"not extracted: this poll's {budget:g} s for pages were spent"
+            continue
+        try:
+            out[i] = extract_page(page)
+        except Exception as exc:  # a bug in the extractor: the feed's text will do
+            log.exception("ingest: extracting %s failed", page.url)
+            out[i] = None, f"extraction failed: {type(exc).__name__}"
+    return out
+
+
 def build_articles(
     jobs: Sequence[tuple[Entry, Page | None]],
     feed_id: int,
     source: str,
     fetched_at: datetime,
+    *,
+    extract_budget: float = EXTRACT_BUDGET,
+    clock: Callable[[], float] = time.monotonic,
 ) -> list[Built]:
-    """:func:`build_article` for a batch (one executor call per poll). An entry whose
-    processing raises is still returned, unprocessed: an article is never dropped."""
+    """:func:`build_article` for a batch (one executor call per poll), ``jobs`` oldest
+    first (as the poller passes them): their pages are extracted newest first, within
+    ``extract_budget`` seconds of ``clock``. An entry whose processing raises is still
+    returned, unprocessed: an article is never dropped."""
+    pages = _extract_pages(jobs, extract_budget, clock)
     out: list[Built] = []
-    for entry, page in jobs:
+    for i, (entry, _page) in enumerate(jobs):
+        extracted, page_error = pages.get(i, (None, None))
         try:
             out.append(build_article(entry, feed_id=feed_id, source=source,
-                                     fetched_at=fetched_at, page=page))
+                                     fetched_at=fetched_at, extracted=extracted,
+                                     page_error=page_error))
         except Exception:
             log.exception("ingest: building %s failed; storing it unprocessed", entry.url)
             out.append(_minimal(entry, feed_id, source, fetched_at))
