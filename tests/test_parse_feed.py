@@ -148,6 +148,27 @@ def test_real_html_page_is_an_error() -> None:
         parse(page)
 
 
+def test_an_html_page_is_refused_without_feedparser(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a home page added as a feed: feedparser's loose parser would take ~8 s a MB of it
+    from bot.parse import feed as feed_module
+
+    def no_feedparser(*args: object) -> None:
+        raise AssertionError("feedparser ran")
+
+    page = ("<!DOCTYPE html><html><body>" + "<p><b><i>نص " * 20_000).encode()
+    for fast in (True, False):
+        with monkeypatch.context() as m:
+            m.setattr(feed_module, "_run_feedparser", no_feedparser)
+            with pytest.raises(ParseError, match="an HTML page, not a feed"):
+                feed_module._parse_feed(page, url=FEED_URL, headers={}, fetched_at=NOW,
+                                        fast=fast)
+    # a feed after an HTML doctype (a broken CMS) is still read as before
+    rss = ("<!DOCTYPE html><rss version='2.0'><channel><title>t</title><item><title>خبر</title>"
+           "<link>https://a.example/1</link></item></channel></rss>")
+    [entry] = parse(rss).entries
+    assert entry.title == "خبر"
+
+
 def test_malformed_xml_without_entries() -> None:
     with pytest.raises(ParseError, match=r"^parse: .*malformed XML"):
         parse("<rss version='2.0'><channel><title>x</title><<<>>></channel>")

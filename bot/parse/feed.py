@@ -291,6 +291,19 @@ def _ttl(value: Any) -> int | None:
     return ttl if ttl > 0 else None
 
 
+# Any element a feed is made of. A body that starts as an HTML document and has none of
+# them cannot give feedparser a feed, and its loose parser takes ~8 s a MB of broken
+# markup: such a body is refused without it (a site's home page added as a feed).
+_FEED_ELEMENT = re.compile(rb"<(?:[\w-]+:)?(?:rss|feed|rdf|channel|item|entry)[\s/>]", re.I)
+
+
+def _html_page(body: bytes, url: str) -> ParseError:
+    links = find_feed_links(body, url)
+    listed = ", ".join(link.url for link in links[:3])
+    hint = f" (it links to feeds: {listed})" if links else ""
+    return _fail(url, f"an HTML page, not a feed{hint}")
+
+
 def _warning(result: Any) -> str | None:
     if not result.get("bozo"):
         return None
@@ -326,6 +339,8 @@ def _parse_feed(
         raise _fail(url, "empty body")
     response_headers = _headers(headers, body, url)
     quick = parse_fast(body, response_headers) if fast else None
+    if quick is None and looks_like_html(body) and not _FEED_ELEMENT.search(body):
+        raise _html_page(body, url)
     if quick is not None:
         raw_entries: list[Any] = quick.entries
         version, feed, encoding = quick.version, quick.feed, quick.encoding
@@ -347,10 +362,7 @@ def _parse_feed(
 
     if not version and not raw_entries:
         if looks_like_html(body):
-            links = find_feed_links(body, url)
-            listed = ", ".join(link.url for link in links[:3])
-            hint = f" (it links to feeds: {listed})" if links else ""
-            raise _fail(url, f"an HTML page, not a feed{hint}")
+            raise _html_page(body, url)
         if malformed:
             raise _fail(url, f"malformed XML, no feed found ({exc})")
         raise _fail(url, "not an RSS, RDF or Atom feed")
