@@ -325,6 +325,30 @@ async def test_broken_article_pages_fall_back_to_feed_text(tmp_path: Path,
         assert all(r["text"] == text and r["summary"] == text for r in rows)
 
 
+async def test_only_a_documents_newest_entries_are_read(tmp_path: Path,
+                                                        feed_server: FeedServer) -> None:
+    # an archive in one document: its newest max_entries are the feed, the rest ignored
+    days = [12, 3, 27, 8, 19, 1, 22, 15]  # not in date order
+    feed_server.add_feed("/archive.xml", rss([
+        item(f"خبر الأرشيف عن يوم {d} من فبراير", f"https://a.example/{d}", str(d),
+             description=f"نص خبر يوم {d} من شهر فبراير في الأرشيف الكامل للموقع.",
+             date=f"Mon, {d:02d} Feb 2018 10:00:00 +0000") for d in days]))
+    config = PollingConfig(allow_private_addresses=True)
+    async with open_env(tmp_path, config, options=IngestOptions(max_entries=5)) as env:
+        await env.add_feed(feed_server.url("/archive.xml"))
+        [o] = (await env.poller.poll_due()).outcomes
+        assert (o.result, o.entries, o.stored) == ("ok", 5, 5)
+        rows = await env.rows("SELECT url FROM articles ORDER BY url")
+        assert sorted(int(r["url"].rsplit("/", 1)[1]) for r in rows) == [12, 15, 19, 22, 27]
+        feed_server.add_feed("/archive.xml", rss([
+            item(f"خبر الأرشيف عن يوم {d} من فبراير", f"https://a.example/{d}", str(d),
+                 description=f"نص خبر يوم {d} من شهر فبراير في الأرشيف الكامل للموقع.",
+                 date=f"Mon, {d:02d} Feb 2018 10:00:00 +0000") for d in [*days, 28]]))
+        await env.poller.storage.polling.mark_due(None)
+        [o] = (await env.poller.poll_due()).outcomes
+        assert (o.result, o.stored) == ("ok", 1)  # the new one; the old stay ignored
+
+
 async def test_process_workers(tmp_path: Path, feed_server: FeedServer) -> None:
     site = NewsSite(feed_server)
     row = load_articles()[6]

@@ -88,6 +88,14 @@ def needs_page(entry: Entry, threshold: int) -> bool:
     return bool(entry.url) and len(entry.text) < threshold
 
 
+def newest(entries: Sequence[Entry], limit: int) -> list[Entry]:
+    """The ``limit`` newest of ``entries`` (see :func:`newest_first`), in their order."""
+    if len(entries) <= limit:
+        return list(entries)
+    kept = {id(e) for e in newest_first(entries)[:limit]}
+    return [e for e in entries if id(e) in kept]
+
+
 def newest_first(entries: Sequence[Entry]) -> list[Entry]:
     """Entries sorted by publication time, newest first (stable; undated ones last)."""
     return sorted(

@@ -33,7 +33,14 @@ from bot.errors import FeedError, FetchError, ParseError
 from bot.fetch import Fetcher, FetchResult
 from bot.fetch.client import FetchStatusError
 from bot.ingest import schedule
-from bot.ingest.entries import article_url, is_known, needs_page, newest_first, unique_entries
+from bot.ingest.entries import (
+    article_url,
+    is_known,
+    needs_page,
+    newest,
+    newest_first,
+    unique_entries,
+)
 from bot.ingest.scrape import fetch_pages
 from bot.ingest.stories import LIMIT, WINDOW, StoryIndex
 from bot.ingest.work import Built, build_in_worker, parse_in_worker
@@ -62,6 +69,9 @@ class IngestOptions:
     one poll (default twice ``polling.timeout_seconds``). ``poll_timeout``: a safety net
     over a whole poll before storing (default generous; the fetch deadline and the page
     budget bound the network parts). ``story_window``: seconds a story stays open.
+    ``max_entries``: a document's newest entries read, the rest ignored (news feeds carry
+    10-200; an archive of 30,000 in 5 MB would take minutes to build and store, past the
+    poll's deadline, at every poll).
     """
 
     extract: bool = True
@@ -71,14 +81,16 @@ class IngestOptions:
     poll_timeout: float | None = None
     story_window: float = WINDOW
     story_limit: int = LIMIT
+    max_entries: int = 1000
 
 
 @dataclass(frozen=True, slots=True)
 class PollOutcome:
     """What one poll did. ``result``: ok | not_modified | unchanged | error | gone.
-    ``entries``: distinct items in the document; ``new``: not stored before;
-    ``stored``: inserted now; ``queued``: outbox rows created; ``joined``: new articles
-    that joined an existing story; ``from_pages``: articles whose text came from the page."""
+    ``entries``: distinct items read from the document (at most ``max_entries``);
+    ``new``: not stored before; ``stored``: inserted now; ``queued``: outbox rows created;
+    ``joined``: new articles that joined an existing story; ``from_pages``: articles whose
+    text came from the page."""
 
     feed_id: int
     url: str
@@ -271,6 +283,10 @@ class Poller:
         parsed = await self.workers.run(parse_in_worker, fetched.body, fetched.url, fetched.headers,
                                         fetched_at)
         entries = unique_entries(parsed.entries)
+        if len(entries) > self.options.max_entries:
+            log.warning("poll: %s: %d entries; the newest %d are read", feed.url,
+                        len(entries), self.options.max_entries)
+            entries = newest(entries, self.options.max_entries)
         urls = [article_url(e, feed.id) for e in entries]
         guids = [e.guid for e in entries if e.guid]
         known_urls, known_guids = await self.storage.db.read(
