@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -220,22 +221,37 @@ def test_no_usable_text_raises(html: bytes | str) -> None:
     assert str(err.value).startswith("extract:")
 
 
-def test_a_page_with_too_much_markup_is_not_extracted() -> None:
-    from bot.extract.article import MAX_MARKUP
+def test_a_page_with_too_much_markup_is_not_extracted(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.extract import article as article_module
 
+    monkeypatch.setattr(article_module, "MAX_MARKUP", 1_000)  # the test stays quick
     sentence = "أعلنت الحكومة اليوم خطة جديدة لدعم المزارعين. "
     article = f"<article><p>{sentence * 5}</p></article>"
-    menu = "<li>قسم</li>"  # two "<" each
-    at_limit = "<html><body><ul>" + menu * ((MAX_MARKUP - 12) // 2) + "</ul>" + article
-    at_limit = at_limit.replace("<body>", "<body>" + "<br>" * (MAX_MARKUP - at_limit.count("<")))
-    assert at_limit.count("<") == MAX_MARKUP
+    at_limit = "<html><body><ul>" + "<li>قسم</li>" * 400 + "</ul>" + article
+    at_limit = at_limit.replace("<body>", "<body>" + "<br>" * (1_000 - at_limit.count("<")))
+    assert at_limit.count("<") == 1_000
     assert "المزارعين" in extract_article(at_limit, "https://a.example/1").text
     over = at_limit.replace("<body>", "<body><br>")
     for page in (over, over.encode()):
         with pytest.raises(ExtractionError) as err:
             extract_article(page, "https://a.example/1")
-        assert str(err.value) == (f"extract: too much markup to extract ({over.count('<'):,} '<' "
-                                  f"characters; at most {MAX_MARKUP:,})")
+        assert str(err.value) == ("extract: too much markup to extract (1,001 '<' characters; "
+                                  "at most 1,000)")
+
+
+def test_a_page_too_slow_to_extract_gives_up_and_the_next_page_is_unharmed() -> None:
+    # 20,000 list items: trafilatura's list handling is quadratic (~120 s here)
+    sentence = "أعلنت الحكومة اليوم خطة جديدة لدعم المزارعين. "
+    slow = ("<html><body><ul>" + "<li>قسم</li>" * 19_990 + "</ul><article><p>"
+            + sentence * 5 + "</p></article></body></html>")
+    before = extract_article(page(JAWHARA), "https://www.jawharafm.net/ar/article/1")
+    started = time.process_time()
+    with pytest.raises(ExtractionError) as err:
+        extract_article(slow, "https://a.example/1", cpu_seconds=0.5)
+    assert str(err.value) == "extract: page too slow to extract (gave up after 0.5 s of CPU)"
+    assert time.process_time() - started < 5
+    after = extract_article(page(JAWHARA), "https://www.jawharafm.net/ar/article/1")
+    assert after == before
 
 
 # --- feed text ---

@@ -364,3 +364,21 @@ async def test_process_workers(tmp_path: Path, feed_server: FeedServer) -> None:
         assert a["author"] == "CNN" and a["summary"]
         # the worker runs at a lower CPU priority than the event loop's process
         assert await workers.run(os.nice, 0) == min(19, os.nice(0) + WORKER_NICENESS)
+        # and jobs run in its main thread: the page extractor's CPU limit applies there
+        assert await workers.run(spin_limited, 0.1) == "limited"
+
+
+def spin_limited(seconds: float) -> str:
+    """In a worker: is a call of ``seconds`` of CPU cut short by within_cpu_seconds?"""
+    from bot.extract.deadline import CpuLimitExceeded, within_cpu_seconds
+
+    def spin() -> str:
+        end = time.process_time() + 30 * seconds
+        while time.process_time() < end:
+            pass
+        return "ran to the end"
+
+    try:
+        return within_cpu_seconds(seconds, spin)
+    except CpuLimitExceeded:
+        return "limited"

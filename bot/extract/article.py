@@ -21,6 +21,7 @@ from trafilatura.settings import Document, use_config
 from bot.arabic.normalize import normalize
 from bot.arabic.tokens import tokenize_normalized
 from bot.errors import ExtractionError
+from bot.extract.deadline import CpuLimitExceeded, within_cpu_seconds
 from bot.extract.encoding import decode_html
 from bot.extract.noise import (
     attribution_of,
@@ -41,6 +42,9 @@ MIN_LETTERS = 80
 # so one huge or broken page could hold a worker for minutes. Counted as "<" characters:
 # real article pages have 556-4,672 (the 20 shared pages; 2,504 elements at most).
 MAX_MARKUP = 40_000
+# CPU seconds one page may take to extract (see bot.extract.deadline: some shapes are
+# quadratic well below MAX_MARKUP; real pages take 20-430 ms).
+PAGE_CPU_SECONDS = 5.0
 
 # trafilatura falls back to a "baseline" that flattens the whole <article> element into one
 # line (headline, share widget, font controls, tags and all) when its main extraction
@@ -255,12 +259,14 @@ def extract_article(
     *,
     encoding: str | None = None,
     favor_precision: bool = False,
+    cpu_seconds: float = PAGE_CPU_SECONDS,
 ) -> Extracted:
     """Extract the article of a page.
 
     ``encoding`` is the charset from the HTTP header, if any (bytes input only). Raises
-    :class:`ExtractionError` when the page has no usable main text, or more markup than
-    :data:`MAX_MARKUP`.
+    :class:`ExtractionError` when the page has no usable main text, more markup than
+    :data:`MAX_MARKUP`, or when trafilatura needs more than ``cpu_seconds`` of CPU (in a
+    process's main thread: :mod:`bot.extract.deadline`).
     """
     markup = html.count(b"<") if isinstance(html, bytes) else html.count("<")
     if markup > MAX_MARKUP:
@@ -274,7 +280,7 @@ def extract_article(
     if not page.strip():
         raise ExtractionError("extract: empty page")
     try:
-        doc = trafilatura.bare_extraction(
+        doc = within_cpu_seconds(cpu_seconds, lambda: trafilatura.bare_extraction(
             page,
             url=url,
             include_comments=False,
@@ -284,7 +290,9 @@ def extract_article(
             favor_precision=favor_precision,
             with_metadata=True,
             config=_CONFIG,
-        )
+        ))
+    except CpuLimitExceeded as exc:
+        raise ExtractionError(f"extract: page too slow to extract ({exc})") from None
     except Exception as exc:  # lxml and trafilatura raise a zoo of errors on junk
         raise ExtractionError(f"extract: page could not be parsed: {exc!r}") from exc
     if not isinstance(doc, Document) or not doc.text:
@@ -389,6 +397,7 @@ def clean_text(text: str, title: str = "") -> str:
 __all__ = [
     "MAX_MARKUP",
     "MIN_LETTERS",
+    "PAGE_CPU_SECONDS",
     "Extracted",
     "clean_text",
     "clean_text_and_attribution",
