@@ -19,12 +19,19 @@ windows-1256 with and without a declaration, 2 BBC Urdu feeds; their description
 plain text), generated feeds whose descriptions are HTML, and 40 corpus feeds of 50 unique
 ~1 KB items (bench/corpus_feed.py, from DATA/articles.jsonl). When the data directory is
 missing the script says so and measures the generated feeds only.
+
+Then an archive: one ~4.9 MB document of 22,000 short items (the fetch cap is 5 MB),
+well-formed and with its tail cut off (feedparser reads it), parsed whole and as the
+poller's worker parses it (its newest 1,000 entries: bot/parse/trim.py cuts the middle out
+of a document feedparser reads): CPU and the bytes pickled back to the event loop
+(--no-archive skips it).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import pickle
 import sys
 import time
 import warnings
@@ -41,6 +48,8 @@ from corpus_feed import corpus_feed, load_corpus  # noqa: E402
 
 from bot.config import PollingConfig  # noqa: E402
 from bot.fetch import Fetcher  # noqa: E402
+from bot.ingest.entries import MAX_ENTRIES  # noqa: E402
+from bot.ingest.work import parse_in_worker  # noqa: E402
 from bot.parse import body_digest, parse_feed  # noqa: E402
 from bot.parse.fast import parse_fast  # noqa: E402
 from bot.parse.feed import _headers, _parse_feed  # noqa: E402
@@ -176,12 +185,43 @@ async def bench_poll(count: int) -> None:
                   f"entries parsed {parsed:6d}  bodies skipped {skipped:5d}")
 
 
+def archive(items: int) -> bytes:
+    """One document of ``items`` short items, newest first (~165 bytes each)."""
+    parts = [f"<item><title>خبر الأرشيف رقم {n}</title><link>https://a.example/{n}</link>"
+             f"<guid>g{n}</guid><pubDate>Thu, 01 Feb 2018 10:00:00 GMT</pubDate>"
+             f"<description>نص الخبر رقم {n}.</description></item>" for n in range(items)]
+    return ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+            "<title>أرشيف</title><link>https://a.example/</link>" + "".join(parts)
+            + "</channel></rss>").encode()
+
+
+def bench_archive(items: int) -> None:
+    whole = archive(items)
+    broken = whole[: whole.rindex(b"</channel>") - 1]
+    print(f"\nArchive: {items} items in one document, {len(whole) / 1e6:.1f} MB; CPU time of "
+          f"one parse, and the pickle sent back to the event loop:")
+    for shape, body in (("well-formed (fast path)", whole), ("tail cut off (feedparser)", broken)):
+        started = time.process_time()
+        parsed = parse_feed(body, url="https://a.example/feed", headers=HEADERS, fetched_at=NOW)
+        cpu_whole = time.process_time() - started
+        size_whole = len(pickle.dumps(parsed))
+        started = time.process_time()
+        capped = parse_in_worker(body, "https://a.example/feed", HEADERS, NOW, MAX_ENTRIES)
+        cpu_capped = time.process_time() - started
+        size_capped = len(pickle.dumps(capped))
+        print(f"  {shape:27s} whole {cpu_whole:6.2f} s, {size_whole / 1e6:5.1f} MB pickled; "
+              f"as the worker parses it {cpu_capped:5.2f} s, {size_capped / 1e6:4.2f} MB "
+              f"({len(capped.entries)} entries, {capped.omitted} omitted); "
+              f"CPU whole / worker {cpu_whole / cpu_capped:.2f}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=Path("/work/shared/data"))
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--feeds", type=int, default=1000, help="generated feeds to poll")
     parser.add_argument("--no-fetch", action="store_true", help="skip the poll benchmark")
+    parser.add_argument("--no-archive", action="store_true", help="skip the archive figures")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     feeds = load_feeds(args.data)
@@ -195,6 +235,8 @@ def main() -> int:
         print("\nCorpus feeds (40 x 50 unique items, ~1 KB of HTML paragraphs each):")
         bench_parse([(f"corpus-{n}", corpus_feed(n, 50, 1, corpus)) for n in range(40)],
                     args.repeat)
+    if not args.no_archive:
+        bench_archive(22_000)
     if not args.no_fetch:
         asyncio.run(bench_poll(args.feeds))
     return 0

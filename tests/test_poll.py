@@ -349,6 +349,26 @@ async def test_only_a_documents_newest_entries_are_read(tmp_path: Path,
         assert (o.result, o.stored) == ("ok", 1)  # the new one; the old stay ignored
 
 
+async def test_a_broken_archive_gives_its_newest_entries(tmp_path: Path,
+                                                         feed_server: FeedServer) -> None:
+    # 30 items, oldest first, the body cut off: feedparser reads it, after the middle is cut
+    # out (bot/parse/trim.py); the newest complete items are still the ones read
+    body = rss([
+        item(f"خبر الأرشيف عن يوم {d} من يناير", f"https://a.example/{d}", str(d),
+             description=f"نص خبر يوم {d} من شهر يناير في الأرشيف الكامل للموقع.",
+             date=f"Mon, {d:02d} Jan 2018 10:00:00 +0000") for d in range(1, 31)])
+    body = body[: body.rindex(b"</channel>") - 1]
+    feed_server.add_feed("/archive.xml", body)
+    config = PollingConfig(allow_private_addresses=True)
+    async with open_env(tmp_path, config, options=IngestOptions(max_entries=5)) as env:
+        await env.add_feed(feed_server.url("/archive.xml"))
+        [o] = (await env.poller.poll_due()).outcomes
+        assert (o.result, o.entries, o.stored) == ("ok", 5, 5)
+        rows = await env.rows("SELECT url FROM articles")
+        # day 30 is the cut-off item
+        assert sorted(int(r["url"].rsplit("/", 1)[1]) for r in rows) == [25, 26, 27, 28, 29]
+
+
 async def test_process_workers(tmp_path: Path, feed_server: FeedServer) -> None:
     site = NewsSite(feed_server)
     row = load_articles()[6]

@@ -22,7 +22,7 @@ from bot.admin.arabic import ago, decimal
 from bot.admin.errors import AdminError, fetch_error_text
 from bot.errors import FetchError, ParseError
 from bot.fetch import FEED_ACCEPT, Fetcher, FetchResult
-from bot.ingest.entries import unique_entries
+from bot.ingest.entries import MAX_ENTRIES
 from bot.ingest.work import parse_in_worker
 from bot.ops.feeds import feed_url_problem
 from bot.parse import ParsedFeed, find_feed_links, looks_like_html
@@ -69,7 +69,7 @@ async def _parse(result: FetchResult, run: Run) -> ParsedFeed | None:
         return None
     try:
         parsed: ParsedFeed = await run(parse_in_worker, result.body, result.url,
-                                       result.headers, datetime.now(UTC))
+                                       result.headers, datetime.now(UTC), MAX_ENTRIES)
     except ParseError:
         return None
     return parsed
@@ -78,7 +78,7 @@ async def _parse(result: FetchResult, run: Run) -> ParsedFeed | None:
 def _probed(url: str, result: FetchResult, parsed: ParsedFeed,
             page: str | None = None) -> ProbedFeed:
     return ProbedFeed(result.permanent_url or url, clean_line(parsed.title or ""),
-                      len(unique_entries(parsed.entries)), page, parsed.warning)
+                      len(parsed.entries) + parsed.omitted, page, parsed.warning)
 
 
 async def probe_feed(url: str, fetcher: Fetcher, run: Run) -> ProbedFeed:

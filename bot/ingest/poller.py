@@ -34,12 +34,11 @@ from bot.fetch import Fetcher, FetchResult
 from bot.fetch.client import FetchStatusError
 from bot.ingest import schedule
 from bot.ingest.entries import (
+    MAX_ENTRIES,
     article_url,
     is_known,
     needs_page,
-    newest,
     newest_first,
-    unique_entries,
 )
 from bot.ingest.scrape import fetch_pages
 from bot.ingest.stories import LIMIT, WINDOW, StoryIndex
@@ -69,9 +68,8 @@ class IngestOptions:
     one poll (default twice ``polling.timeout_seconds``). ``poll_timeout``: a safety net
     over a whole poll before storing (default generous; the fetch deadline and the page
     budget bound the network parts). ``story_window``: seconds a story stays open.
-    ``max_entries``: a document's newest entries read, the rest ignored (news feeds carry
-    10-200; an archive of 30,000 in 5 MB would take minutes to build and store, past the
-    poll's deadline, at every poll).
+    ``max_entries``: a document's newest entries read, the rest ignored (see
+    :data:`bot.ingest.entries.MAX_ENTRIES`).
     """
 
     extract: bool = True
@@ -81,7 +79,7 @@ class IngestOptions:
     poll_timeout: float | None = None
     story_window: float = WINDOW
     story_limit: int = LIMIT
-    max_entries: int = 1000
+    max_entries: int = MAX_ENTRIES
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,12 +279,11 @@ class Poller:
             return _Plan("unchanged", fetched, digest)
         fetched_at = datetime.now(UTC)
         parsed = await self.workers.run(parse_in_worker, fetched.body, fetched.url, fetched.headers,
-                                        fetched_at)
-        entries = unique_entries(parsed.entries)
-        if len(entries) > self.options.max_entries:
-            log.warning("poll: %s: %d entries; the newest %d are read", feed.url,
-                        len(entries), self.options.max_entries)
-            entries = newest(entries, self.options.max_entries)
+                                        fetched_at, self.options.max_entries)
+        entries = parsed.entries  # distinct, the newest max_entries
+        if parsed.omitted:
+            log.warning("poll: %s: ~%d entries; the newest %d are read", feed.url,
+                        len(entries) + parsed.omitted, len(entries))
         urls = [article_url(e, feed.id) for e in entries]
         guids = [e.guid for e in entries if e.guid]
         known_urls, known_guids = await self.storage.db.read(

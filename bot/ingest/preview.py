@@ -17,7 +17,7 @@ from bot.errors import ExtractionError, ParseError
 from bot.extract import Extracted
 from bot.fetch import FEED_ACCEPT, Fetcher
 from bot.ingest.build import build_article, build_articles, extract_page
-from bot.ingest.entries import needs_page, newest_first, unique_entries
+from bot.ingest.entries import MAX_ENTRIES, needs_page, newest_first, unique_entries
 from bot.ingest.scrape import charset_of, fetch_pages
 from bot.ingest.work import Built, Page
 from bot.models import Entry
@@ -57,7 +57,8 @@ async def preview(url: str, fetcher: Fetcher, *, count: int = 3, extract: bool =
     result = await fetcher.fetch(url, accept=FEED_ACCEPT)
     body = result.body or b""
     try:
-        parsed = parse_feed(body, url=result.url, headers=result.headers, fetched_at=now)
+        parsed = parse_feed(body, url=result.url, headers=result.headers, fetched_at=now,
+                            max_entries=MAX_ENTRIES)
     except ParseError as not_feed:
         if not (looks_like_html(body) or "html" in result.content_type.lower()):
             raise
@@ -76,7 +77,7 @@ async def preview(url: str, fetcher: Fetcher, *, count: int = 3, extract: bool =
         notes.append(f"feed warning: {parsed.warning}")
     if result.url != url:
         notes.append(f"redirected to {result.url}")
-    return Preview("feed", result.url, source, built, len(entries), notes)
+    return Preview("feed", result.url, source, built, len(entries) + parsed.omitted, notes)
 
 
 def _article(url: str, body: bytes, content_type: str, now: datetime,

@@ -8,10 +8,11 @@ entry points import ``bot.ingest.build`` inside the worker.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot.ingest.entries import newest, unique_entries
 from bot.models import Article, Entry, pickled_positionally
 
 if TYPE_CHECKING:
@@ -46,12 +47,18 @@ class Built:
     tokens: str | None = None
 
 
-def parse_in_worker(body: bytes, url: str, headers: dict[str, str],
-                    fetched_at: datetime) -> ParsedFeed:
-    """:func:`bot.parse.parse_feed` (imported in the worker)."""
+def parse_in_worker(body: bytes, url: str, headers: dict[str, str], fetched_at: datetime,
+                    max_entries: int) -> ParsedFeed:
+    """:func:`bot.parse.parse_feed` (imported in the worker), with the document's distinct
+    entries (:func:`bot.ingest.entries.unique_entries`), at most its ``max_entries``
+    newest: the others are counted in ``omitted`` and never pickled back to the loop."""
     from bot.parse import parse_feed
 
-    return parse_feed(body, url=url, headers=headers, fetched_at=fetched_at)
+    parsed = parse_feed(body, url=url, headers=headers, fetched_at=fetched_at,
+                        max_entries=max_entries)
+    entries = unique_entries(parsed.entries)
+    kept = newest(entries, max_entries)
+    return replace(parsed, entries=kept, omitted=parsed.omitted + len(entries) - len(kept))
 
 
 def build_in_worker(jobs: Sequence[tuple[Entry, Page | None]], feed_id: int, source: str,
