@@ -2,7 +2,7 @@
 store in SQLite), and the cost of article-page extraction.
 
     python bench/poll.py [--feeds 1000] [--items 50] [--executor process|thread|inline|all]
-                         [--workers N] [--source generated|corpus|both]
+                         [--workers N] [--source generated|corpus|both] [--changed 1]
                          [--data /work/shared/data] [--skip-cycles] [--skip-extraction]
 
 1. Poll cycles of N feeds whose items carry their full text (page extraction off), served
@@ -17,11 +17,13 @@ store in SQLite), and the cost of article-page extraction.
      a. first poll: every feed new (items stored, no outbox rows: first poll)
      b. all 304: conditional GET, nothing changed
      c. all changed: every feed serves ITEMS new items; 100 chats subscribed to 2% of
-        the feeds each, so outbox rows are created too
+        the feeds each, so outbox rows are created too (--changed N: N such cycles in a
+        row, a soak: memory should level off, not grow with the articles stored)
    For each: wall time, articles stored, outbox rows, stories joined, CPU seconds of this
    process and of the workers (and per stored article, with the least wall time that CPU
-   allows on this machine's cores), and the event-loop lag (a 10 ms ticker; p99 and max: how
-   long the loop could not run anything, e.g. a Telegram update).
+   allows on this machine's cores), the event-loop lag (a 10 ms ticker; p99 and max: how
+   long the loop could not run anything, e.g. a Telegram update), and the resident memory
+   of this process and of each worker (now, and its peak so far).
 2. Extraction: the real feeds of DATA/feeds with an article page for every item (the text
    of DATA/articles.jsonl in tests/fixtures/ingest/page_template.html boilerplate), page
    extraction on: ms per article, and the checks of the issue (every summary non-empty
@@ -110,6 +112,20 @@ def process_cpu(pids: list[int]) -> float:
     return total / TICKS
 
 
+def memory(pids: list[int]) -> str:
+    """Resident memory of each process ``pids``: "now/peak MiB"."""
+    out = []
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        kib = {line.split(":")[0]: int(line.split()[1]) for line in status.splitlines()
+               if line.startswith(("VmRSS:", "VmHWM:"))}
+        out.append(f"{kib.get('VmRSS', 0) / 1024:.0f}/{kib.get('VmHWM', 0) / 1024:.0f}")
+    return ", ".join(out) + " MiB" if out else "-"
+
+
 def worker_cpu(pool: Workers) -> float:
     """CPU seconds used so far by the pool's worker processes (0 for threads/inline:
     their time is this process's)."""
@@ -166,11 +182,13 @@ async def timed_cycle(label: str, poller: Poller, storage: Storage,
         cores = os.cpu_count() or 1
         print(f"  {'':38s} {1e3 * per_article:.2f} ms of CPU per stored article: "
               f"at least {(cpu + wcpu) / cores:.1f} s on {cores} core(s)")
+    print(f"  {'':38s} memory now/peak: main {memory([os.getpid()])}; "
+          f"workers {memory(pool.pids())}")
     return wall
 
 
 async def bench_cycles(count: int, items: int, kind: str, workers: int, source: str,
-                       data: Path) -> None:
+                       data: Path, changed: int = 1) -> None:
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-c", SERVER, str(ROOT), str(count), str(items), source, str(data),
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
@@ -205,11 +223,14 @@ async def bench_cycles(count: int, items: int, kind: str, workers: int, source: 
                   f"worker(s)), concurrency {config.concurrency}, page extraction off")
             await timed_cycle(f"first poll ({items} new items each)", poller, storage, proc.pid)
             await timed_cycle("all 304 (conditional GET)", poller, storage, proc.pid)
-            proc.stdin.write(b"bump\n")
-            await proc.stdin.drain()
-            await proc.stdout.readline()
-            await timed_cycle(f"all changed ({items} new items each)", poller, storage,
-                              proc.pid)
+            for cycle in range(changed):
+                proc.stdin.write(b"bump\n")
+                await proc.stdin.drain()
+                await proc.stdout.readline()
+                label = f"all changed ({items} new items each)"
+                if changed > 1:
+                    label = f"all changed #{cycle + 1} ({items} new items each)"
+                await timed_cycle(label, poller, storage, proc.pid)
             stats = await storage.stats()
             print(f"  database: {stats['articles']} articles, {stats['outbox_pending']} "
                   f"outbox rows pending, {Path(storage.db.path).stat().st_size / 1e6:.0f} MB")  # noqa: ASYNC240
@@ -297,6 +318,8 @@ def main() -> int:
     parser.add_argument("--source", default="both", choices=["generated", "corpus", "both"],
                         help="feed items: tests/fakes generated_feed, unique items from the "
                              "articles corpus, or both (default)")
+    parser.add_argument("--changed", type=int, default=1,
+                        help="'all changed' cycles in a row (a soak; default 1)")
     parser.add_argument("--skip-cycles", action="store_true")
     parser.add_argument("--skip-extraction", action="store_true")
     args = parser.parse_args()
@@ -309,7 +332,7 @@ def main() -> int:
     for kind in kinds:
         for source in sources if not args.skip_cycles else []:
             asyncio.run(bench_cycles(args.feeds, args.items, kind, args.workers or 0, source,
-                                     args.data))
+                                     args.data, args.changed))
         if not args.skip_extraction:
             asyncio.run(bench_extraction(args.data, kind, args.workers or 0))
     return 0
