@@ -44,7 +44,7 @@ def build_page_article(url: str, body: bytes, content_type: str,
     if not html:
         try:
             parse_feed(body, url=url, headers={"content-type": content_type},
-                       fetched_at=fetched_at)
+                       fetched_at=fetched_at, max_entries=1)  # only: is it a feed?
         except ParseError:
             return "none", None
         return "feed", None
