@@ -390,7 +390,7 @@ async def test_process_workers(tmp_path: Path, feed_server: FeedServer) -> None:
 
 def spin_limited(seconds: float) -> str:
     """In a worker: is a call of ``seconds`` of CPU cut short by within_cpu_seconds?"""
-    from bot.extract.deadline import CpuLimitExceeded, within_cpu_seconds
+    from bot.deadline import CpuLimitExceeded, within_cpu_seconds
 
     def spin() -> str:
         end = time.process_time() + 30 * seconds

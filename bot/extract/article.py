@@ -20,8 +20,8 @@ from trafilatura.settings import Document, use_config
 
 from bot.arabic.normalize import normalize
 from bot.arabic.tokens import tokenize_normalized
+from bot.deadline import CpuLimitExceeded, within_cpu_seconds
 from bot.errors import ExtractionError
-from bot.extract.deadline import CpuLimitExceeded, within_cpu_seconds
 from bot.extract.encoding import decode_html
 from bot.extract.noise import (
     attribution_of,
@@ -42,7 +42,7 @@ MIN_LETTERS = 80
 # so one huge or broken page could hold a worker for minutes. Counted as "<" characters:
 # real article pages have 556-4,672 (the 20 shared pages; 2,504 elements at most).
 MAX_MARKUP = 40_000
-# CPU seconds one page may take to extract (see bot.extract.deadline: some shapes are
+# CPU seconds one page may take to extract (see bot.deadline: some shapes are
 # quadratic well below MAX_MARKUP; real pages take 20-430 ms).
 PAGE_CPU_SECONDS = 5.0
 
@@ -266,7 +266,7 @@ def extract_article(
     ``encoding`` is the charset from the HTTP header, if any (bytes input only). Raises
     :class:`ExtractionError` when the page has no usable main text, more markup than
     :data:`MAX_MARKUP`, or when trafilatura needs more than ``cpu_seconds`` of CPU (in a
-    process's main thread: :mod:`bot.extract.deadline`).
+    process's main thread: :mod:`bot.deadline`).
     """
     markup = html.count(b"<") if isinstance(html, bytes) else html.count("<")
     if markup > MAX_MARKUP:

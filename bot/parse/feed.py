@@ -28,8 +28,11 @@ Decisions:
   recovered and drops the last one, which may be cut off mid-text.
 * Given ``max_entries``, a document feedparser reads loses the entries between its first
   and last ``max_entries`` before it does (:mod:`bot.parse.trim`; ``ParsedFeed.omitted``).
+* feedparser gets :data:`FEED_CPU_SECONDS` of CPU per document; past that the document is
+  an error (:mod:`bot.deadline`), as broken markup that no real feed is made of.
 * Errors (:class:`ParseError`, message ``parse: URL: ...``): an empty body, an HTML page,
-  a document that is no RSS/Atom/RDF, malformed XML that yields no entry at all. A valid
+  a document that is no RSS/Atom/RDF, malformed XML that yields no entry at all, a
+  document feedparser cannot read within its CPU time. A valid
   feed without items is not an error: it has ``entries == []``.
 """
 
@@ -50,6 +53,7 @@ import feedparser
 from charset_normalizer import from_bytes
 
 from bot.arabic.normalize import normalize
+from bot.deadline import CpuLimitExceeded, within_cpu_seconds
 from bot.dedup.urls import canonicalize
 from bot.errors import ParseError
 from bot.models import Entry
@@ -58,7 +62,12 @@ from bot.parse.fast import parse_fast
 from bot.parse.text import TEXT_MAX, TITLE_MAX, cut_words, strip_html, to_title
 from bot.parse.trim import trim
 
-__all__ = ["FUTURE_SKEW", "ParsedFeed", "parse_feed"]
+__all__ = ["FEED_CPU_SECONDS", "FUTURE_SKEW", "ParsedFeed", "parse_feed"]
+
+#: CPU seconds feedparser may take on one document (:mod:`bot.deadline`; in a process's
+#: main thread): its loose parser spends 40-50 s on 5 MB of unclosed tags, while
+#: legitimate 5 MB feeds, even malformed ones, take it at most ~3 s.
+FEED_CPU_SECONDS = 15.0
 
 #: How far in the future (relative to ``fetched_at``) an item's date may be and be kept.
 FUTURE_SKEW = timedelta(minutes=15)
@@ -115,6 +124,18 @@ def _run_feedparser(body: bytes, headers: dict[str, str]) -> Any:
         return feedparser.parse(
             body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
         )
+
+
+def _feedparser_result(body: bytes, headers: dict[str, str]) -> Any:
+    """feedparser's result, reparsed with the detected charset when it fell back to a
+    Latin one (see the module docstring)."""
+    result = _run_feedparser(body, headers)
+    detected = _detect_and_pick(result, body)
+    if detected:
+        retry_headers = dict(headers)
+        retry_headers["content-type"] = f"application/xml; charset={detected}"
+        result = _run_feedparser(body, retry_headers)
+    return result
 
 
 def _codec(name: str) -> str:
@@ -347,6 +368,7 @@ def _parse_feed(
     fetched_at: datetime,
     fast: bool = True,
     max_entries: int | None = None,
+    cpu_seconds: float = FEED_CPU_SECONDS,
 ) -> ParsedFeed:
     """parse_feed(); ``fast=False`` skips the lxml fast path (tests compare both)."""
     fetched_at = _as_utc(fetched_at)
@@ -367,12 +389,12 @@ def _parse_feed(
             # a little more than max_entries from each end: the last item of a cut-off
             # body is dropped (below), and a document may repeat items
             document, omitted = trim(body, max_entries + max_entries // 10 + 1)
-        result = _run_feedparser(document, response_headers)
-        detected = _detect_and_pick(result, document)
-        if detected:
-            retry_headers = dict(response_headers)
-            retry_headers["content-type"] = f"application/xml; charset={detected}"
-            result = _run_feedparser(document, retry_headers)
+        try:
+            result = within_cpu_seconds(
+                cpu_seconds, lambda: _feedparser_result(document, response_headers))
+        except CpuLimitExceeded:
+            raise _fail(url, f"feedparser gave up after {cpu_seconds:g} s of CPU "
+                             "(broken markup?)") from None
         raw_entries = list(result.get("entries") or ())
         version = result.get("version") or ""
         feed = result.get("feed") or {}

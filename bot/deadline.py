@@ -1,17 +1,19 @@
-"""A CPU-time limit around one call, for the page extractor.
+"""A CPU-time limit around one call, for the page extractor and for feedparser.
 
 trafilatura's time on some pages grows with the square of the page: measured here, a list
 of 5,000 ``<li>`` items took 5.6 s, 10,000 took 26 s and 20,000 took 120 s (real article
-pages take 20-430 ms). No size cap stops that without refusing real pages, so the call is
-interrupted instead: ``ITIMER_PROF`` counts the process's CPU time and its ``SIGPROF``
-raises :class:`_Expired` (a ``BaseException``, so the library's ``except Exception``
-blocks cannot swallow it) at the next Python instruction, which
+pages take 20-430 ms). feedparser's loose parser spends 40-50 s on 5 MB of unclosed tags
+(legitimate 5 MB feeds take it at most ~3 s). No size cap stops that without refusing real
+input, so the call is interrupted instead: ``ITIMER_PROF`` counts the process's CPU time
+and its ``SIGPROF`` raises :class:`_Expired` (a ``BaseException``, so the library's
+``except Exception`` blocks cannot swallow it) at the next Python instruction, which
 :func:`within_cpu_seconds` turns into :class:`CpuLimitExceeded`. An exception raised while
 a finalizer (``__del__``) runs is dropped by Python (reported to ``sys.unraisablehook``),
 and the ``regex`` module's parse trees have finalizers that run all the time during an
 extraction: in the test suite a one-shot signal landed there and the call ran its full
 105 s. So the handler does not raise inside a finalizer, and the signal repeats every
-:data:`REPEAT` seconds until the call is over.
+:data:`REPEAT` seconds until the call is over (a bare ``except:`` that swallowed one
+signal meets the next).
 
 Signals reach only the main thread: the limit applies where the call runs in a process's
 main thread (the service's worker processes, ``newsbot preview``), not in a thread pool

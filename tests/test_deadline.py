@@ -1,4 +1,4 @@
-"""bot.extract.deadline: a CPU-time limit around one call (real signals, real CPU time)."""
+"""bot.deadline: a CPU-time limit around one call (real signals, real CPU time)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from bot.extract import deadline
-from bot.extract.deadline import CpuLimitExceeded, within_cpu_seconds
+from bot import deadline
+from bot.deadline import CpuLimitExceeded, within_cpu_seconds
 
 
 def spin(seconds: float) -> str:
