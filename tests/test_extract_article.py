@@ -145,6 +145,23 @@ def test_site_name_must_be_a_name(meta: str, site: str | None) -> None:
     assert extract_article(html, "https://news.example/a").site_name == site
 
 
+
+def test_bidi_override_controls_are_dropped_from_the_page() -> None:
+    # trafilatura drops unprintable characters (its remove_control_characters), these
+    # included; feeds get the same from bot.parse.text (bot.controls)
+    rlo = "\u202e"
+    body = " ".join([f"نص الخبر {rlo}الرئيسي عن الاقتصاد والسياسة في المنطقة العربية."] * 8)
+    html = (f'<html><head><meta property="og:site_name" content="اليوم{rlo} السابع">'
+            f"<title>عنوان{rlo} الخبر</title>"
+            f"</head><body><article><p>{body}</p><p>&#x2066;CNN&#x2069; {body}</p>"
+            "</article></body></html>")
+    e = extract_article(html, "https://news.example/a")
+    assert not any(ch in f"{e.text}{e.title}{e.site_name}"
+                   for ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    assert "نص الخبر الرئيسي" in e.text and "CNN نص" in e.text
+    assert (e.title, e.site_name) == ("عنوان الخبر", "اليوم السابع")
+
+
 def test_relative_image_url_is_made_absolute() -> None:
     html = (
         '<html><head><meta property="og:image" content="/img/a.jpg"><title>عنوان</title>'

@@ -10,6 +10,7 @@ import pytest
 
 from bot.errors import ParseError
 from bot.parse import TITLE_MAX, parse_feed
+from bot.parse.fast import parse_fast
 from bot.parse.feed import FEED_CPU_SECONDS, _parse_feed
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
@@ -246,6 +247,27 @@ def test_title_with_script_ampersand_and_unbalanced_tags() -> None:
     assert entry.title == "AT&T يعلن نتائج قوية & مفاجئة"
     assert "alert" not in entry.title and "<" not in entry.title
     assert entry.text == "فقرة أولى\nفقرة ثانية\nسطر"
+
+
+
+@pytest.mark.parametrize("wellformed", [True, False], ids=["fast path", "feedparser"])
+def test_bidi_override_controls_are_dropped_from_every_text(wellformed: bool) -> None:
+    # an unclosed RIGHT-TO-LEFT OVERRIDE (U+202E) shows the rest of a line backwards; as a
+    # character or a reference, in the channel title, headline, text, author or category
+    rlo = "\u202e"
+    body = rss(
+        f"<item><title>عاجل{rlo}: انفجار &#x2066;CNN&#x2069;</title><link>https://e.com/1</link>"
+        f"<description>&lt;p&gt;نص {rlo}الخبر&#x202C;&lt;/p&gt;</description>"
+        f"<dc:creator>وكالة{rlo}</dc:creator><category>سياسة&#8238;</category></item>"
+        + ("" if wellformed else "<item><title>مقطوع"),
+        channel=f"<title>المصدر{rlo}</title><link>https://example.com/</link>",
+    )
+    headers = {"content-type": "application/rss+xml; charset=utf-8"}
+    assert (parse_fast(body.encode(), headers) is not None) is wellformed
+    parsed = parse(body, headers)
+    entry = parsed.entries[0]
+    assert (parsed.title, entry.title, entry.text) == ("المصدر", "عاجل: انفجار CNN", "نص الخبر")
+    assert (entry.author, entry.categories) == ("وكالة", ("سياسة",))
 
 
 def test_cdata_html_title_is_stripped() -> None:

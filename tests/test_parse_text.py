@@ -25,6 +25,10 @@ FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
         ("<!-- comment --> visible", "visible"),
         ("x&nbsp;&nbsp;y", "x y"),
         ("bad\x00control\x07chars", "badcontrolchars"),
+        # bidi embeddings, overrides and isolates go (bot.controls); LRM, RLM, ZWNJ stay
+        ("\u202eمقلوب\u202c \u2066CNN\u2069 \u202a\u202b\u202d\u2067\u2068x",
+         "مقلوب CNN x"),
+        ("a\u200eb\u200fc\u200cd", "a\u200eb\u200fc\u200cd"),
         ("<p>خبر</p>\n\n\n<p>عاجل</p>", "خبر\nعاجل"),
         ("", ""),
         ("a < b and c > d", "a < b and c > d"),

@@ -181,6 +181,32 @@ def test_rtl_mark_only_where_an_arabic_line_starts_otherwise() -> None:
     assert RLM not in render_article(_article()).text
 
 
+
+# Embedding, override and isolate controls (bot.controls); the marks LRM/RLM stay.
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+def test_bidi_override_controls_never_reach_the_message_or_the_share_links() -> None:
+    # an unclosed RIGHT-TO-LEFT OVERRIDE would show the rest of its line backwards: the
+    # headline, or the source and date beside an agency name
+    rlo = "\u202e"
+    msg = render_article(_article(
+        title=f"{rlo}عاجل{rlo}: انفجار \u2066CNN\u2069 قرب غزة",
+        summary=f"قال مراسل{rlo} العربية \u202bإن{BIDI} الانفجار وقع صباحًا.\u200eثم هدأ.",
+        source=f"العربية{rlo}", author=f"رويترز{rlo}", image_url="https://example.com/a.jpg",
+    ))
+    _check_message(msg)
+    for shown in (msg.text, msg.caption or ""):
+        assert not any(ch in shown for ch in BIDI)
+        assert "عاجل: انفجار CNN قرب غزة" in shown
+        assert "قال مراسل العربية إن الانفجار وقع صباحًا.\u200eثم هدأ." in shown  # LRM kept
+        assert "العربية (رويترز) · " in shown
+    links = [b.url or "" for row in msg.buttons for b in row]
+    assert len(links) == 4
+    for link in links:
+        assert "%E2%80%AE" not in link and "%E2%81%A6" not in link
+
+
 WORDS = ["الأمم", "المتحدة،", "تطالب", "بوقف", "إطلاق", "النار؛", "فورا.", "&", "<b>", "😀",
          "2018", "CNN", "\"القاسية\"", "مُحَمَّدٌ"]
 

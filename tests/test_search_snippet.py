@@ -80,3 +80,8 @@ def test_count_matches_counts_distinct_words() -> None:
 def test_size_is_bounded() -> None:
     text = "غزة " * 3000
     assert visible_length(snippet(text, keys("غزة"), width=220)) <= 222
+
+
+def test_bidi_override_controls_are_dropped() -> None:
+    out = snippet("انفجار \u202eفي غزة\u202c صباح اليوم \u2066CNN\u2069", keys("غزة"), html=False)
+    assert out == "انفجار في غزة صباح اليوم CNN"

@@ -62,3 +62,11 @@ def test_unsubscribe_matching() -> None:
     assert not matches_subscription("#بي بي سي عربي", "feed", "1", "بي بي سي عربي")
     assert matches_subscription("رياضة", "category", "رياضه", "رياضة")
     assert not matches_subscription("اقتصاد", "category", "رياضه", "رياضة")
+
+
+def test_bidi_controls_pasted_with_a_word_do_not_split_it() -> None:
+    # text copied from some apps comes wrapped in embeddings (U+202B ... U+202C); an
+    # override inside a word would have made it two words that never match
+    parts = split_targets("\u202bسوريا\u202c، لب\u202eنان\u2069")
+    assert parts == ["سوريا", "لبنان"]
+    assert triple(parts[1]) == ("keyword", "لبنان", "لبنان")

@@ -12,6 +12,8 @@ import html
 import re
 from html.parser import HTMLParser
 
+from bot.controls import BIDI_CONTROLS
+
 __all__ = ["TEXT_MAX", "TITLE_MAX", "cut_words", "strip_html", "to_title"]
 
 #: Titles longer than this are cut on a word boundary (a headline, not an article).
@@ -26,8 +28,9 @@ _BLOCK = frozenset({
     "tr", "td", "th", "table", "blockquote", "section", "article", "header", "footer",
     "figure", "figcaption", "pre", "hr", "aside", "nav", "main", "address", "caption",
 })
-# C0/C1 controls (except tab/newline) and other characters that never belong in text.
-_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# C0/C1 controls (except tab/newline), the bidi embedding, override and isolate controls
+# (bot.controls) and other characters that never belong in text.
+_CONTROLS = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff{BIDI_CONTROLS}]")
 
 
 class _Stripper(HTMLParser):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from bot.controls import strip_bidi_controls
 from bot.render.escape import utf16_length
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -20,13 +21,15 @@ _ANY_SPACE = re.compile(r"\s+")
 
 
 def clean_line(text: str) -> str:
-    """One line of display text: control characters dropped, all whitespace collapsed."""
-    return _ANY_SPACE.sub(" ", _CONTROL.sub(" ", text)).strip()
+    """One line of display text: control characters (bidi controls included: see
+    :mod:`bot.controls`) dropped, all whitespace collapsed."""
+    return _ANY_SPACE.sub(" ", _CONTROL.sub(" ", strip_bidi_controls(text))).strip()
 
 
 def clean_paragraphs(text: str) -> str:
-    """Display text that may keep line breaks: spaces collapsed, at most one blank line."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    """Display text that may keep line breaks: control characters dropped (as in
+    :func:`clean_line`), spaces collapsed, at most one blank line."""
+    text = strip_bidi_controls(text).replace("\r\n", "\n").replace("\r", "\n")
     text = _HSPACE.sub(" ", _CONTROL.sub(" ", text))
     text = _SPACE_AROUND_NEWLINE.sub("\n", text)
     return _MANY_NEWLINES.sub("\n\n", text).strip()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
+from bot.controls import strip_bidi_controls
 from bot.render import escape, truncate_words
 from bot.render.bidi import RLM, needs_rtl_mark
 from bot.search.terms import surface_words
@@ -24,7 +25,7 @@ CONTEXT_BEFORE = 40  # characters of context kept before the first match
 
 
 def _gap(text: str) -> str:
-    return _SPACES.sub(" ", _CONTROL.sub(" ", text))
+    return _SPACES.sub(" ", _CONTROL.sub(" ", strip_bidi_controls(text)))
 
 
 def count_matches(text: str, keys: Collection[str]) -> int:
