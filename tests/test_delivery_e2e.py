@@ -263,6 +263,33 @@ async def test_digests_bundle_split_and_stay_quiet(tmp_path: Path,
     fake_telegram.assert_no_rate_limits()
 
 
+
+async def test_a_digest_of_short_headlines_keeps_every_link(tmp_path: Path,
+                                                            fake_telegram: FakeTelegram) -> None:
+    # 150 one-word headlines fit one message by length (~3,200 of 4,096), but Telegram
+    # shows only 100 formatting entities a message: the digest is split by entities too
+    reader = fake_telegram.add_private_chat()
+    async with running_service(fast_config(tmp_path, fake_telegram)) as service:
+        storage = service.storage
+        assert storage is not None and service.services.digests is not None
+        await register(service, reader.id)
+        await storage.chat_settings.set_digest(reader.id, "daily", "00:00")
+        urls = set()
+        for i in range(150):
+            await store(service, f"خبر {i}", wake=False)
+        await storage.db.write(lambda conn: conn.execute(
+            "UPDATE chats SET last_digest_at = last_digest_at - 2 * 86400"))
+        assert await service.services.digests.run_due() == 1
+        parts = fake_telegram.sent(reader.id)
+        assert len(parts) == 2 and "عدد الأخبار: 150" in (parts[0].plain_text or "")
+        for message in parts:
+            assert len(message.entities) <= 100
+            urls |= {e["url"] for e in message.entities if e["type"] == "text_link"}
+        assert len(urls) == 150
+        assert {r[1] for r in outbox(service)} == {"sent"}
+    fake_telegram.assert_no_rate_limits()
+
+
 async def test_bot_removed_from_a_group_mid_delivery(tmp_path: Path,
                                                      fake_telegram: FakeTelegram) -> None:
     admin = fake_telegram.add_user("مشرف")

@@ -247,3 +247,16 @@ async def test_ten_thousand_sends_smoke(fake_telegram: FakeTelegram) -> None:
     assert fake.stats()["sent"] == 11_000 and not fake.rate_limited
     with pytest.raises(ApiError, match="chat not found"):
         fake.call_api("sendMessage", {"chat_id": "5", "text": "x"})
+
+
+async def test_markup_past_the_hundredth_entity_is_shown_as_plain_text(
+    frozen: FakeTelegram, bot: Bot
+) -> None:
+    chat = frozen.add_private_chat()
+    html = "\n".join(f'<a href="https://e.com/{i}">خبر {i}</a>' for i in range(150))
+    message = await bot.send_message(chat.id, html, parse_mode="HTML")  # no error
+    assert len(message.entities) == 100
+    assert [e.url for e in message.entities] == [f"https://e.com/{i}" for i in range(100)]
+    assert message.text is not None and message.text.endswith("خبر 149")
+    [sent] = frozen.sent(chat.id)
+    assert len(sent.entities) == 100

@@ -10,7 +10,7 @@ import unicodedata
 import pytest
 
 from bot.render.escape import escape, html_to_text, visible_length
-from bot.render.split import split_message
+from bot.render.split import entity_count, split_message
 from tests.test_render_htmlcheck import assert_telegram_html
 
 WORDS = ["الأمم", "المتحدة", "تطالب", "بوقف", "إطلاق", "النار", "&", "<", ">", "\"", "😀",
@@ -120,3 +120,49 @@ def test_bad_limit() -> None:
 def test_custom_separator() -> None:
     assert split_message(["a", "b"], separator="\n") == ["a\nb"]
     assert split_message(["a", "b"], limit=2, separator="\n") == ["a", "b"]
+
+
+# --- Telegram shows at most 100 formatting entities a message (ENTITY_LIMIT) -------------
+
+
+def _links(n: int) -> list[str]:
+    return [f'• <a href="https://e.com/{i}">خبر {i}</a> — مصدر' for i in range(n)]
+
+
+def test_blocks_are_packed_within_the_entity_limit() -> None:
+    # 180 short headlines fit one message by length (~3,500 units), not by entities
+    blocks = ["<b>📰 الموجز اليومي</b>", *_links(180)]
+    assert visible_length("\n\n".join(blocks)) < 4096
+    chunks = _check(blocks, 4096)
+    assert [entity_count(c) for c in chunks] == [100, 81]
+    assert [c.count("<a ") for c in chunks] == [99, 81]
+    assert split_message(blocks, 4096, max_entities=1000) == ["\n\n".join(blocks)]
+
+
+def test_a_block_with_too_many_entities_is_cut_and_its_tags_reopened() -> None:
+    # one broadcast text: 250 bold words inside an italic paragraph, on lines of 10 words
+    words = [f"<b>كلمة{i}</b>" + ("\n" if i % 10 == 9 else " ") for i in range(250)]
+    block = "<i>" + "".join(words).strip() + "</i>"
+    chunks = _check([block], 4096)
+    assert all(entity_count(c) <= 100 for c in chunks)
+    assert len(chunks) == 3
+    assert all(c.startswith("<i>") and c.endswith("</i>") for c in chunks)
+    # cut at the last line break before the 100th entity: 9 lines (90 bold words) a chunk
+    assert [c.count("<b>") for c in chunks] == [90, 90, 70]
+
+
+def test_entity_limit_with_random_blocks() -> None:
+    rng = random.Random(7)
+    for max_entities in (1, 2, 5, 17, 100):
+        blocks = [_block(rng, rng.randint(1, 60)) for _ in range(40)]
+        chunks = split_message(blocks, 4096, max_entities=max_entities)
+        for chunk in chunks:
+            assert_telegram_html(chunk)
+            assert entity_count(chunk) <= max(max_entities, 3)  # 3: _block nests that deep
+        assert _squash("".join(html_to_text(c) for c in chunks)) == _squash(
+            "".join(html_to_text(b) for b in blocks))
+
+
+def test_bad_entity_limit() -> None:
+    with pytest.raises(ValueError):
+        split_message(["x"], 10, max_entities=0)

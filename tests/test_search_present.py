@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.callbacks import CallbackCodec, new_key
-from bot.render import TEXT_LIMIT, visible_length
+from bot.render import ENTITY_LIMIT, TEXT_LIMIT, visible_length
 from bot.render.limits import CALLBACK_DATA_LIMIT
 from bot.search import present
 from bot.search.query import parse_query
@@ -43,6 +43,19 @@ def test_results_page_fits_4096_with_huge_articles() -> None:
     assert visible_length(text) <= TEXT_LIMIT
     parse_html(text)
     assert text.count("<b>عنوان") == 5
+
+
+
+def test_results_page_stays_within_telegram_entity_limit() -> None:
+    # every other word of every snippet matches: 5 results of ~30 highlighted words, 150+
+    # bold entities, and Telegram shows the markup past the 100th as plain text
+    dense = [replace(a, summary="غزة في " * 150, text="غزة في " * 150) for a in ARTICLES[:5]]
+    q = parse_query("غزة")
+    text = present.results_message("غزة", q, page_of(dense), "Asia/Riyadh")
+    _, entities = parse_html(text)
+    assert len(entities) <= ENTITY_LIMIT
+    assert text.count("<b>غزة</b>") > 20  # still highlighted, in shorter snippets
+    assert "1–5 من 5" in text and all(f"\n{i}. <b>" in text for i in range(1, 6))
 
 
 def test_results_page_mentions_dropped_stopwords_and_more() -> None:

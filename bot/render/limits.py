@@ -13,6 +13,12 @@ TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 """Maximum visible length of a photo caption."""
 
+ENTITY_LIMIT = 100
+"""Formatting entities (bold, links ...) Telegram shows in one message: past the 100th it
+ignores the markup and shows plain text (``telegram.constants.MessageLimit
+.MESSAGE_ENTITIES``; undocumented by the Bot API). A digest of 130 short headlines in one
+message would end in 30 headlines that cannot be tapped."""
+
 CALLBACK_DATA_LIMIT = 64
 """Maximum size of ``callback_data`` in bytes (UTF-8)."""
 

@@ -9,6 +9,10 @@ less than half full loses to a later space), and only as a last resort between t
 characters (never between a letter and its harakat). A cut is never inside a tag or an
 entity; a tag open across a cut is closed at the end of the chunk and reopened, with
 the same attributes, at the start of the next, so every chunk is well-formed on its own.
+
+Chunks also hold at most :data:`~bot.render.limits.ENTITY_LIMIT` formatting entities (each
+opening tag counts one, reopened ones included): Telegram shows the markup past the 100th
+as plain text, so a long digest of short headlines would lose its last links.
 """
 
 from __future__ import annotations
@@ -19,9 +23,15 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from bot.render.escape import TOKEN_RE, decode_entity, html_to_text, utf16_length
-from bot.render.limits import TEXT_LIMIT
+from bot.render.limits import ENTITY_LIMIT, TEXT_LIMIT
 
 _TAG_NAME = re.compile(r"</?\s*([A-Za-z][A-Za-z0-9-]*)")
+_OPEN_TAG = re.compile(r"<\s*[A-Za-z]")
+
+
+def entity_count(html: str) -> int:
+    """The formatting entities ``html`` makes, at most: one per opening tag."""
+    return len(_OPEN_TAG.findall(html))
 
 
 class _Tok(NamedTuple):
@@ -66,8 +76,9 @@ def _after(tokens: list[_Tok], start: int, end: int, stack: list[_Tok]) -> list[
     return stack
 
 
-def _find_cut(tokens: list[_Tok], start: int, limit: int) -> int:
-    """End index (exclusive) of the chunk that begins at ``tokens[start]``."""
+def _find_cut(tokens: list[_Tok], start: int, limit: int, entities: int) -> int:
+    """End index (exclusive) of the chunk that begins at ``tokens[start]``, which may
+    open ``entities`` more tags."""
     used = 0
     line = space = char = 0  # best cut index of each kind (0: none yet)
     line_fill = 0
@@ -82,6 +93,12 @@ def _find_cut(tokens: list[_Tok], start: int, limit: int) -> int:
                 char = i
         if used + tok.width > limit:
             break
+        if tok.kind == "open":
+            if entities == 0:  # out of entities, not of room: any line break will do
+                if line:
+                    return line
+                break
+            entities -= 1
         used += tok.width
     else:
         return len(tokens)
@@ -90,7 +107,7 @@ def _find_cut(tokens: list[_Tok], start: int, limit: int) -> int:
     return space or char or max(i, start + 1)
 
 
-def _split_block(html: str, limit: int) -> list[str]:
+def _split_block(html: str, limit: int, max_entities: int) -> list[str]:
     tokens = _tokens(html)
     chunks: list[str] = []
     stack: list[_Tok] = []
@@ -99,7 +116,7 @@ def _split_block(html: str, limit: int) -> list[str]:
         if tokens[start].char.isspace():  # no chunk starts with whitespace
             start += 1
             continue
-        end = _find_cut(tokens, start, limit)
+        end = _find_cut(tokens, start, limit, max(0, max_entities - len(stack)))
         body_end = end
         while body_end > start and tokens[body_end - 1].char.isspace():
             body_end -= 1
@@ -115,37 +132,43 @@ def _split_block(html: str, limit: int) -> list[str]:
 
 
 def split_message(
-    blocks: Iterable[str], limit: int = TEXT_LIMIT, *, separator: str = "\n\n"
+    blocks: Iterable[str], limit: int = TEXT_LIMIT, *, separator: str = "\n\n",
+    max_entities: int = ENTITY_LIMIT,
 ) -> list[str]:
     """Pack HTML ``blocks``, joined by ``separator``, into chunks of at most ``limit``
-    visible UTF-16 units each (see the module docstring for where cuts go).
+    visible UTF-16 units and ``max_entities`` opening tags each (see the module docstring
+    for where cuts go).
 
     Blocks are stripped; blank blocks are skipped, and so is any chunk without visible
     text (Telegram rejects empty messages). Each block must be well-formed Telegram HTML.
     """
     if limit < 2:
         raise ValueError("render: split limit must be at least 2")
+    if max_entities < 1:
+        raise ValueError("render: max_entities must be at least 1")
     sep_width = utf16_length(html_to_text(separator))
     chunks: list[str] = []
     current: list[str] = []
-    used = 0
+    used = tags = 0
     for raw in blocks:
         block = raw.strip()
         text = html_to_text(block)
         if not text.strip():
             continue
         width = utf16_length(text)
-        if current and used + sep_width + width <= limit:
+        count = entity_count(block)
+        if current and used + sep_width + width <= limit and tags + count <= max_entities:
             current.append(block)
             used += sep_width + width
+            tags += count
             continue
         if current:
             chunks.append(separator.join(current))
-            current, used = [], 0
-        if width <= limit:
-            current, used = [block], width
+            current, used, tags = [], 0, 0
+        if width <= limit and count <= max_entities:
+            current, used, tags = [block], width, count
         else:
-            chunks.extend(_split_block(block, limit))
+            chunks.extend(_split_block(block, limit, max_entities))
     if current:
         chunks.append(separator.join(current))
     return chunks

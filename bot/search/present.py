@@ -13,7 +13,15 @@ from html import escape as _escape
 
 from bot.callbacks import CallbackCodec
 from bot.models import Article, Button
-from bot.render import TEXT_LIMIT, escape, render_article, truncate_words, visible_length
+from bot.render import (
+    ENTITY_LIMIT,
+    TEXT_LIMIT,
+    entity_count,
+    escape,
+    render_article,
+    truncate_words,
+    visible_length,
+)
 from bot.render.bidi import rtl_line
 from bot.render.dates import gregorian_date, local_date
 from bot.render.truncate import clean_line
@@ -143,7 +151,8 @@ def results_message(raw: str, query: Query, page: SearchPage, tz: str) -> str:
     while True:
         items = [result_item(page.offset + i + 1, h, keys, tz, width) for i, h in enumerate(hits)]
         text = header + "\n\n" + "\n\n".join(items) + note
-        if visible_length(text) <= TEXT_LIMIT or not hits:
+        fits = visible_length(text) <= TEXT_LIMIT and entity_count(text) <= ENTITY_LIMIT
+        if fits or not hits:  # (narrower snippets: fewer highlighted words to embolden)
             return text
         if width > 60:
             width //= 2

@@ -8,7 +8,8 @@ real JSON shapes (``{"ok": true, "result": ...}`` / ``{"ok": false, "error_code"
 * HTML parse mode (tags, nesting, quoting, entities; `tests.fakes.telegram_html`; by
   default stricter than Telegram about ``&nbsp;`` and a bare ``&``, which Telegram shows
   literally: they mean unescaped feed text, pass ``strict_html=False`` to allow), text
-  1..4096 and captions ..1024 UTF-16 units after parsing, inline keyboards
+  1..4096 and captions ..1024 UTF-16 units after parsing, at most 100 formatting
+  entities kept a message (the markup past them is shown as plain text, no error), inline keyboards
   (callback_data 1..64 bytes, http(s)/tg button URLs, one action per button),
   answerInlineQuery (≤ 50 results, unique ids ≤ 64 bytes, next_offset ≤ 64 bytes, texts);
 * flood limits (`RateLimits`: 30 sends in any second overall, 3 in any 3 s per private

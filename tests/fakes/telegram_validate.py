@@ -16,6 +16,9 @@ from tests.fakes.telegram_model import JSON, ApiError, bad_request
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
+# Telegram keeps at most 100 formatting entities a message and shows the markup past them
+# as plain text, without an error (telegram.constants.MessageLimit.MESSAGE_ENTITIES).
+MAX_ENTITIES = 100
 MAX_CALLBACK_DATA = 64
 MAX_INLINE_RESULTS = 50
 MAX_BUTTONS = 100
@@ -112,6 +115,8 @@ def format_text(
     else:
         raise bad_request("unsupported parse_mode")
     plain, parsed = strip_entities(plain, parsed)
+    if len(parsed) > MAX_ENTITIES:  # the first 100 in text order stay; no error
+        parsed = sorted(parsed, key=lambda e: (e["offset"], -e["length"]))[:MAX_ENTITIES]
     length = utf16_len(plain)
     if caption:
         if length > MAX_CAPTION:
