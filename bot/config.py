@@ -61,6 +61,7 @@ class PollingConfig:
     timeout_seconds: float = 20.0
     max_body_bytes: int = 5_000_000
     max_consecutive_failures: int = 100  # then the feed is disabled until an admin resumes it
+    push_max_age_hours: float = 72.0  # older new articles are stored, not pushed; 0: no limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +198,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, Check | None]]] = {
         "timeout_seconds": ("number", _positive),
         "max_body_bytes": ("int", _positive),
         "max_consecutive_failures": ("int", _positive),
+        "push_max_age_hours": ("number", lambda v: None if v >= 0 else "must be >= 0"),
     },
     "delivery": {
         "messages_per_second": ("int", _positive),

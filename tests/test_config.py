@@ -56,6 +56,7 @@ api_url = "https://api.telegram.org/bot/"
 [polling]
 interval_seconds = "five"
 allow_private_addresses = 1
+push_max_age_hours = -1
 
 [delivery]
 messages_per_second = 0
@@ -81,6 +82,7 @@ x = 1
         "telegram.api_url: must not end with '/'",
         "polling.interval_seconds: expected an integer, got a string 'five'",
         "polling.allow_private_addresses: expected true or false",
+        "polling.push_max_age_hours: must be >= 0",
         "delivery.messages_per_second: must be greater than 0",
         "feeds[1].url: duplicate of feeds[0].url",
         "feeds[2].url: expected an http(s) URL",
@@ -130,6 +132,10 @@ def test_defaults_and_frozen() -> None:
     config = parse_config({"telegram": {"token": "1:x"}}, env={})
     assert config.storage.database == "newsbot.sqlite3"
     assert config.polling.allow_private_addresses is False
+    assert config.polling.push_max_age_hours == 72.0
+    off = parse_config({"telegram": {"token": "1:x"}, "polling": {"push_max_age_hours": 0}},
+                       env={})
+    assert off.polling.push_max_age_hours == 0.0
     with pytest.raises(AttributeError):
         config.polling.concurrency = 3  # type: ignore[misc]
 

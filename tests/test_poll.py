@@ -122,6 +122,37 @@ async def test_new_items_after_the_first_poll_are_enqueued_once(
         assert len(await env.rows("SELECT * FROM outbox")) == 1
 
 
+
+async def test_old_items_new_to_the_bot_are_stored_but_not_pushed(
+        tmp_path: Path, feed_server: FeedServer) -> None:
+    # A feed that lists old items anew ("most read", a re-sorted archive, or items whose
+    # rows retention deleted while the feed still carries them) must not push them as news.
+    now = time.time()
+    fresh = item("عاجل: زلزال بقوة 5 درجات يضرب المنطقة", "https://news.example/fresh", "f",
+                 date=http_date(now - 3600))
+    edge = item("افتتاح الطريق الدائري الجديد", "https://news.example/edge", "e",
+                date=http_date(now - 71 * 3600))
+    stale = item("نتائج انتخابات المجلس البلدي قبل عامين", "https://news.example/stale", "s",
+                 date=http_date(now - 4 * 86400))
+    undated = item("الطقس: أجواء معتدلة نهارًا", "https://news.example/undated", "u", date=None)
+    feed_server.add_feed("/f.xml", rss([item("أول خبر", "https://news.example/0", "0")]))
+    config = PollingConfig(allow_private_addresses=True, timeout_seconds=5)  # 72 h default
+    async with open_env(tmp_path, config, options=IngestOptions(extract=False)) as env:
+        feed_id = await env.add_feed(feed_server.url("/f.xml"), default=True)
+        await env.storage.chats.register(42, "private")
+        await env.poller.poll_due()
+        feed_server.add_feed("/f.xml", rss([fresh, edge, stale, undated]))
+        [outcome] = (await env.poller.poll_now(feed_id)).outcomes
+        assert (outcome.stored, outcome.queued, outcome.stale) == (4, 3, 1)
+        pushed = await env.rows("SELECT a.url FROM outbox o JOIN articles a"
+                                " ON a.id = o.article_id ORDER BY a.url")
+        assert [r["url"] for r in pushed] == [
+            "https://news.example/edge", "https://news.example/fresh",
+            "https://news.example/undated"]  # undated: the fetch time is its date
+        assert len(await env.rows("SELECT 1 FROM articles WHERE url LIKE '%stale'")) == 1
+        assert env.wakeups == [1]
+
+
 async def test_the_same_wire_story_on_two_sites_is_one_message(
         tmp_path: Path, feed_server: FeedServer) -> None:
     lead = ("قال المتحدث باسم الأمم المتحدة إن الأمين العام دعا جميع الأطراف إلى وقف فوري "

@@ -1,10 +1,13 @@
 """End to end: the real service polls a feed from the fake feed server, stores its items
-(first poll: not pushed), and a later item gets an outbox row for a subscribed chat.
-Sending is delivery's job and is not tested here."""
+(first poll: not pushed), and a later item gets an outbox row for a subscribed chat, unless
+it was published longer ago than ``polling.push_max_age_hours``. Sending is delivery's job
+and is not tested here."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 from tests.fakes.feed_server import FeedServer
@@ -19,7 +22,13 @@ FIRST = item("البنك المركزي يبقي أسعار الفائدة دو�
                          "مشيرا إلى تراجع معدلات التضخم خلال الأشهر الماضية.")
 SECOND = item("انطلاق بطولة كأس آسيا بمشاركة 24 منتخبا", "https://sport.example/2", "2",
               description="انطلقت اليوم منافسات بطولة كأس آسيا لكرة القدم بمشاركة 24 منتخبا، "
-                          "وسط حضور جماهيري كبير في حفل الافتتاح.")
+                          "وسط حضور جماهيري كبير في حفل الافتتاح.",
+              date=format_datetime(datetime.now(UTC) - timedelta(hours=2)))
+# new to the bot, but published four days ago (a feed listing an old item anew): stored and
+# searchable, never pushed (push_max_age_hours defaults to 72)
+OLD = item("وزارة الصحة تطلق حملة تطعيم وطنية", "https://health.example/3", "3",
+           description="أطلقت وزارة الصحة حملة تطعيم وطنية تستهدف الأطفال في جميع المحافظات.",
+           date=format_datetime(datetime.now(UTC) - timedelta(days=4)))
 
 
 async def test_service_polls_stores_and_enqueues_for_a_subscribed_chat(
@@ -50,9 +59,10 @@ async def test_service_polls_stores_and_enqueues_for_a_subscribed_chat(
 
         fake_telegram.inject_message(chat.id, "/start")
         await fake_telegram.wait_for_messages(chat.id, 1)
-        feed_server.add_feed("/rss.xml", rss([SECOND, FIRST]), etag='"v2"')
+        feed_server.add_feed("/rss.xml", rss([SECOND, OLD, FIRST]), etag='"v2"')
         report = await services.poller.poll_now()
-        assert (report.stored, report.queued) == (1, 1) and woke == [1]
+        assert (report.stored, report.queued) == (2, 1) and woke == [1]
+        assert report.outcomes[0].stale == 1
         outbox = await service.storage.db.read(lambda c: [dict(r) for r in c.execute(
             "SELECT o.chat_id, o.status, a.title FROM outbox o JOIN articles a"
             " ON a.id = o.article_id")])

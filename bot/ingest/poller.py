@@ -88,7 +88,8 @@ class PollOutcome:
     ``entries``: distinct items read from the document (at most ``max_entries``);
     ``new``: not stored before; ``stored``: inserted now; ``queued``: outbox rows created;
     ``joined``: new articles that joined an existing story; ``from_pages``: articles whose
-    text came from the page."""
+    text came from the page; ``stale``: new articles published more than
+    ``polling.push_max_age_hours`` ago, stored without being pushed."""
 
     feed_id: int
     url: str
@@ -99,6 +100,7 @@ class PollOutcome:
     queued: int = 0
     joined: int = 0
     from_pages: int = 0
+    stale: int = 0
     error: str | None = None
     kind: str | None = None
     failures: int = 0
@@ -312,11 +314,13 @@ class Poller:
                                        retry_after=fetched.retry_after)
         nxt = schedule.next_poll_at(now, delay, self._rng.random())
         items = [Prepared(b.article, b.fingerprint, b.index, b.tokens) for b in plan.built]
+        max_age = self.config.push_max_age_hours
+        push_after = now - max_age * 3600.0 if max_age > 0 else None
         try:
             result = await self.storage.db.write(lambda c: store_poll(
                 c, feed.id, items, now=now, next_poll_at=nxt, etag=fetched.etag,
                 last_modified=fetched.last_modified, body_hash=plan.digest,
-                stories=self.stories))
+                stories=self.stories, push_after=push_after))
         except Exception as exc:
             log.exception("poll: %s: storing the poll failed", feed.url)
             return await self._fail(feed, interval, f"poll: {feed.url}: storage: {exc}",
@@ -329,17 +333,19 @@ class Poller:
         stored = len(result.stored)
         if stored:
             ARTICLES_STORED.inc(stored)
-            log.info("poll: %s: %d new article(s) stored, %d outbox row(s)%s, %d joined a "
+            stale = (f" ({result.stale} published over {max_age:g} h ago: not pushed)"
+                     if result.stale else "")
+            log.info("poll: %s: %d new article(s) stored, %d outbox row(s)%s%s, %d joined a "
                      "story, %d from article pages (%.1fs)", feed.name, stored, result.queued,
-                     "" if result.enqueued else " (first poll: not pushed)", result.joined,
-                     sum(b.from_page for b in plan.built), seconds)
+                     "" if result.enqueued else " (first poll: not pushed)", stale,
+                     result.joined, sum(b.from_page for b in plan.built), seconds)
         else:
             log.debug("poll: %s: %s, nothing new (%.2fs)", feed.name, plan.result, seconds)
         if result.queued:
             self._wake()
         return PollOutcome(
             feed.id, feed.url, plan.result, entries=plan.entries, new=plan.new, stored=stored,
-            queued=result.queued, joined=result.joined,
+            queued=result.queued, joined=result.joined, stale=result.stale,
             from_pages=sum(b.from_page for b in plan.built), next_poll_at=nxt, seconds=seconds)
 
     def _wake(self) -> None:

@@ -55,15 +55,19 @@ class ArticleWriter:
     the INSERT together with its ``story_id`` (its own id when it founds a story), so no
     UPDATE follows. Its full-text row and outbox rows (with ``enqueue``) are queued and
     written by :meth:`flush` in insertion order: the same rows as storing them one by one.
+    With ``push_after`` (a timestamp), an article published before it gets no outbox rows
+    (counted in :attr:`stale`): a feed that lists old items anew is not news.
     """
 
     def __init__(self, conn: sqlite3.Connection, *, enqueue: bool = True,
-                 keywords: list[str] | None = None) -> None:
+                 keywords: list[str] | None = None, push_after: float | None = None) -> None:
         self._conn = conn
         self._next_id = int(conn.execute(
             "SELECT coalesce(max(id), 0) + 1 FROM articles").fetchone()[0])
         self._index: list[tuple[int, str, str, str, str]] = []
         self._outbox = OutboxBatch(conn, keywords) if enqueue else None
+        self._push_after = push_after
+        self.stale = 0  # added articles published before ``push_after``: not enqueued
 
     def add(self, item: Prepared, *, story_id: int | None = None) -> int | None:
         """Insert ``item.article`` unless it is already known; return its new id or None.
@@ -79,9 +83,13 @@ class ArticleWriter:
         self._next_id += 1
         fields = item.index or index_fields(a.title, a.summary, a.text, a.source, a.url)
         self._index.append((article_id, *fields))
-        if self._outbox is not None:
-            self._outbox.add(article_id, story, feed_id=a.feed_id, category=a.category,
-                             title=a.title, summary=a.summary, text=a.text, tokens=item.tokens)
+        if self._outbox is None:
+            return article_id
+        if self._push_after is not None and to_ts(a.published) < self._push_after:
+            self.stale += 1  # old news: stored and searchable, never pushed
+            return article_id
+        self._outbox.add(article_id, story, feed_id=a.feed_id, category=a.category,
+                         title=a.title, summary=a.summary, text=a.text, tokens=item.tokens)
         return article_id
 
     def flush(self) -> int:

@@ -60,13 +60,15 @@ class StoreResult:
     """What a recorded poll did. ``found`` is False when the feed was deleted meanwhile
     (then nothing was written). ``enqueued`` says outbox rows were allowed (the feed was
     initialized before this poll); ``queued`` counts the rows created; ``joined`` counts
-    the new articles that joined an existing story."""
+    the new articles that joined an existing story; ``stale`` the new articles published
+    too long ago to be pushed (``push_after``)."""
 
     found: bool
     stored: list[int] = field(default_factory=list)
     queued: int = 0
     enqueued: bool = False
     joined: int = 0
+    stale: int = 0
 
 
 def due_feeds(conn: sqlite3.Connection, now: float, exclude: Collection[int] = (),
@@ -130,16 +132,17 @@ def store_poll(
     last_modified: str | None,
     body_hash: str | None = None,
     stories: StoryLookup | None = None,
+    push_after: float | None = None,
 ) -> StoreResult:
     """Record a successful poll: the feed's state and its new articles (oldest first:
     :class:`Prepared` ones, or ``(article, fingerprint)`` pairs), in the caller's
     transaction. ``body_hash`` None keeps the stored digest (a 304 has no body). Articles
-    already stored are skipped."""
+    already stored are skipped; those published before ``push_after`` get no outbox rows."""
     row = conn.execute("SELECT initialized FROM feeds WHERE id = ?", (feed_id,)).fetchone()
     if row is None:
         return StoreResult(found=False)
     enqueue = bool(row[0])
-    writer = ArticleWriter(conn, enqueue=enqueue and bool(articles))
+    writer = ArticleWriter(conn, enqueue=enqueue and bool(articles), push_after=push_after)
     stored: list[int] = []
     founded: list[int] = []
     joined = 0
@@ -169,7 +172,7 @@ def store_poll(
             for story_id in founded:  # the transaction is rolled back: forget them too
                 stories.remove(story_id)
         raise
-    return StoreResult(True, stored, queued, enqueue, joined)
+    return StoreResult(True, stored, queued, enqueue, joined, writer.stale)
 
 
 def record_failure(
