@@ -253,6 +253,60 @@ async def test_failing_feed_backs_off_honours_retry_after_and_is_disabled(
         assert feed["last_error_kind"] == "status"  # kept for admins, with its time
 
 
+
+async def test_a_feed_answering_410_gone_is_disabled_at_once(
+        tmp_path: Path, feed_server: FeedServer) -> None:
+    feed_server.add("/gone.xml", Route(status=410, body=b"gone"))
+    feed_server.add("/missing.xml", Route(status=404, body=b"not found"))  # may come back
+    async with open_env(tmp_path) as env:
+        gone = await env.add_feed(feed_server.url("/gone.xml"))
+        missing = await env.add_feed(feed_server.url("/missing.xml"), "آخر")
+        report = await env.poller.poll_due()
+        by_id = {o.feed_id: o for o in report.outcomes}
+        assert (by_id[gone].failures, by_id[gone].disabled) == (1, True)
+        assert (by_id[missing].failures, by_id[missing].disabled) == (1, False)
+        [feed] = await env.rows("SELECT * FROM feeds WHERE id = ?", gone)
+        assert feed["disabled_reason"] == "the server says the feed is gone for good (HTTP 410)"
+        assert "HTTP 410" in feed["last_error"]
+        feed_server.add_feed("/gone.xml", rss([item("عاد الموقع", "https://n.example/g")]))
+        assert await env.storage.polling.resume(gone)  # an admin's /resumefeed
+        [o] = (await env.poller.poll_now(gone)).outcomes
+        assert o.result == "ok" and o.stored == 1
+
+
+async def test_a_feed_that_moved_permanently_gets_its_new_address(
+        tmp_path: Path, feed_server: FeedServer) -> None:
+    body = rss([item("خبر في العنوان الجديد", "https://n.example/m")])
+    feed_server.add_feed("/new.xml", body)
+    feed_server.add_feed("/other.xml", body)
+    feed_server.redirect("/old.xml", feed_server.url("/new.xml"), status=301)
+    feed_server.redirect("/config.xml", feed_server.url("/new.xml"), status=308)
+    feed_server.redirect("/temporary.xml", feed_server.url("/other.xml"), status=302)
+    feed_server.redirect("/taken.xml", feed_server.url("/other.xml"), status=301)
+    async with open_env(tmp_path) as env:
+        moved = await env.add_feed(feed_server.url("/old.xml"), "أ")
+        config_feed, _ = await env.storage.feeds.add(feed_server.url("/config.xml"), "ب",
+                                                     origin="config")
+        temporary = await env.add_feed(feed_server.url("/temporary.xml"), "ج")
+        other = await env.add_feed(feed_server.url("/other.xml"), "د")
+        taken = await env.add_feed(feed_server.url("/taken.xml"), "هـ")
+        report = await env.poller.poll_due()
+        assert [o.result for o in report.outcomes] == ["ok"] * 5
+        urls = {r["id"]: r["url"] for r in await env.rows("SELECT id, url FROM feeds")}
+        assert urls == {
+            moved: feed_server.url("/new.xml"),  # 301 from an admin-added feed: updated
+            config_feed.id: feed_server.url("/config.xml"),  # the config file names it
+            temporary: feed_server.url("/temporary.xml"),  # 302: not permanent
+            other: feed_server.url("/other.xml"),
+            taken: feed_server.url("/taken.xml"),  # /other.xml is another feed's already
+        }
+        requests = len(feed_server.requests("/old.xml"))
+        feed_server.add_feed("/new.xml", rss([item("خبر ثان", "https://n.example/m2")]))
+        [o] = (await env.poller.poll_now(moved)).outcomes
+        assert o.result == "ok" and o.stored == 1
+        assert len(feed_server.requests("/old.xml")) == requests  # the old address is done
+
+
 async def test_backoff_doubles_without_retry_after(tmp_path: Path,
                                                    feed_server: FeedServer) -> None:
     feed_server.add("/500.xml", Route(status=500, body=b"oops"))

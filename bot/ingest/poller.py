@@ -13,7 +13,9 @@ clean, summarize, fingerprint) -> ONE transaction: feed state + articles + outbo
 Failures (any :class:`FetchError`, a :class:`ParseError`, the overall deadline, a bug)
 are recorded on the feed (last error, kind, failures in a row), which backs off
 exponentially (``bot.ingest.schedule``) and is disabled after
-``polling.max_consecutive_failures``. Each feed runs in its own task under a semaphore of
+``polling.max_consecutive_failures``, or at once when the server answers 410 Gone. A feed
+that redirects permanently (only 301/308 on the way) gets its new address stored, unless
+the config file names it. Each feed runs in its own task under a semaphore of
 ``polling.concurrency``: a broken or slow feed only ever holds its own slot, for at most
 the fetch deadline plus the page budget.
 """
@@ -139,6 +141,10 @@ class _Plan:
     new: int = 0
 
 
+#: Why a feed answering 410 Gone is disabled at once (an admin's /resumefeed re-enables it).
+GONE = "the server says the feed is gone for good (HTTP 410)"
+
+
 def _oldest_first(entries: Sequence[Entry]) -> list[Entry]:
     # Feeds list newest first: reversing keeps document order for equal dates.
     return sorted(reversed(entries), key=lambda e: e.published.timestamp() if e.published else 0)
@@ -170,6 +176,7 @@ class Poller:
         self._clock = clock
         self._slots = asyncio.Semaphore(config.concurrency)
         self._in_flight: dict[int, asyncio.Task[PollOutcome]] = {}
+        self._told_moved: set[int] = set()
         self._stories_loaded = False
         self._pruned_at = 0.0
         self._closed = False
@@ -257,7 +264,8 @@ class Poller:
         except FetchError as exc:
             FETCH_ERRORS.labels(kind=exc.kind).inc()
             retry = exc.retry_after if isinstance(exc, FetchStatusError) else None
-            return await self._fail(feed, interval, str(exc), exc.kind, retry, started)
+            gone = GONE if exc.status == 410 else None
+            return await self._fail(feed, interval, str(exc), exc.kind, retry, started, gone)
         except ParseError as exc:
             return await self._fail(feed, interval, str(exc), "parse", None, started)
         except FeedError as exc:
@@ -316,11 +324,12 @@ class Poller:
         items = [Prepared(b.article, b.fingerprint, b.index, b.tokens) for b in plan.built]
         max_age = self.config.push_max_age_hours
         push_after = now - max_age * 3600.0 if max_age > 0 else None
+        moved_to = fetched.permanent_url if fetched.permanent_url != feed.url else None
         try:
             result = await self.storage.db.write(lambda c: store_poll(
                 c, feed.id, items, now=now, next_poll_at=nxt, etag=fetched.etag,
                 last_modified=fetched.last_modified, body_hash=plan.digest,
-                stories=self.stories, push_after=push_after))
+                stories=self.stories, push_after=push_after, moved_to=moved_to))
         except Exception as exc:
             log.exception("poll: %s: storing the poll failed", feed.url)
             return await self._fail(feed, interval, f"poll: {feed.url}: storage: {exc}",
@@ -330,6 +339,8 @@ class Poller:
             log.info("poll: feed %d (%s) was removed during its poll", feed.id, feed.url)
             return PollOutcome(feed.id, feed.url, "gone", seconds=seconds)
         POLLS.labels(result=plan.result).inc()
+        if moved_to:
+            self._moved(feed, moved_to, result.moved)
         stored = len(result.stored)
         if stored:
             ARTICLES_STORED.inc(stored)
@@ -348,6 +359,17 @@ class Poller:
             queued=result.queued, joined=result.joined, stale=result.stale,
             from_pages=sum(b.from_page for b in plan.built), next_poll_at=nxt, seconds=seconds)
 
+    def _moved(self, feed: Feed, new_url: str, stored: bool) -> None:
+        if stored:
+            log.info("poll: feed %d moved permanently: %s -> %s (address updated)",
+                     feed.id, feed.url, new_url)
+        elif feed.id not in self._told_moved:  # once per run: it redirects at every poll
+            self._told_moved.add(feed.id)
+            why = ("update the config file" if feed.origin == "config"
+                   else "another feed has that address")
+            log.warning("poll: feed %d redirects permanently: %s -> %s (not updated: %s)",
+                        feed.id, feed.url, new_url, why)
+
     def _wake(self) -> None:
         for hook in self.hooks:
             try:
@@ -356,7 +378,8 @@ class Poller:
                 log.exception("poll: on_new_articles hook %r failed", hook)
 
     async def _fail(self, feed: Feed, interval: float, error: str, kind: str,
-                    retry_after: float | None, started: float) -> PollOutcome:
+                    retry_after: float | None, started: float,
+                    disable_now: str | None = None) -> PollOutcome:
         POLLS.labels(result="error").inc()
         now = self._clock()
         u = self._rng.random()
@@ -368,11 +391,13 @@ class Poller:
         try:
             failures, disabled = await self.storage.db.write(lambda c: record_failure(
                 c, feed.id, now=now, error=error, kind=kind, schedule=when,
-                max_failures=self.config.max_consecutive_failures))
+                max_failures=self.config.max_consecutive_failures, disable_now=disable_now))
         except Exception:
             log.exception("poll: %s: recording the failure failed", feed.url)
             failures, disabled = feed.consecutive_failures + 1, False
-        if disabled:
+        if disabled and disable_now:
+            log.error("poll: feed %d (%s) disabled: %s", feed.id, feed.url, disable_now)
+        elif disabled:
             log.error("poll: feed %d (%s) disabled after %d failed polls in a row; last: %s",
                       feed.id, feed.url, failures, error)
         else:

@@ -61,7 +61,8 @@ class StoreResult:
     (then nothing was written). ``enqueued`` says outbox rows were allowed (the feed was
     initialized before this poll); ``queued`` counts the rows created; ``joined`` counts
     the new articles that joined an existing story; ``stale`` the new articles published
-    too long ago to be pushed (``push_after``)."""
+    too long ago to be pushed (``push_after``); ``moved``: the feed's URL was updated to
+    where it permanently redirects (``moved_to``)."""
 
     found: bool
     stored: list[int] = field(default_factory=list)
@@ -69,6 +70,7 @@ class StoreResult:
     enqueued: bool = False
     joined: int = 0
     stale: int = 0
+    moved: bool = False
 
 
 def due_feeds(conn: sqlite3.Connection, now: float, exclude: Collection[int] = (),
@@ -133,11 +135,15 @@ def store_poll(
     body_hash: str | None = None,
     stories: StoryLookup | None = None,
     push_after: float | None = None,
+    moved_to: str | None = None,
 ) -> StoreResult:
     """Record a successful poll: the feed's state and its new articles (oldest first:
     :class:`Prepared` ones, or ``(article, fingerprint)`` pairs), in the caller's
     transaction. ``body_hash`` None keeps the stored digest (a 304 has no body). Articles
-    already stored are skipped; those published before ``push_after`` get no outbox rows."""
+    already stored are skipped; those published before ``push_after`` get no outbox rows.
+    ``moved_to``: the feed's new address after permanent redirects, stored unless the feed
+    comes from the config file (the file names it) or another feed has that address
+    (``StoreResult.moved`` says whether it was)."""
     row = conn.execute("SELECT initialized FROM feeds WHERE id = ?", (feed_id,)).fetchone()
     if row is None:
         return StoreResult(found=False)
@@ -161,6 +167,10 @@ def store_poll(
             elif stories is not None and fp and stories.add(article_id, fp, now):
                 founded.append(article_id)
         queued = writer.flush()
+        moved = bool(moved_to) and conn.execute(
+            "UPDATE feeds SET url = ? WHERE id = ? AND origin != 'config'"
+            " AND NOT EXISTS (SELECT 1 FROM feeds WHERE url = ?)",
+            (moved_to, feed_id, moved_to)).rowcount > 0
         conn.execute(
             "UPDATE feeds SET etag = ?, last_modified = ?, body_hash = COALESCE(?, body_hash),"
             " initialized = 1, next_poll_at = ?, last_polled_at = ?, last_success_at = ?,"
@@ -172,7 +182,7 @@ def store_poll(
             for story_id in founded:  # the transaction is rolled back: forget them too
                 stories.remove(story_id)
         raise
-    return StoreResult(True, stored, queued, enqueue, joined, writer.stale)
+    return StoreResult(True, stored, queued, enqueue, joined, writer.stale, moved)
 
 
 def record_failure(
@@ -184,10 +194,12 @@ def record_failure(
     kind: str,
     schedule: Callable[[int], float],
     max_failures: int,
+    disable_now: str | None = None,
 ) -> tuple[int, bool]:
     """Record a failed poll. ``schedule(failures)`` gives the next poll time for the new
     count of failures in a row. After ``max_failures`` the feed is disabled with a reason
-    that names the last error. Returns (failures in a row, disabled now)."""
+    that names the last error; with ``disable_now`` (the reason) at once. Returns
+    (failures in a row, disabled now)."""
     row = conn.execute(
         "SELECT consecutive_failures, disabled_reason FROM feeds WHERE id = ?", (feed_id,)
     ).fetchone()
@@ -195,8 +207,11 @@ def record_failure(
         return 0, False
     failures = int(row[0]) + 1
     error = " ".join(error.split())[:ERROR_CHARS]
-    disable = max_failures > 0 and failures >= max_failures and row[1] is None
-    reason = f"{failures} failed polls in a row; last: {error}"[:ERROR_CHARS] if disable else None
+    disable = row[1] is None and (disable_now is not None
+                                  or (max_failures > 0 and failures >= max_failures))
+    reason = None
+    if disable:
+        reason = (disable_now or f"{failures} failed polls in a row; last: {error}")[:ERROR_CHARS]
     conn.execute(
         "UPDATE feeds SET last_polled_at = ?, last_error = ?, last_error_kind = ?,"
         " last_error_at = ?, consecutive_failures = ?, next_poll_at = ?,"
