@@ -163,7 +163,7 @@ async def resumefeed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     await services.storage.polling.resume(feed.id)
     log.info("admin: feed %d resumed", feed.id)
-    was = ("كان معطَّلًا بعد إخفاقات متكررة، وصُفّر عدّاد الإخفاقات" if feed.disabled_reason
+    was = ("كان معطَّلًا، وصُفّر عدّاد الإخفاقات" if feed.disabled_reason
            else "صُفّر عدّاد الإخفاقات" if not feed.paused else "")
     text = f"▶️ استُؤنف جلب المصدر {_name(feed)}"
     text += f" ({was})" if was else ""

@@ -6,16 +6,24 @@ the tick returns at once, so a slow feed never holds up the tick or the other fe
 Each feed's own interval, backoff and jitter live in ``next_poll_at`` (see
 ``bot.ingest.schedule``), so a restart resumes where it stopped, and feeds added at
 runtime (admin commands, the CLI) are picked up at the next tick.
+
+When a poll disables a feed (too many failures in a row, or 410 Gone), every admin in
+``telegram.admins`` gets a message saying so, with the reason and the command that
+re-enables it (an admin who never opened the bot cannot be written to: logged at INFO).
 """
 
 from __future__ import annotations
 
 import logging
 
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
+from bot.admin.feeds import disabled_alert
 from bot.ingest import Poller, Workers
-from bot.services import Services
+from bot.services import Services, get_services
+from bot.storage import Feed
 
 log = logging.getLogger(__name__)
 
@@ -26,10 +34,18 @@ FIRST_TICK_SECONDS = 1.0
 def schedule(app: Application, services: Services) -> None:
     """Create the service's :class:`Poller` (``services.poller``) and its tick job."""
     assert services.fetcher is not None, "the Fetcher is created with the services"
-    poller = Poller(services.storage, services.fetcher, services.config.polling,
-                    workers=Workers("process"), hooks=services.on_new_articles)
-    services.poller = poller
     assert app.job_queue is not None
+    job_queue = app.job_queue
+
+    def disabled(feed: Feed, reason: str) -> None:
+        if services.config.telegram.admins:
+            job_queue.run_once(_tell_admins, when=0, data=disabled_alert(feed, reason),
+                               name=f"feed-disabled-{feed.id}")
+
+    poller = Poller(services.storage, services.fetcher, services.config.polling,
+                    workers=Workers("process"), hooks=services.on_new_articles,
+                    on_disabled=[disabled])
+    services.poller = poller
     app.job_queue.run_repeating(
         _tick, interval=TICK_SECONDS, first=FIRST_TICK_SECONDS, name="poll", data=poller,
         job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None})
@@ -40,3 +56,16 @@ async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     assert context.job is not None
     poller: Poller = context.job.data  # type: ignore[assignment]
     await poller.poll_due(wait=False)
+
+
+async def _tell_admins(context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert context.job is not None
+    text: str = context.job.data  # type: ignore[assignment]
+    services = get_services(context)
+    for admin in services.config.telegram.admins:
+        if not services.may_send():
+            return
+        try:
+            await context.bot.send_message(admin, text, parse_mode=ParseMode.HTML)
+        except TelegramError as exc:  # e.g. an admin who never opened the bot (403)
+            log.info("poll: could not tell admin %s that a feed was disabled: %s", admin, exc)

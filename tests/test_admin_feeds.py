@@ -12,7 +12,7 @@ from pathlib import Path
 from bot.app import Service
 from bot.storage._feeds import add
 from tests.admin_helpers import admin_config, register_chats
-from tests.fakes.feed_server import FeedServer
+from tests.fakes.feed_server import FeedServer, Route
 from tests.fakes.telegram import FakeTelegram
 from tests.fixtures.ingest.site import item, rss
 from tests.news import ask, eventually, store
@@ -190,7 +190,7 @@ async def test_delete_pause_resume_and_list_feeds(tmp_path: Path,
         said = await text_of(fake, admin.id, "/resumefeed ٣")  # Arabic-Indic digits
         assert said == f"▶️ استُؤنف جلب المصدر #{extra} «الجزيرة نت»، وسيُجلب الآن."
         said = await text_of(fake, admin.id, f"/resumefeed {other}")
-        assert "كان معطَّلًا بعد إخفاقات متكررة" in said
+        assert "(كان معطَّلًا، وصُفّر عدّاد الإخفاقات)" in said
         resumed = await storage.feeds.get(other)
         assert resumed is not None and resumed.enabled and resumed.disabled_reason is None
         assert resumed.consecutive_failures == 0 or resumed.last_polled_at
@@ -244,3 +244,29 @@ async def test_feeds_list_splits_and_stats(tmp_path: Path, fake_telegram: FakeTe
         assert "🗂 المصادر: 62 (تتعثر: 0 · موقوفة: 0 · معطّلة: 0) — التفاصيل: /feeds" in lines
         assert "(منذ منتصف الليل بتوقيت Asia/Riyadh)" in stats
     fake.assert_no_rate_limits()
+
+
+async def test_admins_are_told_when_polling_disables_a_feed(
+        tmp_path: Path, fake_telegram: FakeTelegram, feed_server: FeedServer) -> None:
+    fake = fake_telegram
+    admin, other_admin = fake.add_private_chat(), fake.add_private_chat()
+    fake.block(other_admin.id)  # an admin who blocked the bot: logged, nothing else
+    feed_server.add("/gone.xml", Route(status=410, body=b"gone"))
+    feeds = [{"url": feed_server.url("/gone.xml"), "name": "الخلاصة <المحذوفة>"}]
+    async with running_service(admin_config(tmp_path, fake, [admin.id, other_admin.id],
+                                            feeds=feeds)) as service:
+        storage = service.storage
+        assert storage is not None
+        [alert] = await fake.wait_for_messages(admin.id, 1)
+        feed = (await storage.feeds.list())[0]
+        assert feed.disabled_reason == "the server says the feed is gone for good (HTTP 410)"
+        assert alert.plain_text == (
+            f"⛔ توقف جلب المصدر #{feed.id} الخلاصة <المحذوفة>\n"
+            "معطَّل: أبلغ خادمه أن الخلاصة أُزيلت نهائيًا (HTTP 410)، ولن يُجلب حتى يُعاد"
+            " تفعيله.\n"
+            "السبب: the server says the feed is gone for good (HTTP 410)\n"
+            f"لإعادة تفعيله: /resumefeed {feed.id}")
+        listing = await text_of(fake, admin.id, "/feeds")
+        assert "معطَّل: أبلغ خادمه أن الخلاصة أُزيلت نهائيًا (HTTP 410)؛ لإعادة تفعيله" \
+            in listing
+        assert len(fake.sent(admin.id)) == 2  # one alert, then the /feeds answer

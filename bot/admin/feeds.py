@@ -23,6 +23,7 @@ from bot.admin.errors import AdminError, fetch_error_text
 from bot.errors import FetchError, ParseError
 from bot.fetch import FEED_ACCEPT, Fetcher, FetchResult
 from bot.ingest.entries import MAX_ENTRIES
+from bot.ingest.poller import GONE
 from bot.ingest.work import parse_in_worker
 from bot.ops.feeds import feed_url_problem
 from bot.parse import ParsedFeed, find_feed_links, looks_like_html
@@ -142,7 +143,7 @@ def feed_block(feed: Feed, figures: FeedFigures, now: float) -> str:
     if feed.paused:
         lines.append(f"موقوف مؤقتًا؛ للاستئناف: /resumefeed {feed.id}")
     elif feed.disabled_reason:
-        lines.append(f"معطَّل بعد إخفاقات متكررة؛ لإعادة تفعيله: /resumefeed {feed.id}")
+        lines.append(f"{_disabled_why(feed.disabled_reason)}؛ لإعادة تفعيله: /resumefeed {feed.id}")
     facts = [f"آخر نجاح: {ago(feed.last_success_at, now)}",
              f"الأخبار يوميًا: {decimal(items_per_day(feed, figures.articles, now))}",
              f"المشتركون: {figures.subscribers}"]
@@ -154,6 +155,21 @@ def feed_block(feed: Feed, figures: FeedFigures, now: float) -> str:
             or feed.consecutive_failures):
         lines.append(f"آخر خطأ ({ago(feed.last_error_at, now)}): {_error(feed.last_error)}")
     return "\n".join(lines)
+
+
+def _disabled_why(reason: str) -> str:
+    if reason == GONE:
+        return "معطَّل: أبلغ خادمه أن الخلاصة أُزيلت نهائيًا (HTTP 410)"
+    return "معطَّل بعد إخفاقات متكررة"
+
+
+def disabled_alert(feed: Feed, reason: str) -> str:
+    """What the admins are told when polling disables ``feed`` (Telegram HTML)."""
+    name = escape(truncate_words(clean_line(feed.name), NAME_CHARS) or "؟")
+    return (f"⛔ <b>توقف جلب المصدر #{feed.id} {name}</b>\n"
+            f"{_disabled_why(reason)}، ولن يُجلب حتى يُعاد تفعيله.\n"
+            f"السبب: {_error(reason)}\n"
+            f"لإعادة تفعيله: /resumefeed {feed.id}")
 
 
 def feeds_header(feeds: Sequence[Feed]) -> str:

@@ -51,7 +51,13 @@ from bot.models import Entry
 from bot.parse.digest import body_digest
 from bot.storage import Feed, Storage
 from bot.storage._articles import Prepared
-from bot.storage._polling import known_keys, recent_stories, record_failure, store_poll
+from bot.storage._polling import (
+    failure_reason,
+    known_keys,
+    recent_stories,
+    record_failure,
+    store_poll,
+)
 
 __all__ = ["CycleReport", "IngestOptions", "PollOutcome", "Poller"]
 
@@ -151,7 +157,11 @@ def _oldest_first(entries: Sequence[Entry]) -> list[Entry]:
 
 
 class Poller:
-    """Polls feeds into storage. One per service; :meth:`close` it."""
+    """Polls feeds into storage. One per service; :meth:`close` it.
+
+    ``hooks`` are called (no arguments) after a poll created outbox rows; ``on_disabled``
+    with the feed and the reason when a poll disables it (the service tells the admins).
+    Neither may block: a hook that raises is logged and skipped."""
 
     def __init__(
         self,
@@ -162,6 +172,7 @@ class Poller:
         workers: Workers | None = None,
         options: IngestOptions | None = None,
         hooks: Sequence[Callable[[], None]] = (),
+        on_disabled: Sequence[Callable[[Feed, str], None]] = (),
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -171,6 +182,7 @@ class Poller:
         self.workers = workers or Workers("thread")
         self.options = options or IngestOptions()
         self.hooks = hooks
+        self.on_disabled = on_disabled
         self.stories = StoryIndex(self.options.story_window, limit=self.options.story_limit)
         self._rng = rng or random.Random()
         self._clock = clock
@@ -395,11 +407,14 @@ class Poller:
         except Exception:
             log.exception("poll: %s: recording the failure failed", feed.url)
             failures, disabled = feed.consecutive_failures + 1, False
-        if disabled and disable_now:
-            log.error("poll: feed %d (%s) disabled: %s", feed.id, feed.url, disable_now)
-        elif disabled:
-            log.error("poll: feed %d (%s) disabled after %d failed polls in a row; last: %s",
-                      feed.id, feed.url, failures, error)
+        if disabled:
+            reason = disable_now or failure_reason(failures, error)
+            log.error("poll: feed %d (%s) disabled: %s", feed.id, feed.url, reason)
+            for hook in self.on_disabled:
+                try:
+                    hook(feed, reason)
+                except Exception:
+                    log.exception("poll: on_disabled hook %r failed", hook)
         else:
             log.warning("poll: %s failed (%s, %d in a row): %s", feed.name, kind, failures,
                         error)

@@ -185,6 +185,11 @@ def store_poll(
     return StoreResult(True, stored, queued, enqueue, joined, writer.stale, moved)
 
 
+def failure_reason(failures: int, error: str) -> str:
+    """The ``disabled_reason`` of a feed disabled after ``failures`` failed polls."""
+    return f"{failures} failed polls in a row; last: {' '.join(error.split())[:ERROR_CHARS]}"
+
+
 def record_failure(
     conn: sqlite3.Connection,
     feed_id: int,
@@ -209,9 +214,7 @@ def record_failure(
     error = " ".join(error.split())[:ERROR_CHARS]
     disable = row[1] is None and (disable_now is not None
                                   or (max_failures > 0 and failures >= max_failures))
-    reason = None
-    if disable:
-        reason = (disable_now or f"{failures} failed polls in a row; last: {error}")[:ERROR_CHARS]
+    reason = (disable_now or failure_reason(failures, error))[:ERROR_CHARS] if disable else None
     conn.execute(
         "UPDATE feeds SET last_polled_at = ?, last_error = ?, last_error_kind = ?,"
         " last_error_at = ?, consecutive_failures = ?, next_poll_at = ?,"
