@@ -10,6 +10,8 @@ runtime (admin commands, the CLI) are picked up at the next tick.
 When a poll disables a feed (too many failures in a row, or 410 Gone), every admin in
 ``telegram.admins`` gets a message saying so, with the reason and the command that
 re-enables it (an admin who never opened the bot cannot be written to: logged at INFO).
+Feeds disabled within :data:`ALERT_DELAY` seconds of each other share one message (split
+at Telegram's limits), so a site that takes many feeds down does not flood the admins.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot.admin.feeds import disabled_alert
 from bot.ingest import Poller, Workers
+from bot.render import split_message
 from bot.services import Services, get_services
 from bot.storage import Feed
 
@@ -29,6 +32,7 @@ log = logging.getLogger(__name__)
 
 TICK_SECONDS = 5.0
 FIRST_TICK_SECONDS = 1.0
+ALERT_DELAY = 2.0
 
 
 def schedule(app: Application, services: Services) -> None:
@@ -37,10 +41,15 @@ def schedule(app: Application, services: Services) -> None:
     assert app.job_queue is not None
     job_queue = app.job_queue
 
+    waiting: list[str] = []  # alerts not sent yet; the job takes them all
+
     def disabled(feed: Feed, reason: str) -> None:
-        if services.config.telegram.admins:
-            job_queue.run_once(_tell_admins, when=0, data=disabled_alert(feed, reason),
-                               name=f"feed-disabled-{feed.id}")
+        if not services.config.telegram.admins:
+            return
+        waiting.append(disabled_alert(feed, reason))
+        if len(waiting) == 1:
+            job_queue.run_once(_tell_admins, when=ALERT_DELAY, data=waiting,
+                               name="feeds-disabled")
 
     poller = Poller(services.storage, services.fetcher, services.config.polling,
                     workers=Workers("process"), hooks=services.on_new_articles,
@@ -60,12 +69,17 @@ async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _tell_admins(context: ContextTypes.DEFAULT_TYPE) -> None:
     assert context.job is not None
-    text: str = context.job.data  # type: ignore[assignment]
+    waiting: list[str] = context.job.data  # type: ignore[assignment]
+    chunks = split_message(waiting)
+    waiting.clear()  # the next disabled feed schedules the next message
     services = get_services(context)
     for admin in services.config.telegram.admins:
-        if not services.may_send():
-            return
-        try:
-            await context.bot.send_message(admin, text, parse_mode=ParseMode.HTML)
-        except TelegramError as exc:  # e.g. an admin who never opened the bot (403)
-            log.info("poll: could not tell admin %s that a feed was disabled: %s", admin, exc)
+        for text in chunks:
+            if not services.may_send():
+                return
+            try:
+                await context.bot.send_message(admin, text, parse_mode=ParseMode.HTML)
+            except TelegramError as exc:  # e.g. an admin who never opened the bot (403)
+                log.info("poll: could not tell admin %s that feeds were disabled: %s",
+                         admin, exc)
+                break

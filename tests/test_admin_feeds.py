@@ -252,20 +252,24 @@ async def test_admins_are_told_when_polling_disables_a_feed(
     admin, other_admin = fake.add_private_chat(), fake.add_private_chat()
     fake.block(other_admin.id)  # an admin who blocked the bot: logged, nothing else
     feed_server.add("/gone.xml", Route(status=410, body=b"gone"))
-    feeds = [{"url": feed_server.url("/gone.xml"), "name": "الخلاصة <المحذوفة>"}]
+    feed_server.add("/gone2.xml", Route(status=410, body=b"gone"))
+    feeds = [{"url": feed_server.url("/gone.xml"), "name": "الخلاصة <المحذوفة>"},
+             {"url": feed_server.url("/gone2.xml"), "name": "خلاصة ثانية"}]
     async with running_service(admin_config(tmp_path, fake, [admin.id, other_admin.id],
                                             feeds=feeds)) as service:
         storage = service.storage
         assert storage is not None
-        [alert] = await fake.wait_for_messages(admin.id, 1)
-        feed = (await storage.feeds.list())[0]
+        [alert] = await fake.wait_for_messages(admin.id, 1)  # both feeds, one message
+        feed, second = await storage.feeds.list()
         assert feed.disabled_reason == "the server says the feed is gone for good (HTTP 410)"
-        assert alert.plain_text == (
-            f"⛔ توقف جلب المصدر #{feed.id} الخلاصة <المحذوفة>\n"
-            "معطَّل: أبلغ خادمه أن الخلاصة أُزيلت نهائيًا (HTTP 410)، ولن يُجلب حتى يُعاد"
-            " تفعيله.\n"
-            "السبب: the server says the feed is gone for good (HTTP 410)\n"
-            f"لإعادة تفعيله: /resumefeed {feed.id}")
+        why = ("معطَّل: أبلغ خادمه أن الخلاصة أُزيلت نهائيًا (HTTP 410)، ولن يُجلب حتى يُعاد"
+               " تفعيله.\nالسبب: the server says the feed is gone for good (HTTP 410)\n")
+        blocks = (alert.plain_text or "").split("\n\n")  # in the order they were disabled
+        assert sorted(blocks) == sorted([
+            f"⛔ توقف جلب المصدر #{feed.id} الخلاصة <المحذوفة>\n{why}"
+            f"لإعادة تفعيله: /resumefeed {feed.id}",
+            f"⛔ توقف جلب المصدر #{second.id} خلاصة ثانية\n{why}"
+            f"لإعادة تفعيله: /resumefeed {second.id}"])
         listing = await text_of(fake, admin.id, "/feeds")
         assert "معطَّل: أبلغ خادمه أن الخلاصة أُزيلت نهائيًا (HTTP 410)؛ لإعادة تفعيله" \
             in listing
