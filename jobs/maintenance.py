@@ -30,8 +30,9 @@ async def run(services: Services) -> dict:
     for table in ("articles", "outbox", "broadcasts"):
         metrics.RETENTION_DELETED.labels(table).inc(getattr(result, table))
     log.info("maintenance: pruned %d article(s), %d outbox row(s), %d broadcast(s) in %.2fs"
-             " (articles > %d days, outbox > %d days); WAL %s -> %s bytes",
-             result.articles, result.outbox, result.broadcasts, result.seconds,
+             " (articles > %d days, outbox > %d days; %d old article(s) kept: their feed"
+             " still lists them); WAL %s -> %s bytes",
+             result.articles, result.outbox, result.broadcasts, result.seconds, result.listed,
              keep.articles_days, keep.outbox_days, result.wal_bytes_before,
              result.wal_bytes_after)
     return result.as_dict()

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bot import metrics
 from bot.models import Article
 from bot.storage import Storage
+from bot.storage._listing import DIGEST_SIZE, is_listed, listed_keys, listing
 from bot.storage._maintenance import DAY
 from jobs import maintenance
 from tests.fakes.telegram import FakeTelegram
@@ -194,3 +196,48 @@ async def test_the_job_prunes_with_the_configured_days(tmp_path: Path,
         assert metrics.RETENTION_DELETED.labels("articles")._value.get() == before + 1
         [job] = service.app.job_queue.get_jobs_by_name("maintenance")  # type: ignore[union-attr]
         assert job.next_t is not None
+
+
+async def test_articles_their_feed_still_lists_are_kept(tmp_path: Path) -> None:
+    """An old article is kept while the latest version of its (not disabled) feed lists
+    its URL or its GUID; the batches step over kept ones to the prunable ones after."""
+    storage = await Storage.open(str(tmp_path / "db.sqlite3"))
+    try:
+        feed, _ = await storage.feeds.add("https://news.example/rss", "المصدر")
+        gone, _ = await storage.feeds.add("https://gone.example/rss", "موقع متوقف")
+        ids = {}
+        for n in range(9):
+            owner = gone.id if n == 8 else feed.id
+            article = replace(_article(n, owner), guid=f"guid-{n}")
+            ids[n] = await storage.articles.insert(article, enqueue=False)
+        old = NOW - 200 * DAY
+        # feed lists 0-3 by URL, 4 by its GUID (its link changed since); 5-7 are no longer
+        # listed; the disabled feed still "lists" 8, which protects nothing
+        listed = listing([f"https://news.example/{n}" for n in range(4)] + ["https://x.example/4"],
+                         ["guid-4", "guid-other"])
+        await storage.db.write(lambda c: (
+            c.execute("UPDATE articles SET fetched_at = ?", (old,)),
+            c.execute("UPDATE feeds SET listed = ? WHERE id = ?", (listed, feed.id)),
+            c.execute("UPDATE feeds SET listed = ?, disabled_reason = '410' WHERE id = ?",
+                      (listing(["https://news.example/8"], []), gone.id))))
+        result = await storage.maintenance.prune(articles_days=180, outbox_days=14, now=NOW,
+                                                 batch=3)
+        left = await storage.db.read(lambda c: _ids(c, "articles"))
+        fts = await storage.db.read(
+            lambda c: {r[0] for r in c.execute("SELECT rowid FROM articles_fts")})
+    finally:
+        await storage.close()
+    assert left == {ids[n] for n in range(5)} == fts
+    # batches of 3: [0 1 2] all kept, [3 4 5] deletes 5, [6 7 8] deletes all three
+    assert (result.articles, result.listed, result.batches) == (4, 5, 2)
+
+
+def test_a_listing_is_the_digests_of_urls_and_guids() -> None:
+    blob = listing(["https://a.example/1", "https://a.example/1"], ["https://a.example/1", ""])
+    assert len(blob) == 2 * DIGEST_SIZE  # the URL once, the GUID apart from it, "" ignored
+    keys = listed_keys(blob)
+    assert is_listed(keys, "https://a.example/1", None)
+    assert is_listed(keys, "https://other.example/", "https://a.example/1")
+    assert not is_listed(keys, "https://other.example/", "https://other.example/")
+    assert listed_keys(None) == listed_keys(b"") == listed_keys(blob[:-1]) == frozenset()
+    assert not is_listed(frozenset(), "https://a.example/1", None)

@@ -153,6 +153,47 @@ async def test_old_items_new_to_the_bot_are_stored_but_not_pushed(
         assert env.wakeups == [1]
 
 
+async def test_retention_keeps_what_the_feed_still_lists_so_it_is_not_pushed_again(
+        tmp_path: Path, feed_server: FeedServer) -> None:
+    # A feed that changes rarely keeps an item longer than retention keeps articles. Were
+    # its row pruned, the feed's next change would store it again as news, and an undated
+    # item (its date is the fetch time) would be pushed to every subscriber a second time.
+    kept = item("دليل الخدمات الإلكترونية للمواطنين", "https://news.example/guide", "g",
+                date=None)
+    first = item("أول خبر في المصدر", "https://news.example/0", "0")
+    fresh = item("افتتاح مستشفى جديد في المدينة", "https://news.example/new", "n", date=None)
+    feed_server.add_feed("/f.xml", rss([first]))
+    async with open_env(tmp_path, options=IngestOptions(extract=False)) as env:
+        feed_id = await env.add_feed(feed_server.url("/f.xml"), default=True)
+        await env.storage.chats.register(42, "private")
+        await env.poller.poll_due()
+        feed_server.add_feed("/f.xml", rss([kept, first]))
+        assert (await env.poller.poll_now(feed_id)).queued == 1
+
+        async def age_and_prune() -> tuple[int, int]:
+            await env.storage.db.write(lambda c: (
+                c.execute("UPDATE articles SET fetched_at = fetched_at - 200 * 86400"),
+                c.execute("UPDATE outbox SET status = 'sent', sent_at = created_at")))
+            result = await env.storage.maintenance.prune(articles_days=180, outbox_days=14,
+                                                         checkpoint=False)
+            return result.articles, result.listed
+
+        assert await age_and_prune() == (0, 2)  # both still listed
+        feed_server.add_feed("/f.xml", rss([fresh, kept]))
+        report = await env.poller.poll_now(feed_id)
+        assert (report.stored, report.queued) == (1, 1)
+        assert await age_and_prune() == (1, 2)  # "first" is no longer listed: pruned
+        urls = await env.rows("SELECT a.url FROM outbox o JOIN articles a"
+                              " ON a.id = o.article_id ORDER BY o.id")
+        assert [r["url"] for r in urls] == ["https://news.example/guide",
+                                            "https://news.example/new"]
+        feed_server.add_feed("/f.xml", rss([fresh]))  # the guide leaves the feed: now it goes
+        await env.poller.poll_now(feed_id)
+        assert await age_and_prune() == (1, 1)
+        assert [r["url"] for r in await env.rows("SELECT url FROM articles")] == [
+            "https://news.example/new"]
+
+
 async def test_the_same_wire_story_on_two_sites_is_one_message(
         tmp_path: Path, feed_server: FeedServer) -> None:
     lead = ("قال المتحدث باسم الأمم المتحدة إن الأمين العام دعا جميع الأطراف إلى وقف فوري "

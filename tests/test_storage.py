@@ -139,3 +139,23 @@ async def test_backup_while_open(storage: Storage, tmp_path: Path) -> None:
     conn = sqlite3.connect(target)
     assert conn.execute("SELECT COUNT(*) FROM chats").fetchone()[0] == 1
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+async def test_a_version_4_database_gains_the_feed_listing(tmp_path: Path) -> None:
+    path = str(tmp_path / "news.sqlite3")
+    s = await Storage.open(path)
+    await s.feeds.add("https://news.example/rss", "المصدر")
+    await s.close()
+    conn = sqlite3.connect(path)  # as the previous release left it
+    conn.execute("ALTER TABLE feeds DROP COLUMN listed")
+    conn.execute("UPDATE schema_version SET version = 4")
+    conn.commit()
+    conn.close()
+    s = await Storage.open(path)
+    try:
+        [feed] = await s.feeds.list()
+        listed = await s.db.read(
+            lambda c: [tuple(r) for r in c.execute("SELECT listed FROM feeds")])
+    finally:
+        await s.close()
+    assert feed.url == "https://news.example/rss" and listed == [(None,)]

@@ -51,6 +51,7 @@ from bot.models import Entry
 from bot.parse.digest import body_digest
 from bot.storage import Feed, Storage
 from bot.storage._articles import Prepared
+from bot.storage._listing import listing
 from bot.storage._polling import (
     failure_reason,
     known_keys,
@@ -145,6 +146,7 @@ class _Plan:
     built: list[Built] = field(default_factory=list)
     entries: int = 0
     new: int = 0
+    listed: bytes | None = None  # what this version of the feed lists (bot.storage._listing)
 
 
 #: Why a feed answering 410 Gone is disabled at once (an admin's /resumefeed re-enables it).
@@ -312,7 +314,8 @@ class Poller:
             lambda c: known_keys(c, feed.id, urls, guids))
         new = [e for e, url in zip(entries, urls, strict=True)
                if not is_known(e, url, known_urls, known_guids)]
-        plan = _Plan("ok", fetched, digest, parsed.ttl, entries=len(entries), new=len(new))
+        plan = _Plan("ok", fetched, digest, parsed.ttl, entries=len(entries), new=len(new),
+                     listed=listing(urls, guids))
         if not new:
             return plan
         pages = {}
@@ -341,7 +344,8 @@ class Poller:
             result = await self.storage.db.write(lambda c: store_poll(
                 c, feed.id, items, now=now, next_poll_at=nxt, etag=fetched.etag,
                 last_modified=fetched.last_modified, body_hash=plan.digest,
-                stories=self.stories, push_after=push_after, moved_to=moved_to))
+                stories=self.stories, push_after=push_after, moved_to=moved_to,
+                listed=plan.listed))
         except Exception as exc:
             log.exception("poll: %s: storing the poll failed", feed.url)
             return await self._fail(feed, interval, f"poll: {feed.url}: storage: {exc}",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 from bot.storage._util import now
@@ -43,23 +43,29 @@ class Feed:
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Feed:
+        """From a row of ``SELECT {FEED_COLUMNS} FROM feeds`` (not ``*``: the table also
+        holds ``listed``, a BLOB only retention reads)."""
         d = dict(row)
         for key in ("is_default", "paused", "initialized"):
             d[key] = bool(d[key])
         return cls(**d)
 
 
+FEED_COLUMNS = ", ".join(f.name for f in fields(Feed))
+
+
 def list_feeds(conn: sqlite3.Connection) -> list[Feed]:
-    return [Feed.from_row(r) for r in conn.execute("SELECT * FROM feeds ORDER BY id")]
+    return [Feed.from_row(r)
+            for r in conn.execute(f"SELECT {FEED_COLUMNS} FROM feeds ORDER BY id")]
 
 
 def get(conn: sqlite3.Connection, feed_id: int) -> Feed | None:
-    row = conn.execute("SELECT * FROM feeds WHERE id = ?", (feed_id,)).fetchone()
+    row = conn.execute(f"SELECT {FEED_COLUMNS} FROM feeds WHERE id = ?", (feed_id,)).fetchone()
     return Feed.from_row(row) if row else None
 
 
 def get_by_url(conn: sqlite3.Connection, url: str) -> Feed | None:
-    row = conn.execute("SELECT * FROM feeds WHERE url = ?", (url,)).fetchone()
+    row = conn.execute(f"SELECT {FEED_COLUMNS} FROM feeds WHERE url = ?", (url,)).fetchone()
     return Feed.from_row(row) if row else None
 
 

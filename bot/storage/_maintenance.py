@@ -12,7 +12,9 @@ What goes, and what never does:
   the feed and may be anything) more than ``articles_days`` ago, unless a pending or
   sending outbox row still needs it or a draft/sending broadcast points at it. Its
   ``articles_fts`` row (rowid = article id) is deleted in the same transaction; its final
-  outbox rows go with it (ON DELETE CASCADE).
+  outbox rows go with it (ON DELETE CASCADE). An article its feed still lists is kept
+  (:mod:`bot.storage._listing`; counted in ``PruneResult.listed``): deleted, it would be
+  stored again, as news, at the feed's next change. Not for a disabled feed.
 
 Articles are deleted in batches of :data:`BATCH` per transaction so the single writer is
 never held for long (delivery and ingestion write between batches). Afterwards
@@ -23,12 +25,15 @@ are reused by later inserts; a full VACUUM is left to the operator, see README).
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
+
+from bot.storage._listing import is_listed, listed_keys
 
 if TYPE_CHECKING:
     from bot.storage._db import Database
@@ -46,6 +51,7 @@ class PruneResult:
     outbox: int = 0
     broadcasts: int = 0
     articles: int = 0
+    listed: int = 0  # old articles kept because their feed still lists them
     batches: int = 0
     seconds: float = 0.0
     wal_bytes_before: int | None = None
@@ -71,27 +77,53 @@ def prune_broadcasts(conn: sqlite3.Connection, cutoff: float) -> int:
         f"                 AND o.status IN {LIVE_OUTBOX})", (cutoff,)).rowcount
 
 
-def prunable_articles(conn: sqlite3.Connection, cutoff: float, limit: int) -> list[int]:
-    """Ids of up to ``limit`` articles fetched before ``cutoff`` that nothing still needs."""
+def feed_listings(conn: sqlite3.Connection) -> dict[int, frozenset[bytes]]:
+    """feed id -> the digests of what it lists now (:mod:`bot.storage._listing`), for
+    the feeds that are not disabled (a disabled feed is not polled again: what it listed
+    last protects nothing)."""
     rows = conn.execute(
-        "SELECT a.id FROM articles a WHERE a.fetched_at < ?"
+        "SELECT id, listed FROM feeds WHERE listed IS NOT NULL AND disabled_reason IS NULL")
+    return {r[0]: listed_keys(r[1]) for r in rows}
+
+
+_NO_KEYS: frozenset[bytes] = frozenset()
+
+
+def prunable_articles(conn: sqlite3.Connection, cutoff: float, limit: int, after: int = 0,
+                      listings: dict[int, frozenset[bytes]] | None = None,
+                      ) -> tuple[list[int], int, int | None]:
+    """(ids of the articles to delete, how many were kept because their feed still lists
+    them, the last id looked at): up to ``limit`` articles with an id above ``after``,
+    fetched before ``cutoff``, that no live outbox row or draft broadcast needs, minus
+    those their feed still lists (``listings``, from :func:`feed_listings`). The last id
+    is None when no such article is left."""
+    rows = conn.execute(
+        "SELECT a.id, a.feed_id, a.url, a.guid FROM articles a"
+        " WHERE a.id > ? AND a.fetched_at < ?"
         f" AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.article_id = a.id"
         f"                 AND o.status IN {LIVE_OUTBOX})"
         " AND NOT EXISTS (SELECT 1 FROM broadcasts b WHERE b.article_id = a.id"
         "                 AND b.status IN ('draft','sending'))"
-        " ORDER BY a.id LIMIT ?", (cutoff, limit))
-    return [r[0] for r in rows]
+        " ORDER BY a.id LIMIT ?", (after, cutoff, limit)).fetchall()
+    if not rows:
+        return [], 0, None
+    listings = listings or {}
+    ids = [r[0] for r in rows
+           if not is_listed(listings.get(r[1], _NO_KEYS), r[2], r[3])]
+    return ids, len(rows) - len(ids), rows[-1][0]
 
 
-def prune_articles_batch(conn: sqlite3.Connection, cutoff: float, limit: int = BATCH) -> int:
-    """Delete one batch of prunable articles and their index rows; return how many."""
-    ids = prunable_articles(conn, cutoff, limit)
-    if not ids:
-        return 0
-    params = [(i,) for i in ids]
-    conn.executemany("DELETE FROM articles_fts WHERE rowid = ?", params)
-    conn.executemany("DELETE FROM articles WHERE id = ?", params)
-    return len(ids)
+def prune_articles_batch(conn: sqlite3.Connection, cutoff: float, limit: int = BATCH,
+                         after: int = 0, listings: dict[int, frozenset[bytes]] | None = None,
+                         ) -> tuple[int, int, int | None]:
+    """Delete one batch of :func:`prunable_articles` and their index rows: (deleted,
+    kept as still listed, the id to continue after or None when done)."""
+    ids, kept, last = prunable_articles(conn, cutoff, limit, after, listings)
+    if ids:
+        params = [(i,) for i in ids]
+        conn.executemany("DELETE FROM articles_fts WHERE rowid = ?", params)
+        conn.executemany("DELETE FROM articles WHERE id = ?", params)
+    return len(ids), kept, last
 
 
 def prune_small_tables(conn: sqlite3.Connection, outbox_cutoff: float) -> tuple[int, int]:
@@ -141,12 +173,17 @@ class Maintenance:
         article_cutoff = now - articles_days * DAY
         result.outbox, result.broadcasts = await self._db.write(
             lambda c: prune_small_tables(c, outbox_cutoff))
-        while True:
-            n = await self._db.write(lambda c: prune_articles_batch(c, article_cutoff, batch))
-            if not n:
-                break
-            result.articles += n
-            result.batches += 1
+        listings = await self._db.read(feed_listings)
+        after: int | None = 0
+        while after is not None:
+            n, kept, after = await self._db.write(functools.partial(
+                prune_articles_batch, cutoff=article_cutoff, limit=batch, after=after,
+                listings=listings))
+            result.listed += kept
+            if n:
+                result.articles += n
+                result.batches += 1
+
         await self._db.write(optimize)
         if checkpoint and self._db.path != ":memory:":
             result.wal_bytes_before = _wal_size(self._db.path)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from bot.models import Article
 from bot.storage._articles import ArticleWriter, Prepared
-from bot.storage._feeds import Feed
+from bot.storage._feeds import FEED_COLUMNS, Feed
 
 if TYPE_CHECKING:
     from bot.storage._db import Database
@@ -77,7 +77,7 @@ def due_feeds(conn: sqlite3.Connection, now: float, exclude: Collection[int] = (
               limit: int = 10_000) -> list[Feed]:
     """Enabled feeds whose ``next_poll_at`` has passed, most overdue first."""
     rows = conn.execute(
-        "SELECT * FROM feeds WHERE paused = 0 AND disabled_reason IS NULL"
+        f"SELECT {FEED_COLUMNS} FROM feeds WHERE paused = 0 AND disabled_reason IS NULL"
         " AND next_poll_at <= ? ORDER BY next_poll_at, id LIMIT ?",
         (now, limit + len(exclude)),
     ).fetchall()
@@ -136,6 +136,7 @@ def store_poll(
     stories: StoryLookup | None = None,
     push_after: float | None = None,
     moved_to: str | None = None,
+    listed: bytes | None = None,
 ) -> StoreResult:
     """Record a successful poll: the feed's state and its new articles (oldest first:
     :class:`Prepared` ones, or ``(article, fingerprint)`` pairs), in the caller's
@@ -143,7 +144,8 @@ def store_poll(
     already stored are skipped; those published before ``push_after`` get no outbox rows.
     ``moved_to``: the feed's new address after permanent redirects, stored unless the feed
     comes from the config file (the file names it) or another feed has that address
-    (``StoreResult.moved`` says whether it was)."""
+    (``StoreResult.moved`` says whether it was). ``listed``: what the parsed version of
+    the feed lists (:func:`bot.storage._listing.listing`); None keeps the stored one."""
     row = conn.execute("SELECT initialized FROM feeds WHERE id = ?", (feed_id,)).fetchone()
     if row is None:
         return StoreResult(found=False)
@@ -173,9 +175,9 @@ def store_poll(
             (moved_to, feed_id, moved_to)).rowcount > 0
         conn.execute(
             "UPDATE feeds SET etag = ?, last_modified = ?, body_hash = COALESCE(?, body_hash),"
-            " initialized = 1, next_poll_at = ?, last_polled_at = ?, last_success_at = ?,"
-            " consecutive_failures = 0 WHERE id = ?",
-            (etag, last_modified, body_hash, next_poll_at, now, now, feed_id),
+            " listed = COALESCE(?, listed), initialized = 1, next_poll_at = ?,"
+            " last_polled_at = ?, last_success_at = ?, consecutive_failures = 0 WHERE id = ?",
+            (etag, last_modified, body_hash, listed, next_poll_at, now, now, feed_id),
         )
     except BaseException:
         if stories is not None:

@@ -217,5 +217,10 @@ def _v4_index_merging(conn: sqlite3.Connection) -> None:
     configure_index(conn)
 
 
+def _v5_feed_listing(conn: sqlite3.Connection) -> None:
+    """What each feed lists now (bot.storage._listing): retention keeps those articles."""
+    conn.execute("ALTER TABLE feeds ADD COLUMN listed BLOB")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
-    _v1, _v2, _v3_search, _v4_index_merging]
+    _v1, _v2, _v3_search, _v4_index_merging, _v5_feed_listing]
