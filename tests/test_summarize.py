@@ -385,3 +385,44 @@ def test_invariants_on_generated_inputs(seed: int) -> None:
     summary = summarize(text, title, max_sentences=max_sentences, max_chars=max_chars)
     check_invariants(text, title, summary, max_sentences, max_chars)
     assert summary == summarize(text, title, max_sentences=max_sentences, max_chars=max_chars)
+
+
+LEAD = "أعلنت وزارة الصحة اليوم عن خطة جديدة لمكافحة انتشار الإنفلونزا في المدارس الحكومية."
+SPEAKER = ("وقال وزير الصحة في مؤتمر صحفي عقده في مقر الوزارة إن الخطة تشمل تطعيم جميع الطلاب"
+           " مجانا خلال الشهر المقبل")
+ADDED = "وأضاف أن الوزارة خصصت ميزانية إضافية لشراء اللقاحات من الخارج لمكافحة الإنفلونزا."
+LAST = "ويتوقع خبراء الصحة أن تنخفض الإصابات بالإنفلونزا في المدارس بشكل كبير هذا العام."
+
+
+def test_a_sentence_going_on_from_its_speaker_comes_only_after_the_speaker() -> None:
+    # the speaker's sentence fits: "وأضاف أن" follows it and reads right
+    short = f"{LEAD}\n{SPEAKER}.\n{ADDED}\n{LAST}"
+    assert summarize(short) == f"{LEAD} {SPEAKER}. {ADDED}"
+    # the speaker's sentence is too long for what is left of the budget: "وأضاف أن" alone
+    # would leave the reader asking who added it, so the next sentence is taken instead
+    long = f"{LEAD}\n{SPEAKER}، " + "وأوضح تفاصيل الخطة بالكامل " * 14 + f".\n{ADDED}\n{LAST}"
+    summary = summarize(long, max_chars=400)
+    assert summary == f"{LEAD} {LAST}"
+    check_invariants(long, "", summary, max_chars=400)
+
+
+@pytest.mark.parametrize("sentence, goes_on", [
+    ("وأضافت أنها ستدرس رفع سن التقاعد الإلزامي إلى الخامسة والستين.", True),
+    ("وأشار إلى أن الوضع الأمني في المدينة ما زال هشا رغم الهدنة.", True),
+    ("وتابع قائلا إن المفاوضات ستستأنف الأسبوع المقبل في جنيف.", True),
+    ("وأضاف: الحكومة لن تتراجع عن قرارها مهما كانت الضغوط.", True),
+    ("وأضاف «لن نتراجع عن قرارنا مهما كانت الضغوط الخارجية».", True),
+    # a subject is there: a name, a quoted name, "آن" (Anne, normalized like "أن")
+    ("وقالت الوزيرة إن الحكومة لن تتراجع عن قرارها مهما كانت الضغوط.", False),
+    ("وقالت آن شوكيت إن 63 طفلا توفوا بسبب الإنفلونزا هذا الموسم.", False),
+    ('وأوضح "حساب المواطن" أن عبارة "وجهت" تعني أن الإيداع تحت الإجراء.', False),
+    ('وأوضحت "غوغل" على مدونتها أن الإعلانات المزعجة ستحجب تلقائيا.', False),
+    ("وشهدت المدينة احتجاجات واسعة أمس على قرار رفع الأسعار الأخير.", False),
+])
+def test_what_goes_on_from_the_sentence_before(sentence: str, goes_on: bool) -> None:
+    from bot.extract.noise import normalized, normalized_tokens
+    from bot.summarize.extractive import _continues
+
+    assert _continues(sentence, normalized(sentence), normalized_tokens(sentence)) is goes_on
+    # as a text's first sentence nothing comes before it: it is used like any other
+    assert summarize(f"{sentence}\n{LAST}") == f"{sentence} {LAST}"

@@ -17,6 +17,10 @@ on instead of a sentence that breaks off ("... كانت زرعتها الميل�
 reason a chosen sentence ending with a colon that announces what follows ("عبر خطوات
 بسيطة:") ends with "…" unless the sentence after it is chosen too.
 
+A sentence that goes on from the one before it with a reporting verb and no subject
+("وأضاف أن ...", "وأشارت إلى ...") is chosen only right after that sentence: alone, the
+reader cannot tell who is speaking.
+
 List items ("- ...", "• ...", "1) ...", "2- ...") and short headings ending with a colon are
 only a last resort, like fragments:
 in news a list is a schedule, steps or a table whose rows mean little out of it, and a
@@ -65,6 +69,22 @@ _ANNOUNCES = re.compile(r"\s*[:：]\s*$")
 # a space ("1) ", "2- ", "3. "; not "15 - 20 قتيلا").
 _LIST_ITEM = re.compile(r"(?:[-*•●▪◦·–—]|\(?\d{1,3}[).\-–])\s")
 
+# A sentence that goes on from the one before it, whose subject is there: "وأضاف أن ...",
+# "وأشارت إلى ...", "وتابع قائلا: ..." (normalized: the first token a reporting verb, with
+# و/ف and the feminine ت or not; the next one "that", "to", "saying", or a colon or quote
+# right after the verb). Without that sentence a reader cannot tell who "added".
+_REPORTING = frozenset(
+    p + verb + t
+    for p in ("", "و", "ف")
+    for verb in ("اضاف", "تابع", "اشار", "اوضح", "اكد", "قال", "لفت", "شدد", "بين", "اردف",
+                 "ختم", "اعتبر", "كشف", "اعلن", "اعرب", "استطرد", "زاد", "نوه", "لاحظ")
+    for t in ("", "ت"))
+_GOES_ON = frozenset(
+    {p + "ان" + s for p in ("", "ب") for s in ("", "ه", "ها", "هم", "هما", "هن", "نا", "ني")}
+    | {"الي", "عن", "قائلا", "قائله", "مضيفا", "مضيفه"})
+# The verb, then a colon, or a quotation (its text; what follows it, None if unclosed).
+_QUOTE_AFTER_VERB = re.compile(r"\S+?\s*(:|[«\"“]([^»\"”]*)(?:[»\"”]\s*(.*))?)", re.S)
+
 # Only the first sentences compete (pairwise similarity is quadratic; news is front-loaded).
 MAX_SCORED = 80
 
@@ -85,6 +105,28 @@ class _Sentence:
     tokens: tuple[str, ...] = ()
     keys: frozenset[str] = frozenset()  # the terms, as a set (overlaps are set operations)
     index: int = 0  # position among the text's sentences
+    continues: bool = False  # goes on from the sentence before it (_REPORTING)
+
+
+def _continues(raw: str, normalized: str, tokens: tuple[str, ...]) -> bool:
+    """Whether a sentence opens with a reporting verb and no subject: "وأضاف أن ...",
+    "وأشارت إلى ...", "وتابع: ...", "وأضاف «... (a quotation of 4 words or more)»". A short
+    quotation is a name ("وأوضح «حساب المواطن» أن"), and so is "آن" (Anne), which
+    normalizes like "أن"."""
+    if len(tokens) < 2 or tokens[0] not in _REPORTING:
+        return False
+    if tokens[1] in _GOES_ON:
+        words = raw.split(maxsplit=2)
+        return len(words) < 2 or not words[1].startswith("آ")
+    quote = _QUOTE_AFTER_VERB.match(normalized)
+    if quote is None:
+        return False
+    if quote.group(1) == ":":
+        return True
+    said, after = quote.group(2), quote.group(3) or ""
+    if after and after.split(maxsplit=1)[0] in _GOES_ON:
+        return False  # «...» أن: the quotation is who said it
+    return len(said.split()) >= 4 or quote.group(3) is None
 
 
 # token -> its term (light stem), "" for a stopword. Pure, and news vocabulary repeats:
@@ -177,7 +219,8 @@ def _candidates(
         if n_tokens == 0:
             continue
         keys = frozenset(terms)
-        sentence = _Sentence(raw, norm, terms, n_tokens, tokens, keys, index)
+        sentence = _Sentence(raw, norm, terms, n_tokens, tokens, keys, index,
+                             index > 0 and _continues(raw, norm, tokens))
         if _same_as_title(sentence, title_norm, title_keys, title_tokens):
             continue
         if any(
@@ -254,6 +297,9 @@ def summarize(text: str, title: str = "", *, max_sentences: int = 3, max_chars: 
             continue
         if any(_cosine(vectors[i], vectors[j]) >= REDUNDANT_COSINE for j in chosen):
             continue
+        if pool[i].continues and not (i > 0 and i - 1 in chosen
+                                      and pool[i - 1].index == pool[i].index - 1):
+            continue  # "وأضاف أن ..." without the sentence saying who
         chosen.append(i)
         used += length
     if not chosen:
