@@ -43,6 +43,11 @@ class SchemaVersionError(StorageError):
     """The database was written by a newer version of newsbot."""
 
 
+class ReindexStopped(StorageError):
+    """A search-index rebuild was asked to stop (the service is stopping): the old index
+    stays, and the half-built one is dropped by the next rebuild."""
+
+
 class FeedError(NewsbotError):
     """A feed could not be fetched or parsed."""
 

@@ -1,19 +1,23 @@
 """Retention: prune old articles, outbox rows and broadcasts, once soon after start and
-then daily (the rules are in ``bot.storage._maintenance``)."""
+then daily (the rules are in ``bot.storage._maintenance``). And once, soon after start,
+rebuild a search index that holds keys of an older version (``bot.storage._reindex``)."""
 
 from __future__ import annotations
 
 import logging
+import threading
 
 from telegram.ext import Application, ContextTypes
 
 from bot import metrics
+from bot.errors import ReindexStopped, StorageError
 from bot.services import Services, get_services
 
 log = logging.getLogger(__name__)
 
 FIRST_RUN_SECONDS = 60.0  # after start: let the first polls and deliveries go first
 INTERVAL_SECONDS = 86400.0
+REINDEX_SECONDS = 5.0  # after start: a stale search index is rebuilt (once)
 
 
 async def prune(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -38,7 +42,44 @@ async def run(services: Services) -> dict:
     return result.as_dict()
 
 
+async def reindex(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await reindex_if_stale(get_services(context))
+
+
+async def reindex_if_stale(services: Services) -> tuple[int, float] | None:
+    """Rebuild the search index when it holds keys of an older version (after an upgrade
+    that changed how text is indexed): beside the old one, while the bot runs. (articles,
+    seconds), or None when nothing was to be done."""
+    if not services.may_send():  # lost the instance lease: the other process does it
+        return None
+    search = services.storage.search
+    if not await search.index_is_stale():
+        return None
+    log.warning("search: the index holds keys of an older version; rebuilding it beside the"
+                " old one (searches use the old one until it is done)")
+    stop = threading.Event()
+
+    async def halt() -> None:  # the service is stopping: end after the current batch
+        stop.set()
+
+    services.stop_hooks.append(halt)
+    try:
+        count, seconds = await search.rebuild_index(stop)
+    except ReindexStopped as exc:
+        log.info("search: %s; the next start rebuilds it again", exc)
+        return None
+    except StorageError:
+        log.exception("search: rebuilding the index failed; the old one stays (next start,"
+                      " or `newsbot reindex`, tries again)")
+        return None
+    finally:
+        services.stop_hooks.remove(halt)
+    log.info("search: index rebuilt: %d article(s) in %.1f s", count, seconds)
+    return count, seconds
+
+
 def schedule(app: Application, services: Services) -> None:
     assert app.job_queue is not None
+    app.job_queue.run_once(reindex, when=REINDEX_SECONDS, name="reindex")
     app.job_queue.run_repeating(prune, interval=INTERVAL_SECONDS, first=FIRST_RUN_SECONDS,
                                 name="maintenance")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
 from dataclasses import replace
@@ -241,3 +242,23 @@ def test_a_listing_is_the_digests_of_urls_and_guids() -> None:
     assert not is_listed(keys, "https://other.example/", "https://other.example/")
     assert listed_keys(None) == listed_keys(b"") == listed_keys(blob[:-1]) == frozenset()
     assert not is_listed(frozenset(), "https://a.example/1", None)
+
+
+async def test_the_service_rebuilds_an_index_of_older_keys_at_start(
+        tmp_path: Path, fake_telegram: FakeTelegram) -> None:
+    from tests.test_search_storage import BAHRAIN, stale_index, titles
+
+    await (await stale_index(tmp_path / "newsbot.sqlite3")).close()
+    async with running_service(write_config(tmp_path, fake_telegram)) as service:
+        assert service.storage is not None
+        search = service.storage.search
+        assert await search.index_is_stale()
+        [job] = service.app.job_queue.get_jobs_by_name("reindex")  # type: ignore[union-attr]
+        assert job.next_t is not None
+        deadline = time.monotonic() + 30
+        while await search.index_is_stale():  # the job runs 5 s after start
+            assert time.monotonic() < deadline, "the index was not rebuilt"
+            await asyncio.sleep(0.2)
+        assert await titles(service.storage, "البحرين") == [BAHRAIN.title]
+        # nothing left to do: a second run (the next start) leaves the index alone
+        assert await maintenance.reindex_if_stale(service.services) is None

@@ -10,7 +10,8 @@ import pytest
 
 from bot.cli import main
 from bot.search.query import parse_query
-from bot.storage import Storage
+from bot.search.terms import TERMS_VERSION
+from bot.storage import Storage, _fts
 from tests.test_search_storage import ARTICLES
 
 
@@ -38,7 +39,9 @@ def test_reindex_restores_a_wiped_index(tmp_path: Path, capsys: pytest.CaptureFi
         storage = await Storage.open(str(database))
         for article in ARTICLES:
             await storage.articles.insert(article, enqueue=False)
-        await storage.db.write(lambda c: c.execute("DELETE FROM articles_fts"))
+        await storage.db.write(lambda c: (
+            c.execute("DELETE FROM articles_fts"),
+            c.execute("DELETE FROM meta WHERE key = ?", (_fts.TERMS_META_KEY,))))
         await storage.close()
 
     asyncio.run(fill())
@@ -48,6 +51,11 @@ def test_reindex_restores_a_wiped_index(tmp_path: Path, capsys: pytest.CaptureFi
     assert f"OK: reindexed {len(ARTICLES)} articles" in capsys.readouterr().out
     assert matches(database, "غزة") >= 3
     assert matches(database, "مصدر:alarabiya") == sum(a.source == "العربية" for a in ARTICLES)
+    conn = sqlite3.connect(database)
+    try:  # the index now holds the current keys: the service will not rebuild it again
+        assert _fts.terms_version(conn) == TERMS_VERSION
+    finally:
+        conn.close()
 
 
 def test_reindex_needs_an_existing_database(tmp_path: Path,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -11,12 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import InvalidSearchQuery
+from bot.errors import InvalidSearchQuery, ReindexStopped
 from bot.models import Article
 from bot.search.query import parse_query
 from bot.search.ranking import blend
+from bot.search.terms import TERMS_VERSION
 from bot.storage import Storage, _fts, _search
 from bot.storage._db import _configure
+from bot.storage._reindex import reindex_file
 from bot.storage._schema import V1, run_script
 
 FIXTURES = Path(__file__).parent / "fixtures" / "search" / "articles.json"
@@ -330,5 +334,108 @@ async def test_a_version_1_database_is_reindexed_on_upgrade(tmp_path: Path) -> N
         assert await titles(s, "غَزَّة") == [a.title]
         assert await titles(s, "مصدر:العربية") == [a.title]
         assert await s.db.read(automerge) == 16
+    finally:
+        await s.close()
+
+
+# ---------------------------------------------------------------- words kept whole
+
+SEA = Article(title="ارتفاع منسوب مياه البحر يهدد المدن الساحلية", url="https://x.example/sea",
+              source="العربية", published=datetime(2018, 2, 19, tzinfo=UTC),
+              summary="حذر علماء من ارتفاع منسوب البحر.", text="يهدد ارتفاع مياه البحر المدن.")
+BAHRAIN = Article(title="البحرين تستضيف القمة الخليجية المقبلة", url="https://x.example/bh",
+                  source="العربية", published=datetime(2018, 2, 19, tzinfo=UTC),
+                  summary="أعلنت البحرين استضافة القمة.", text="تستضيف مملكة البحرين القمة.")
+
+
+async def test_bahrain_and_the_sea_are_different_words(tmp_path: Path) -> None:
+    # light_stem alone cut "البحرين" to "بحر", the sea's key: each found the other
+    s = await Storage.open(str(tmp_path / "s.sqlite3"))
+    try:
+        for article in (SEA, BAHRAIN):
+            await s.articles.insert(article, enqueue=False)
+        for query in ("البحرين", "بالبحرين", "للبحرين", "والبحرين"):
+            assert await titles(s, query) == [BAHRAIN.title], query
+        for query in ("البحر", "بحر", "للبحر"):
+            assert await titles(s, query) == [SEA.title], query
+    finally:
+        await s.close()
+
+
+async def stale_index(path: Path) -> Storage:
+    """A database whose index holds version 1's keys: "البحرين" indexed as "بحر"."""
+    s = await Storage.open(str(path))
+    for article in (SEA, BAHRAIN, *ARTICLES):
+        await s.articles.insert(article, enqueue=False)
+
+    def downgrade(c: sqlite3.Connection) -> None:
+        c.execute("DELETE FROM meta WHERE key = ?", (_fts.TERMS_META_KEY,))
+        for column in ("title", "summary", "text"):
+            c.execute(f"UPDATE articles_fts SET {column} = replace({column}, 'بحرين', 'بحر')")
+
+    await s.db.write(downgrade)
+    return s
+
+
+async def test_an_index_of_older_keys_is_rebuilt_beside_the_old_one(tmp_path: Path) -> None:
+    s = await stale_index(tmp_path / "s.sqlite3")
+    try:
+        assert await s.search.index_is_stale()
+        assert await titles(s, "البحرين") == []  # the old keys: the new query misses it
+        count, _ = await s.search.rebuild_index()
+        assert count == len(ARTICLES) + 2
+        assert not await s.search.index_is_stale()
+        assert await titles(s, "البحرين") == [BAHRAIN.title]
+        assert await titles(s, "البحر") == [SEA.title]
+    finally:
+        await s.close()
+
+
+async def test_a_new_database_holds_the_current_keys(tmp_path: Path) -> None:
+    s = await Storage.open(str(tmp_path / "s.sqlite3"))
+    try:
+        assert not await s.search.index_is_stale()
+        version = await s.db.read(_fts.terms_version)
+    finally:
+        await s.close()
+    assert version == TERMS_VERSION == 2
+
+
+async def test_a_version_5_database_with_articles_needs_a_rebuild(tmp_path: Path) -> None:
+    path = str(tmp_path / "s.sqlite3")
+    s = await Storage.open(path)
+    await s.articles.insert(BAHRAIN, enqueue=False)
+    await s.db.write(lambda c: c.execute("DELETE FROM meta WHERE key = ?",
+                                         (_fts.TERMS_META_KEY,)))
+    await s.close()
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE schema_version SET version = 5")
+    conn.commit()
+    conn.close()
+    s = await Storage.open(path)
+    try:
+        assert await s.search.index_is_stale()
+    finally:
+        await s.close()
+
+
+async def test_a_stopped_rebuild_leaves_the_old_index_and_the_next_one_finishes(
+        tmp_path: Path) -> None:
+    s = await stale_index(tmp_path / "s.sqlite3")
+    try:
+        stop = threading.Event()
+        stop.set()
+        with pytest.raises(ReindexStopped, match="stopped at 5 of 18 articles"):
+            await asyncio.to_thread(reindex_file, str(tmp_path / "s.sqlite3"), batch=5, stop=stop)
+        assert await s.search.index_is_stale()
+        # the old index still answers (with its old keys: the sea query finds Bahrain too)
+        assert set(await titles(s, "البحر")) == {SEA.title, BAHRAIN.title}
+        shadow = await s.db.read(lambda c: c.execute(
+            "SELECT count(*) FROM sqlite_master WHERE name = ?", (_fts.SHADOW_TABLE,)
+        ).fetchone()[0])
+        assert shadow == 1  # left half-built; the next rebuild drops it
+        await s.search.rebuild_index()
+        assert await titles(s, "البحرين") == [BAHRAIN.title]
+        assert not await s.search.index_is_stale()
     finally:
         await s.close()

@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sqlite3
 import sys
 
 from bot.cli._db import open_existing
 from bot.config import load_config
-from bot.errors import StorageError
-from bot.storage._db import _configure
-from bot.storage._fts import rebuild
+from bot.storage._reindex import reindex_file
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -41,25 +38,13 @@ def run(args: argparse.Namespace) -> int:
         await storage.close()
 
     asyncio.run(migrate())
-    conn = sqlite3.connect(path, isolation_level=None)
-    try:
-        _configure(conn)
-        total = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
 
-        def progress(done: int) -> None:
-            if sys.stderr.isatty():
-                print(f"\r{done:,} / {total:,} articles", end="", file=sys.stderr, flush=True)
+    def progress(done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            print(f"\r{done:,} / {total:,} articles", end="", file=sys.stderr, flush=True)
 
-        count, seconds = rebuild(lambda: conn.execute("BEGIN IMMEDIATE"),
-                                 lambda: conn.execute("COMMIT"), conn,
-                                 batch=max(1, args.batch), optimize=not args.no_optimize,
-                                 progress=progress)
-    except sqlite3.Error as exc:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise StorageError(f"storage: reindex of {path} failed: {exc}") from exc
-    finally:
-        conn.close()
+    count, seconds = reindex_file(path, batch=args.batch, optimize=not args.no_optimize,
+                                  progress=progress)
     if sys.stderr.isatty():
         print(file=sys.stderr)
     print(f"OK: reindexed {count:,} articles in {seconds:.1f} s")

@@ -19,7 +19,14 @@ summarizer relies on it), a *query* word is expanded to the keys of its clitic-p
 forms (:func:`query_keys`), computed with the very same key function, so every key the
 index can hold for "و/ف/ب/ل + word" is searched. Over-stripping of long words
 ("بريطانيا" -> "ريطانيا") is harmless here: the key is never shown, and every clitic form
-of the word gets the same key.
+of the word gets the same key. It does harm when the stripped key is another common word:
+"البحرين" (Bahrain) -> "بحر" (sea), "التأمين" (insurance) -> "تام" (complete), "فرعون" ->
+"فرع" (branch). The words of :data:`WHOLE_WORDS`, whose ين / ون ending is their own, keep
+it (:func:`search_stem`).
+
+Changing the keys changes what the index must hold: bump :data:`TERMS_VERSION`, and the
+service rebuilds the index beside the old one at its next start
+(:mod:`bot.storage._reindex`).
 """
 
 from __future__ import annotations
@@ -27,7 +34,26 @@ from __future__ import annotations
 import functools
 import re
 
-from bot.arabic import is_stopword, light_stem, tokenize
+from bot.arabic import is_stopword, light_stem, normalize, tokenize
+
+#: Version of the keys :func:`term_key` and :func:`source_keys` give (1: light_stem alone;
+#: 2: :data:`WHOLE_WORDS` kept whole). Stored in ``meta`` by whatever builds the index.
+TERMS_VERSION = 2
+
+# Words ending in ين / ون / ات as part of the word, not as a plural or dual suffix, where the
+# light stemmer's cut would give another common word's key or a mangled name. Chosen from
+# the most frequent such cuts in the shared corpus (articles.jsonl, EASC) and names that
+# are always in the news. Normalized; matched after the article chain or one or two clitic
+# letters (بالبحرين، لفلسطين، وبوتين).
+_RAW_WHOLE_WORDS = """
+بحرين فلسطين برلين كرملين بوتين ماكرون كلينتون جونسون نيكسون تيلرسون عفرين بنيامين ياسين
+لينين ستالين هارون فرعون صهيون قزوين عرفات
+تعاون قانون تأمين تعيين تحسين تخزين تكوين تدخين تمكين تموين تدوين
+كربون أوزون زيتون ليمون صابون طاعون مضمون هرمون قولون سلمون
+تلفزيون بنتاغون أكسجين أوكسجين هيدروجين نيتروجين بروتين نيكوتين كافيين فيتامين إنسولين
+بنزين ياسمين بيتكوين عشرين اثنين
+"""
+WHOLE_WORDS: frozenset[str] = frozenset(normalize(w) for w in _RAW_WHOLE_WORDS.split())
 
 # Clitic chains a reader attaches to a word (conjunction, preposition, article). Only
 # used to *expand* a query word; "ك" (as, like) is left out on purpose: it is rare in
@@ -55,6 +81,23 @@ def term_key(token: str) -> str | None:
     """The index key of one normalized token, or None for a stopword."""
     if not token[0].isdigit() and is_stopword(token):
         return None
+    return search_stem(token)
+
+
+_CLITIC_LETTERS = frozenset("وفبلك")
+
+
+def search_stem(token: str) -> str:
+    """:func:`bot.arabic.light_stem`, except that a word of :data:`WHOLE_WORDS` keeps its
+    ending: "البحرين", "بالبحرين", "للبحرين" -> "بحرين" (not "بحر", the sea's key)."""
+    if token in WHOLE_WORDS:
+        return token
+    bare = _bare(token)
+    if bare in WHOLE_WORDS:
+        return bare
+    for n in (1, 2):  # و ف ب ل ك, one or two: "لفلسطين", "وبفلسطين"
+        if set(token[:n]) <= _CLITIC_LETTERS and token[n:] in WHOLE_WORDS:
+            return token[n:]
     return light_stem(token)
 
 
@@ -137,7 +180,7 @@ SOURCE_PREFIX = "src_"
 
 def source_keys(text: str) -> list[str]:
     """Keys of a source's name: every word stemmed, stopwords kept ("بي بي سي")."""
-    return [light_stem(t) for t in tokenize(text)]
+    return [search_stem(t) for t in tokenize(text)]
 
 
 def source_key(key: str) -> str:
@@ -153,10 +196,13 @@ def fts_pieces(key: str) -> list[str]:
 
 __all__ = [
     "CLITICS",
+    "TERMS_VERSION",
+    "WHOLE_WORDS",
     "fts_pieces",
     "index_keys",
     "index_terms",
     "query_keys",
+    "search_stem",
     "source_key",
     "source_keys",
     "surface_words",

@@ -7,8 +7,11 @@ same function the query side uses. Columns: ``title``, ``summary``, ``text`` and
 ``مصدر:`` filter). The row is written in the same transaction as the article, and this is
 the one place that writes the index.
 
-Changing :func:`index_fields` changes what the index must hold: append a migration that
-calls :func:`reindex_all` (or tell operators to run ``newsbot reindex``).
+Changing :func:`index_fields` changes what the index must hold: bump
+``bot.search.terms.TERMS_VERSION``. Whatever builds the index (:func:`reindex_all`,
+:func:`rebuild`) records the version it built with in ``meta`` (:data:`TERMS_META_KEY`);
+an index of an older version is rebuilt by the service at start
+(:mod:`bot.storage._reindex`), or by ``newsbot reindex``.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from bot.search.terms import index_terms, source_key, source_keys
+from bot.search.terms import TERMS_VERSION, index_terms, source_key, source_keys
+from bot.storage import _meta
 
 FTS_TABLE = "articles_fts"
 FTS_COLUMNS = ("title", "summary", "text", "source")
@@ -136,11 +140,33 @@ def index_range(conn: sqlite3.Connection, table: str, after: int = 0,
             progress(done)
 
 
+#: ``meta`` key: the ``TERMS_VERSION`` the index was built with (absent: 1, before it).
+TERMS_META_KEY = "search_terms_version"
+
+
+def terms_version(conn: sqlite3.Connection) -> int:
+    """The version of the index keys the stored index holds."""
+    value = _meta.get(conn, TERMS_META_KEY)
+    return int(value) if value and value.isdigit() else 1
+
+
+def record_terms_version(conn: sqlite3.Connection) -> None:
+    """Record that the index holds the current keys (in the caller's transaction)."""
+    _meta.put(conn, TERMS_META_KEY, str(TERMS_VERSION))
+
+
+def index_is_stale(conn: sqlite3.Connection) -> bool:
+    """True when the index was built with older keys than the code gives."""
+    return terms_version(conn) < TERMS_VERSION
+
+
 def reindex_all(conn: sqlite3.Connection) -> int:
     """Drop and refill the index inside the caller's transaction (used by migrations)."""
     conn.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
     conn.execute(fts_ddl())
-    return index_range(conn, FTS_TABLE)
+    count = index_range(conn, FTS_TABLE)
+    record_terms_version(conn)
+    return count
 
 
 SHADOW_TABLE = "articles_fts_rebuild"
@@ -184,6 +210,7 @@ def rebuild(begin: Callable[[], object], commit: Callable[[], object],
     done += index_range(conn, SHADOW_TABLE, upto)  # stored while we were rebuilding
     conn.execute(f"ALTER TABLE {FTS_TABLE} RENAME TO {OLD_TABLE}")
     conn.execute(f"ALTER TABLE {SHADOW_TABLE} RENAME TO {FTS_TABLE}")
+    record_terms_version(conn)
     commit()
     begin()
     conn.execute(f"DROP TABLE {OLD_TABLE}")

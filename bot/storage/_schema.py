@@ -222,5 +222,15 @@ def _v5_feed_listing(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE feeds ADD COLUMN listed BLOB")
 
 
+def _v6_terms_version(conn: sqlite3.Connection) -> None:
+    """Index keys are versioned (bot.search.terms.TERMS_VERSION). An empty database's index
+    holds the current keys; one with articles holds version 1's, and the service rebuilds
+    it beside the old one at start (bot.storage._reindex)."""
+    from bot.storage._fts import record_terms_version
+
+    if conn.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None:
+        record_terms_version(conn)
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
-    _v1, _v2, _v3_search, _v4_index_merging, _v5_feed_listing]
+    _v1, _v2, _v3_search, _v4_index_merging, _v5_feed_listing, _v6_terms_version]

@@ -25,14 +25,18 @@ The candidates are then ordered by the blended score; at most ``POOL`` are shown
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import threading
 from typing import TYPE_CHECKING
 
-from bot.errors import InvalidSearchQuery, SearchError
+from bot.errors import InvalidSearchQuery, SearchError, StorageError
 from bot.models import Article
 from bot.search.query import Atom, Phrase, Query, Term, atom_match, group_match
 from bot.search.ranking import WEIGHTS, Hit, SearchPage, blend
 from bot.storage._articles import from_row
+from bot.storage._fts import index_is_stale
+from bot.storage._reindex import reindex_file
 from bot.storage._util import now as _now
 
 if TYPE_CHECKING:
@@ -212,6 +216,11 @@ def source_names(conn: sqlite3.Connection, limit: int = 30) -> list[str]:
     return [r[0] for r in rows]
 
 
+#: Articles a transaction when the service rebuilds the index: the bot's own writes wait
+#: for each one (~1 s with the 7 KB articles of bench/search.py; real ones are shorter).
+REINDEX_BATCH = 500
+
+
 class Search:
     """``storage.search``: the async face of this module."""
 
@@ -235,3 +244,17 @@ class Search:
 
     async def source_names(self) -> list[str]:
         return await self._db.read(source_names)
+
+    async def index_is_stale(self) -> bool:
+        """True when the index holds keys of an older ``TERMS_VERSION`` (see
+        :mod:`bot.storage._reindex`)."""
+        return await self._db.read(index_is_stale)
+
+    async def rebuild_index(self, stop: threading.Event | None = None) -> tuple[int, float]:
+        """Rebuild the index beside the old one, in a thread on a connection of its own
+        (the writer goes on meanwhile): (articles indexed, seconds). Setting ``stop`` ends
+        it after the current batch with ``ReindexStopped``."""
+        if self._db.path == ":memory:":
+            raise StorageError("storage: an in-memory database cannot be reindexed")
+        return await asyncio.to_thread(reindex_file, self._db.path, batch=REINDEX_BATCH,
+                                       stop=stop)
