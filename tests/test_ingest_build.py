@@ -8,7 +8,7 @@ import pytest
 
 from bot.extract import clean_text, guess_lang
 from bot.ingest import build as build_module
-from bot.ingest.build import build_article, build_articles
+from bot.ingest.build import DeadlinePassed, build_article, build_articles
 from bot.ingest.work import Page
 from bot.models import Entry
 from tests.fixtures.ingest.site import NOISE_MARKERS, article_page, load_articles
@@ -198,3 +198,19 @@ def test_a_crash_in_the_extractor_keeps_the_feed_text(monkeypatch: pytest.Monkey
     [built] = build_articles([(teaser(CNN), page_of(CNN))], 3, "سي إن إن", NOW)
     assert built.page_error == "extraction failed: RuntimeError"
     assert not built.from_page and built.article.summary and built.fingerprint
+
+
+def test_work_stops_once_the_polls_deadline_passed() -> None:
+    rows = list(ROWS.values())[:5]
+    entries = [teaser(row) for row in rows]
+    # the wall clock moves 1 s a reading: building stops at the 4th entry of 5
+    with pytest.raises(DeadlinePassed, match="while building articles"):
+        build_articles([(e, None) for e in entries], 3, "سي إن إن", NOW, deadline=3.5,
+                       wall=StepClock(1))
+    # with pages: the first page is extracted, the second is never started
+    jobs = [(e, page_of(row)) for e, row in zip(entries, rows, strict=True)]
+    with pytest.raises(DeadlinePassed, match="while extracting pages"):
+        build_articles(jobs, 3, "سي إن إن", NOW, deadline=1.5, wall=StepClock(1))
+    assert issubclass(DeadlinePassed, TimeoutError)  # a poll seeing it has timed out
+    built = build_articles(jobs, 3, "سي إن إن", NOW, deadline=1e12)  # far ahead: all built
+    assert len(built) == 5 and all(b.from_page for b in built)

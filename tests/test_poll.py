@@ -13,6 +13,7 @@ import pytest
 from bot.config import PollingConfig
 from bot.extract import guess_lang
 from bot.ingest import IngestOptions, Workers
+from bot.ingest.build import DeadlinePassed
 from bot.ingest.workers import WORKER_NICENESS
 from bot.storage import _polling
 from tests.fakes.feed_server import FeedServer, Route, http_date
@@ -528,3 +529,42 @@ def spin_limited(seconds: float) -> str:
         return within_cpu_seconds(seconds, spin)
     except CpuLimitExceeded:
         return "limited"
+
+
+class RecordingWorkers(Workers):
+    """Thread workers that note every call, and may stand for a worker whose build met
+    the poll's deadline."""
+
+    def __init__(self, *, deadline_passes: bool = False) -> None:
+        super().__init__("thread", 1)
+        self.calls: list[tuple[str, tuple[object, ...]]] = []
+        self.deadline_passes = deadline_passes
+
+    async def run(self, fn, *args):  # type: ignore[no-untyped-def]
+        self.calls.append((fn.__name__, args))
+        if self.deadline_passes and fn.__name__ == "build_in_worker":
+            raise DeadlinePassed("ingest: the poll's deadline passed while building articles")
+        return await super().run(fn, *args)
+
+
+async def test_the_worker_gets_the_polls_deadline_and_stops_there(
+        tmp_path: Path, feed_server: FeedServer) -> None:
+    feed_server.add_feed("/f.xml", rss([item("أول خبر في المصدر", "https://news.example/0", "0")]))
+    workers = RecordingWorkers()
+    async with open_env(tmp_path, options=IngestOptions(extract=False),
+                        workers=workers) as env:
+        feed_id = await env.add_feed(feed_server.url("/f.xml"))
+        started = time.time()
+        await env.poller.poll_due()
+        [(_, args)] = [c for c in workers.calls if c[0] == "build_in_worker"]
+        deadline = args[-1]
+        assert isinstance(deadline, float)
+        budget = env.poller.poll_timeout
+        assert started + budget <= deadline <= time.time() + budget
+
+        workers.deadline_passes = True  # the build gave up at the deadline: a timed-out poll
+        feed_server.add_feed("/f.xml", rss([item("خبر ثان", "https://news.example/1", "1")]))
+        [outcome] = (await env.poller.poll_now(feed_id)).outcomes
+        assert outcome.result == "error"
+        [feed] = await env.rows("SELECT last_error_kind, consecutive_failures FROM feeds")
+        assert feed == {"last_error_kind": "timeout", "consecutive_failures": 1}

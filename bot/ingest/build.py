@@ -50,6 +50,7 @@ __all__ = [
     "SUMMARY_CHARS",
     "SUMMARY_SENTENCES",
     "Built",
+    "DeadlinePassed",
     "Page",
     "build_article",
     "build_articles",
@@ -65,6 +66,16 @@ SUMMARY_CHARS = 600
 #: take 20-430 ms each (bench/extract.py), so a new feed's 100 pages fit many times over;
 #: the poll's own deadline (bot.ingest.poller) is 120 s or more.
 EXTRACT_BUDGET = 30.0
+
+
+class DeadlinePassed(TimeoutError):
+    """The poll this work was for has given up (its ``deadline`` passed): nothing more is
+    built for it. A TimeoutError, so a poll that sees it first fails as timed out."""
+
+
+def _check(deadline: float | None, wall: Callable[[], float], what: str) -> None:
+    if deadline is not None and wall() >= deadline:
+        raise DeadlinePassed(f"ingest: the poll's deadline passed while {what}")
 
 
 def extract_page(page: Page) -> tuple[Extracted | None, str | None]:
@@ -139,16 +150,19 @@ def _minimal(entry: Entry, feed_id: int, source: str, fetched_at: datetime) -> B
 
 def _extract_pages(
     jobs: Sequence[tuple[Entry, Page | None]], budget: float, clock: Callable[[], float],
+    deadline: float | None = None, wall: Callable[[], float] = time.time,
 ) -> dict[int, tuple[Extracted | None, str | None]]:
     """job index -> :func:`extract_page` of its page, the last job's first, while the
-    ``budget`` (seconds of ``clock``) lasts; the pages after that get only the reason."""
+    ``budget`` (seconds of ``clock``) lasts; the pages after that get only the reason.
+    Raises :class:`DeadlinePassed` once ``wall()`` reaches ``deadline``."""
     out: dict[int, tuple[Extracted | None, str | None]] = {}
-    deadline = clock() + budget
+    spent_at = clock() + budget
     for i in reversed(range(len(jobs))):
         page = jobs[i][1]
         if page is None:
             continue
-        if clock() >= deadline:
+        _check(deadline, wall, "extracting pages")
+        if clock() >= spent_at:
             out[i] = None, f"not extracted: this poll's {budget:g} s for pages were spent"
             continue
         try:
@@ -167,14 +181,20 @@ def build_articles(
     *,
     extract_budget: float = EXTRACT_BUDGET,
     clock: Callable[[], float] = time.monotonic,
+    deadline: float | None = None,
+    wall: Callable[[], float] = time.time,
 ) -> list[Built]:
     """:func:`build_article` for a batch (one executor call per poll), ``jobs`` oldest
     first (as the poller passes them): their pages are extracted newest first, within
     ``extract_budget`` seconds of ``clock``. An entry whose processing raises is still
-    returned, unprocessed: an article is never dropped."""
-    pages = _extract_pages(jobs, extract_budget, clock)
+    returned, unprocessed: an article is never dropped. Once ``wall()`` reaches
+    ``deadline`` (the poll gave up, and will poll the feed again) it raises
+    :class:`DeadlinePassed` instead of going on: a slow poll does not keep a worker busy,
+    and every feed queued behind it waiting, for work nobody will store."""
+    pages = _extract_pages(jobs, extract_budget, clock, deadline, wall)
     out: list[Built] = []
     for i, (entry, _page) in enumerate(jobs):
+        _check(deadline, wall, "building articles")
         extracted, page_error = pages.get(i, (None, None))
         try:
             out.append(build_article(entry, feed_id=feed_id, source=source,

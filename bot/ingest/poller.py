@@ -274,7 +274,8 @@ class Poller:
         interval = schedule.base_interval(feed.interval_seconds, self.config.interval_seconds)
         try:
             async with asyncio.timeout(self.poll_timeout):
-                plan = await self._prepare(feed)
+                # the same deadline, for the worker (wall clock: another process)
+                plan = await self._prepare(feed, time.time() + self.poll_timeout)
         except FetchError as exc:
             FETCH_ERRORS.labels(kind=exc.kind).inc()
             retry = exc.retry_after if isinstance(exc, FetchStatusError) else None
@@ -293,7 +294,7 @@ class Poller:
             return await self._fail(feed, interval, message, "internal", None, started)
         return await self._store(feed, plan, interval, started)
 
-    async def _prepare(self, feed: Feed) -> _Plan:
+    async def _prepare(self, feed: Feed, deadline: float) -> _Plan:
         fetched = await self.fetcher.fetch(feed.url, etag=feed.etag,
                                            last_modified=feed.last_modified)
         if fetched.not_modified or fetched.body is None:
@@ -326,7 +327,7 @@ class Poller:
                                       budget=self.page_budget)
         jobs = [(e, pages.get(e.url) if e.url else None) for e in _oldest_first(new)]
         plan.built = await self.workers.run(build_in_worker, jobs, feed.id, feed.name,
-                                            fetched_at)
+                                            fetched_at, deadline)
         return plan
 
     async def _store(self, feed: Feed, plan: _Plan, interval: float,

@@ -62,8 +62,9 @@ def parse_in_worker(body: bytes, url: str, headers: dict[str, str], fetched_at: 
 
 
 def build_in_worker(jobs: Sequence[tuple[Entry, Page | None]], feed_id: int, source: str,
-                    fetched_at: datetime) -> list[Built]:
-    """:func:`bot.ingest.build.build_articles` (imported in the worker)."""
+                    fetched_at: datetime, deadline: float | None = None) -> list[Built]:
+    """:func:`bot.ingest.build.build_articles` (imported in the worker). ``deadline``
+    (``time.time()``): when the poll that asked gives up; the work stops there."""
     from bot.ingest.build import build_articles
 
-    return build_articles(jobs, feed_id, source, fetched_at)
+    return build_articles(jobs, feed_id, source, fetched_at, deadline=deadline)
