@@ -183,7 +183,6 @@ class Maintenance:
             if n:
                 result.articles += n
                 result.batches += 1
-
         await self._db.write(optimize)
         if checkpoint and self._db.path != ":memory:":
             result.wal_bytes_before = _wal_size(self._db.path)

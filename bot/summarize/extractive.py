@@ -69,7 +69,7 @@ _ANNOUNCES = re.compile(r"\s*[:：]\s*$")
 # a space ("1) ", "2- ", "3. "; not "15 - 20 قتيلا").
 _LIST_ITEM = re.compile(r"(?:[-*•●▪◦·–—]|\(?\d{1,3}[).\-–])\s")
 
-# A sentence that goes on from the one before it, whose subject is there: "وأضاف أن ...",
+# A sentence that goes on from the one before it, where its subject is: "وأضاف أن ...",
 # "وأشارت إلى ...", "وتابع قائلا: ..." (normalized: the first token a reporting verb, with
 # و/ف and the feminine ت or not; the next one "that", "to", "saying", or a colon or quote
 # right after the verb). Without that sentence a reader cannot tell who "added".
