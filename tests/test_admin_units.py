@@ -4,6 +4,7 @@ machine (bot/storage/_broadcasts.py), without Telegram."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -261,6 +262,10 @@ def test_stats_message() -> None:
     assert "📬 في طابور الإرسال: 40 · أقدمها: منذ دقيقة" in lines
     assert "📣 بثّ جارٍ الآن: 1" in lines
     assert "🔄 آخر جلب للمصادر: قبل 20 ثانية" in lines
+    assert not any("فهرس البحث" in line for line in lines)
+    stale = render_stats(replace(stats, search_index_stale=True), now, "Asia/Riyadh")
+    assert stale.splitlines()[-1] == ("🔎 فهرس البحث يُعاد بناؤه بعد التحديث؛ قد تغيب بعض"
+                                      " الأخبار القديمة عن نتائج البحث حتى يكتمل.")
 
 
 # ------------------------------------------------------------------------- storage

@@ -381,10 +381,12 @@ async def test_an_index_of_older_keys_is_rebuilt_beside_the_old_one(tmp_path: Pa
     s = await stale_index(tmp_path / "s.sqlite3")
     try:
         assert await s.search.index_is_stale()
+        assert (await s.admin.stats(0.0)).search_index_stale  # /stats says so
         assert await titles(s, "البحرين") == []  # the old keys: the new query misses it
         count, _ = await s.search.rebuild_index()
         assert count == len(ARTICLES) + 2
         assert not await s.search.index_is_stale()
+        assert not (await s.admin.stats(0.0)).search_index_stale
         assert await titles(s, "البحرين") == [BAHRAIN.title]
         assert await titles(s, "البحر") == [SEA.title]
     finally:

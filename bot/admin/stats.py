@@ -48,4 +48,7 @@ def render_stats(s: AdminStats, now: float, tz: str) -> str:
         f"🗂 المصادر: {s.feeds} (تتعثر: {s.feeds_failing} · موقوفة: {s.feeds_paused}"
         f" · معطّلة: {s.feeds_disabled}) — التفاصيل: /feeds",
     ]
+    if s.search_index_stale:
+        lines.append("🔎 فهرس البحث يُعاد بناؤه بعد التحديث؛ قد تغيب بعض الأخبار القديمة عن"
+                     " نتائج البحث حتى يكتمل.")
     return "\n".join(lines)

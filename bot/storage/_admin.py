@@ -6,6 +6,8 @@ import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.storage._fts import index_is_stale
+
 if TYPE_CHECKING:
     from bot.storage._db import Database
 
@@ -41,6 +43,9 @@ class AdminStats:
     feeds_paused: int
     feeds_disabled: int
     broadcasts_sending: int
+    #: the search index holds keys of an older version and is being rebuilt (after an
+    #: upgrade): old articles may be missing from search results until it is done
+    search_index_stale: bool = False
 
 
 def feed_figures(conn: sqlite3.Connection, since: float) -> dict[int, FeedFigures]:
@@ -93,6 +98,7 @@ def admin_stats(conn: sqlite3.Connection, today_start: float) -> AdminStats:
         feeds_disabled=one("SELECT COUNT(*) FROM feeds WHERE disabled_reason IS NOT NULL"
                            " AND paused = 0"),
         broadcasts_sending=one("SELECT COUNT(*) FROM broadcasts WHERE status = 'sending'"),
+        search_index_stale=index_is_stale(conn),
     )
 
 
