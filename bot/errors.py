@@ -43,6 +43,10 @@ class SchemaVersionError(StorageError):
     """The database was written by a newer version of newsbot."""
 
 
+class RebuildInProgress(StorageError):
+    """Another process is rebuilding the search index; one rebuild runs at a time."""
+
+
 class ReindexStopped(StorageError):
     """A search-index rebuild was asked to stop (the service is stopping): the old index
     stays, and the half-built one is dropped by the next rebuild."""

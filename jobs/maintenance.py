@@ -10,7 +10,7 @@ import threading
 from telegram.ext import Application, ContextTypes
 
 from bot import metrics
-from bot.errors import ReindexStopped, StorageError
+from bot.errors import RebuildInProgress, ReindexStopped, StorageError
 from bot.services import Services, get_services
 
 log = logging.getLogger(__name__)
@@ -67,6 +67,9 @@ async def reindex_if_stale(services: Services) -> tuple[int, float] | None:
         count, seconds = await search.rebuild_index(stop)
     except ReindexStopped as exc:
         log.info("search: %s; the next start rebuilds it again", exc)
+        return None
+    except RebuildInProgress as exc:  # `newsbot reindex` is at it
+        log.warning("search: %s; not starting a second one", exc)
         return None
     except StorageError:
         log.exception("search: rebuilding the index failed; the old one stays (next start,"

@@ -6,6 +6,7 @@ import asyncio
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -13,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import InvalidSearchQuery, ReindexStopped
+from bot.errors import InvalidSearchQuery, RebuildInProgress, ReindexStopped
 from bot.models import Article
 from bot.search.query import parse_query
 from bot.search.ranking import blend
 from bot.search.terms import TERMS_VERSION
-from bot.storage import Storage, _fts, _search
+from bot.storage import Storage, _fts, _meta, _search
 from bot.storage._db import _configure
 from bot.storage._reindex import reindex_file
 from bot.storage._schema import V1, run_script
@@ -439,5 +440,47 @@ async def test_a_stopped_rebuild_leaves_the_old_index_and_the_next_one_finishes(
         await s.search.rebuild_index()
         assert await titles(s, "البحرين") == [BAHRAIN.title]
         assert not await s.search.index_is_stale()
+    finally:
+        await s.close()
+
+
+async def test_one_rebuild_at_a_time(tmp_path: Path) -> None:
+    # `newsbot reindex` started while the service rebuilds used to drop the first one's
+    # shadow table under it: 400 of 50,000 articles went missing from the swapped index
+    path = str(tmp_path / "s.sqlite3")
+    s = await stale_index(tmp_path / "s.sqlite3")
+    refused: list[str] = []
+
+    def second_one(done: int, total: int) -> None:  # runs between the first's batches
+        if not refused:
+            with pytest.raises(RebuildInProgress) as exc:
+                reindex_file(path, batch=5)
+            refused.append(str(exc.value))
+
+    try:
+        count, _ = await asyncio.to_thread(reindex_file, path, batch=5, progress=second_one)
+        assert refused == ["storage: another process is rebuilding the search index"]
+        assert count == len(ARTICLES) + 2
+        rows = await s.db.read(lambda c: c.execute(
+            "SELECT count(*) FROM articles_fts").fetchone()[0])
+        assert rows == len(ARTICLES) + 2 and not await s.search.index_is_stale()
+        assert await s.db.read(lambda c: _meta.get(c, _fts.REBUILD_META_KEY)) is None
+
+        # a claim left by a rebuild that died is taken over once its heartbeat is old
+        def claim(c: sqlite3.Connection, age: float) -> None:
+            _meta.put(c, _fts.REBUILD_META_KEY, f"dead {time.time() - age}")
+
+        await s.db.write(lambda c: claim(c, 30))
+        with pytest.raises(RebuildInProgress):
+            await s.search.rebuild_index()
+        await s.db.write(lambda c: claim(c, _fts.REBUILD_STALE_SECONDS + 1))
+        await s.search.rebuild_index()
+        # a stopped rebuild lets the next one start at once
+        stop = threading.Event()
+        stop.set()
+        with pytest.raises(ReindexStopped):
+            await asyncio.to_thread(reindex_file, path, batch=5, stop=stop)
+        assert await s.db.read(lambda c: _meta.get(c, _fts.REBUILD_META_KEY)) is None
+        await s.search.rebuild_index()
     finally:
         await s.close()

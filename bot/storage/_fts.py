@@ -16,12 +16,15 @@ an index of an older version is rebuilt by the service at start
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sqlite3
 import time
+import uuid
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+from bot.errors import RebuildInProgress
 from bot.search.terms import TERMS_VERSION, index_terms, source_key, source_keys
 from bot.storage import _meta
 
@@ -173,6 +176,33 @@ SHADOW_TABLE = "articles_fts_rebuild"
 OLD_TABLE = "articles_fts_old"
 
 
+#: ``meta`` key of the rebuild under way: "OWNER HEARTBEAT" (heartbeat: ``time.time()``).
+REBUILD_META_KEY = "search_rebuild"
+#: A rebuild whose heartbeat is older than this has died: another may take over.
+REBUILD_STALE_SECONDS = 120.0
+
+
+def _claim_rebuild(conn: sqlite3.Connection, owner: str, *, first: bool) -> None:
+    """Record ``owner``'s heartbeat for the rebuild, in the caller's transaction. Raises
+    :class:`RebuildInProgress` when another live rebuild holds it (``first``: starting),
+    or when another has taken it over (later: this one was presumed dead)."""
+    now = time.time()
+    value = _meta.get(conn, REBUILD_META_KEY)
+    holder, _, beat = (value or "").rpartition(" ")
+    if value and holder != owner:
+        try:
+            alive = now - float(beat) < REBUILD_STALE_SECONDS
+        except ValueError:
+            alive = False
+        if not first or alive:
+            raise RebuildInProgress(
+                "storage: another process is rebuilding the search index"
+                if first else "storage: another process took over the search index rebuild")
+    elif not value and not first:
+        raise RebuildInProgress("storage: the search index rebuild was taken over")
+    _meta.put(conn, REBUILD_META_KEY, f"{owner} {now}")
+
+
 def rebuild(begin: Callable[[], object], commit: Callable[[], object],
             conn: sqlite3.Connection, *, batch: int = 2000, optimize: bool = True,
             progress: Callable[[int], None] | None = None) -> tuple[int, float]:
@@ -182,36 +212,80 @@ def rebuild(begin: Callable[[], object], commit: Callable[[], object],
     short steps), then in one quick transaction index the articles stored meanwhile and
     swap the tables; the old index is dropped last. Returns (articles indexed, seconds).
 
-    A rebuild that dies half-way leaves only the shadow table, dropped by the next run.
+    One rebuild at a time: each transaction renews this one's heartbeat in ``meta``
+    (:data:`REBUILD_META_KEY`); a second one (``newsbot reindex`` while the service
+    rebuilds) raises :class:`RebuildInProgress` instead of dropping the first one's shadow
+    table under it. A rebuild that dies half-way leaves only the shadow table, dropped by
+    the next run (once its heartbeat is :data:`REBUILD_STALE_SECONDS` old).
     """
     started = time.monotonic()
+    owner = uuid.uuid4().hex
     begin()
+    try:
+        _claim_rebuild(conn, owner, first=True)
+    except RebuildInProgress:
+        commit()
+        raise
+    try:
+        return _rebuild(begin, commit, conn, owner, batch, optimize, progress, started)
+    except BaseException:
+        # stopped or failed: let the next rebuild start at once (a crash leaves the claim
+        # to expire instead)
+        with contextlib.suppress(sqlite3.Error):
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            begin()
+            if (_meta.get(conn, REBUILD_META_KEY) or "").startswith(owner + " "):
+                conn.execute("DELETE FROM meta WHERE key = ?", (REBUILD_META_KEY,))
+            commit()
+        raise
+
+
+def _rebuild(begin: Callable[[], object], commit: Callable[[], object],
+             conn: sqlite3.Connection, owner: str, batch: int, optimize: bool,
+             progress: Callable[[int], None] | None, started: float) -> tuple[int, float]:
+    """:func:`rebuild` once ``owner`` holds the claim (its transaction is open)."""
     conn.execute(f"DROP TABLE IF EXISTS {SHADOW_TABLE}")
     conn.execute(f"DROP TABLE IF EXISTS {OLD_TABLE}")
     conn.execute(fts_ddl(SHADOW_TABLE))
     configure_index(conn, SHADOW_TABLE)
     upto = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
     commit()
+
+    def step(work: Callable[[], object]) -> None:  # one transaction of the rebuild
+        begin()
+        try:
+            _claim_rebuild(conn, owner, first=False)
+            work()
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        commit()
+
     done = after = 0
     while after < upto:
-        begin()
-        done += index_range(conn, SHADOW_TABLE, after, min(upto, after + batch), batch)
-        commit()
+        def fill(start: int = after) -> None:
+            nonlocal done
+            done += index_range(conn, SHADOW_TABLE, start, min(upto, start + batch), batch)
+        step(fill)
         after = min(upto, after + batch)
         if progress:
             progress(done)
     while optimize:
         before = conn.total_changes
-        begin()
-        conn.execute(f"INSERT INTO {SHADOW_TABLE}({SHADOW_TABLE}, rank) VALUES ('merge', -500)")
-        commit()
-        optimize = conn.total_changes - before > 1
-    begin()
-    done += index_range(conn, SHADOW_TABLE, upto)  # stored while we were rebuilding
-    conn.execute(f"ALTER TABLE {FTS_TABLE} RENAME TO {OLD_TABLE}")
-    conn.execute(f"ALTER TABLE {SHADOW_TABLE} RENAME TO {FTS_TABLE}")
-    record_terms_version(conn)
-    commit()
+        step(lambda: conn.execute(
+            f"INSERT INTO {SHADOW_TABLE}({SHADOW_TABLE}, rank) VALUES ('merge', -500)"))
+        optimize = conn.total_changes - before > 2  # the heartbeat is one change
+
+    def swap() -> None:
+        nonlocal done
+        done += index_range(conn, SHADOW_TABLE, upto)  # stored while we were rebuilding
+        conn.execute(f"ALTER TABLE {FTS_TABLE} RENAME TO {OLD_TABLE}")
+        conn.execute(f"ALTER TABLE {SHADOW_TABLE} RENAME TO {FTS_TABLE}")
+        record_terms_version(conn)
+        conn.execute("DELETE FROM meta WHERE key = ?", (REBUILD_META_KEY,))
+
+    step(swap)
     begin()
     conn.execute(f"DROP TABLE {OLD_TABLE}")
     commit()
