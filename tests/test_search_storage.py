@@ -19,7 +19,7 @@ from bot.models import Article
 from bot.search.query import parse_query
 from bot.search.ranking import blend
 from bot.search.terms import TERMS_VERSION
-from bot.storage import Storage, _fts, _meta, _search
+from bot.storage import Storage, _fts, _maintenance, _meta, _search
 from bot.storage._db import _configure
 from bot.storage._reindex import reindex_file
 from bot.storage._schema import V1, run_script
@@ -484,3 +484,26 @@ async def test_one_rebuild_at_a_time(tmp_path: Path) -> None:
         await s.search.rebuild_index()
     finally:
         await s.close()
+
+
+async def test_an_article_pruned_during_a_rebuild_leaves_no_row_behind(tmp_path: Path) -> None:
+    path = str(tmp_path / "s.sqlite3")
+    s = await stale_index(tmp_path / "s.sqlite3")
+
+    def prune_first(done: int, total: int) -> None:  # retention, between two batches
+        if done == 5:  # article 1 is in the half-built index already
+            conn = sqlite3.connect(path, isolation_level=None)
+            conn.execute("BEGIN IMMEDIATE")
+            assert _maintenance.prune_articles_batch(conn, cutoff=time.time() + 1,
+                                                     limit=1) == (1, 0, 1)
+            conn.execute("COMMIT")
+            conn.close()
+
+    try:
+        await asyncio.to_thread(reindex_file, path, batch=5, progress=prune_first)
+        fts, ids = await s.db.read(lambda c: (
+            {r[0] for r in c.execute("SELECT rowid FROM articles_fts")},
+            {r[0] for r in c.execute("SELECT id FROM articles")}))
+    finally:
+        await s.close()
+    assert 1 not in ids and fts == ids

@@ -114,7 +114,18 @@ def index_rows(conn: sqlite3.Connection, rows: list[tuple[int, str, str, str, st
 
 
 def unindex_article(conn: sqlite3.Connection, article_id: int) -> None:
-    conn.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = ?", (article_id,))
+    unindex_articles(conn, [article_id])
+
+
+def unindex_articles(conn: sqlite3.Connection, article_ids: list[int]) -> None:
+    """Delete the index rows of these articles, from the rebuild's shadow table too when
+    one is being filled (:func:`rebuild`): a row it already holds would otherwise outlive
+    its article in the index swapped in."""
+    params = [(i,) for i in article_ids]
+    conn.executemany(DELETE_SQL, params)
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                    (SHADOW_TABLE,)).fetchone():
+        conn.executemany(f"DELETE FROM {SHADOW_TABLE} WHERE rowid = ?", params)
 
 
 def _article_rows(conn: sqlite3.Connection, after: int, upto: int | None,

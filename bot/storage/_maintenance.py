@@ -33,6 +33,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from bot.storage._fts import unindex_articles
 from bot.storage._listing import is_listed, listed_keys
 
 if TYPE_CHECKING:
@@ -120,9 +121,8 @@ def prune_articles_batch(conn: sqlite3.Connection, cutoff: float, limit: int = B
     kept as still listed, the id to continue after or None when done)."""
     ids, kept, last = prunable_articles(conn, cutoff, limit, after, listings)
     if ids:
-        params = [(i,) for i in ids]
-        conn.executemany("DELETE FROM articles_fts WHERE rowid = ?", params)
-        conn.executemany("DELETE FROM articles WHERE id = ?", params)
+        unindex_articles(conn, ids)
+        conn.executemany("DELETE FROM articles WHERE id = ?", [(i,) for i in ids])
     return len(ids), kept, last
 
 
