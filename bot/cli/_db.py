@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from bot.config import load_config
 from bot.errors import StorageError
+from bot.search.terms import TERMS_VERSION
 from bot.storage import Storage
 
 
@@ -57,6 +58,11 @@ def stats(args: argparse.Namespace) -> int:
     counts = asyncio.run(go())
     for key, value in counts.items():
         shown = _when(value) if key.endswith("_at") else value
+        if key == "search_terms_version":
+            stale = isinstance(value, int) and value < TERMS_VERSION
+            shown = (f"{value} (this newsbot's: {TERMS_VERSION}"
+                     + ("; the index is rebuilt at the service's start, or by `newsbot reindex`)"
+                        if stale else ")"))
         print(f"{key:<20} {shown}")
     return 0
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 import time
 
+from bot.storage._fts import terms_version
+
 
 def counts(conn: sqlite3.Connection) -> dict[str, int | float | None]:
     day_ago = time.time() - 86400
@@ -33,4 +35,5 @@ def counts(conn: sqlite3.Connection) -> dict[str, int | float | None]:
             "SELECT COUNT(*) FROM outbox WHERE status = 'failed' AND created_at >= ?", day_ago),
         "oldest_pending_at": oldest,
         "last_poll_at": conn.execute("SELECT MAX(last_polled_at) FROM feeds").fetchone()[0],
+        "search_terms_version": terms_version(conn),
     }
