@@ -202,13 +202,16 @@ def _claim_rebuild(conn: sqlite3.Connection, owner: str, *, first: bool) -> None
     holder, _, beat = (value or "").rpartition(" ")
     if value and holder != owner:
         try:
-            alive = now - float(beat) < REBUILD_STALE_SECONDS
+            age = now - float(beat)
         except ValueError:
-            alive = False
-        if not first or alive:
+            age = REBUILD_STALE_SECONDS
+        if first and age < REBUILD_STALE_SECONDS:
             raise RebuildInProgress(
-                "storage: another process is rebuilding the search index"
-                if first else "storage: another process took over the search index rebuild")
+                f"storage: another process is rebuilding the search index (its last batch"
+                f" {max(age, 0):.0f} s ago; a rebuild silent for {REBUILD_STALE_SECONDS:.0f} s"
+                " is taken over)")
+        if not first:
+            raise RebuildInProgress("storage: another process took over the search index rebuild")
     elif not value and not first:
         raise RebuildInProgress("storage: the search index rebuild was taken over")
     _meta.put(conn, REBUILD_META_KEY, f"{owner} {now}")
