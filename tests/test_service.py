@@ -100,6 +100,19 @@ async def test_rejected_token_is_one_line_and_exit_1(tmp_path: Path,
     assert "Traceback" not in out and bad not in out
 
 
+async def test_unopenable_database_is_one_line_without_a_thread_traceback(
+        tmp_path: Path, fake_telegram: FakeTelegram) -> None:
+    """SQLite cannot open the file (a link into a missing folder): one line, exit 1. Before,
+    two tracebacks from aiosqlite's thread followed it ("Event loop is closed")."""
+    config = write_config(tmp_path, fake_telegram)
+    (tmp_path / "newsbot.sqlite3").symlink_to(tmp_path / "missing" / "db.sqlite3")
+    code, out = await run_cli("run", "--config", str(config))
+    assert code == 1
+    assert out.strip().splitlines() == [
+        f"newsbot: storage: cannot open {tmp_path / 'newsbot.sqlite3'} (unable to open"
+        " database file); does its folder exist?"], out
+
+
 async def test_corrupt_database_is_one_line_and_exit_1(tmp_path: Path,
                                                        fake_telegram: FakeTelegram) -> None:
     config = write_config(tmp_path, fake_telegram)

@@ -69,6 +69,38 @@ async def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
         await Storage.open(str(tmp_path / "nope" / "db.sqlite3"))
 
 
+async def test_a_folder_is_not_a_database(tmp_path: Path) -> None:
+    with pytest.raises(StorageError, match="is a folder, not a database file"):
+        await Storage.open(str(tmp_path))
+
+
+async def test_another_programs_database_is_left_alone(tmp_path: Path) -> None:
+    """A wrong ``storage.database`` pointing at another program's SQLite file: newsbot's
+    tables are not added to it (before, any command, even ``stats``, migrated it)."""
+    path = tmp_path / "other.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)")
+    conn.execute("INSERT INTO invoices (total) VALUES (9.5)")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(StorageError, match=r"holds another program's tables \(invoices\)"):
+        await Storage.open(str(path))
+    assert path.read_bytes() == before
+
+
+async def test_an_unreadable_schema_version_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "news.sqlite3"
+    await (await Storage.open(str(path))).close()
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE schema_version SET version = 'abc'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StorageError, match=r"news.sqlite3: the schema version is not a "
+                                           r"number \('abc'\)"):
+        await Storage.open(str(path))
+
+
 async def test_failed_write_rolls_back_everything(storage: Storage) -> None:
     def half_then_fail(conn: sqlite3.Connection) -> None:
         conn.execute("INSERT INTO chats (id, type, created_at, updated_at)"

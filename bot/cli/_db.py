@@ -30,6 +30,8 @@ def require_database(path: str) -> None:
     """Commands other than ``run`` never create a database: it must exist."""
     if not os.path.exists(path):
         raise StorageError(f"storage: database {path} does not exist (start the bot first)")
+    if os.path.isfile(path) and os.path.getsize(path) == 0:
+        raise StorageError(f"storage: database {path} is an empty file (start the bot first)")
 
 
 async def open_existing(path: str) -> Storage:
@@ -69,17 +71,14 @@ def stats(args: argparse.Namespace) -> int:
 
 def backup(args: argparse.Namespace) -> int:
     config = load_config(args.config, require_token=False)
-    if os.path.exists(args.path):
-        raise StorageError(f"storage: {args.path} already exists; refusing to overwrite it")
 
-    async def go() -> None:
+    async def go() -> int:
         storage = await open_existing(config.storage.database)
         try:
-            await storage.backup(args.path)
+            return await storage.backup(args.path)
         finally:
             await storage.close()
 
-    asyncio.run(go())
-    print(f"OK: backed up {config.storage.database} to {args.path} "
-          f"({os.path.getsize(args.path)} bytes)")
+    size = asyncio.run(go())
+    print(f"OK: backed up {config.storage.database} to {args.path} ({size} bytes)")
     return 0

@@ -67,8 +67,9 @@ class Storage:
     async def stats(self) -> dict[str, Any]:
         return await self.db.read(_stats.counts)
 
-    async def backup(self, target: str) -> None:
-        await self.db.backup(target)
+    async def backup(self, target: str) -> int:
+        """Copy the database to the new file ``target``; its size in bytes."""
+        return await self.db.backup(target)
 
     async def close(self) -> None:
         await self.db.close()

@@ -10,11 +10,14 @@ way on a second connection; WAL lets them proceed while a write is in progress.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import sqlite3
+import tempfile
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.request import pathname2url
 
 import aiosqlite
 
@@ -40,6 +43,8 @@ def _check_folder(path: str) -> None:
     parent = os.path.dirname(os.path.abspath(os.path.expanduser(path)))
     if not os.path.isdir(parent):
         raise StorageError(f"storage: folder {parent} does not exist (database {path})")
+    if os.path.isdir(path):
+        raise StorageError(f"storage: {path} is a folder, not a database file")
 
 
 def _translate(exc: sqlite3.Error, path: str) -> StorageError:
@@ -55,6 +60,19 @@ def _translate(exc: sqlite3.Error, path: str) -> StorageError:
     if "locked" in msg or "busy" in msg:
         return StorageError(f"storage: {path} is locked by another process ({msg})")
     return StorageError(f"storage: {msg}")
+
+
+async def _connect(path: str) -> aiosqlite.Connection:
+    """An aiosqlite connection to ``path``. When SQLite cannot open the file, aiosqlite
+    stops its thread without waiting for it; the thread then reports to an event loop
+    that ``asyncio.run`` may have closed already (a traceback on stderr after the clear
+    error). So wait here for the thread to end before raising."""
+    conn = aiosqlite.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        return await conn
+    except BaseException:
+        await asyncio.to_thread(conn._thread.join, 5)
+        raise
 
 
 class Database:
@@ -78,13 +96,11 @@ class Database:
         _check_folder(path)
         writer = reader = None
         try:
-            writer = await aiosqlite.connect(path, isolation_level=None,
-                                             check_same_thread=False)
+            writer = await _connect(path)
             await writer._execute(_configure, writer._conn)
             if migrate:
                 await writer._execute(_migrate, writer._conn, path)
-            reader = await aiosqlite.connect(path, isolation_level=None,
-                                             check_same_thread=False)
+            reader = await _connect(path)
             await reader._execute(_configure, reader._conn)
         except sqlite3.Error as exc:
             for conn in (writer, reader):
@@ -133,19 +149,16 @@ class Database:
                 raise
             raise _translate(exc, self.path) from exc
 
-    async def backup(self, target: str) -> None:
-        """Copy the database to ``target`` with SQLite's online backup (safe while running)."""
-        def run() -> None:
-            dest = sqlite3.connect(target)
-            try:
-                self._reader._conn.backup(dest)
-            finally:
-                dest.close()
-
+    async def backup(self, target: str) -> int:
+        """Copy the database to the new file ``target`` with SQLite's online backup (safe
+        while running); return its size in bytes. See :func:`_backup_to`."""
         try:
-            await self._reader._execute(run)
-        except sqlite3.Error as exc:
-            raise _translate(exc, target) from exc
+            return await self._reader._execute(_backup_to, self._reader._conn, target)
+        except sqlite3.Error as exc:  # nothing is left at ``target``
+            raise StorageError(f"storage: backup to {target} failed ({exc})") from exc
+        except OSError as exc:
+            raise StorageError(f"storage: cannot write the backup {target} "
+                               f"({exc.strerror or exc})") from exc
 
     async def close(self) -> None:
         if self._closed:
@@ -159,6 +172,59 @@ class Database:
         await self._writer.close()
 
 
+def _backup_to(source: sqlite3.Connection, target: str) -> int:
+    """Copy ``source`` to the new file ``target``; its size in bytes.
+
+    The copy is written to a temporary file beside ``target`` and linked into place only
+    when complete, so a failed backup (a full disk) leaves nothing at ``target``, and an
+    existing ``target`` is never overwritten, not even one created meanwhile.
+    """
+    if not target.strip():
+        raise StorageError("storage: no backup file named")
+    path = os.path.abspath(os.path.expanduser(target))
+    if target.endswith(os.sep) or os.path.isdir(path):
+        raise StorageError(f"storage: backup target {target} is a folder path; name a file")
+    exists = StorageError(f"storage: {target} already exists; refusing to overwrite it")
+    if os.path.lexists(path):
+        raise exists
+    folder = os.path.dirname(path)
+    if not os.path.isdir(folder):
+        raise StorageError(f"storage: folder {folder} does not exist (backup {target})")
+    fd, part = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".part",
+                                dir=folder)
+    try:
+        try:
+            os.fchmod(fd, 0o666 & ~_umask())  # as SQLite creates files, not 0600
+        finally:
+            os.close(fd)
+        # a URI, so that SQLite opens exactly this file (it would read "file:..." in a
+        # plain name as a URI, and drop a trailing "/")
+        dest = sqlite3.connect(f"file:{pathname2url(part)}?mode=rw", uri=True)
+        try:
+            source.backup(dest)
+        finally:
+            dest.close()
+        try:
+            os.link(part, path)  # fails if ``path`` exists: never overwrites
+        except FileExistsError:
+            raise exists from None
+        except OSError:  # no hard links here (some network file systems)
+            if os.path.lexists(path):
+                raise exists from None
+            os.rename(part, path)
+        return os.path.getsize(path)
+    finally:
+        for leftover in (part, *(part + s for s in ("-journal", "-wal", "-shm"))):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(leftover)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _optimize(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA optimize")
 
@@ -170,12 +236,33 @@ def schema_version(conn: sqlite3.Connection) -> int:
     if not has:
         return 0
     row = conn.execute("SELECT version FROM schema_version").fetchone()
-    return int(row[0]) if row else 0
+    if row is None:
+        return 0
+    if not isinstance(row[0], int):
+        raise StorageError(f"storage: the schema version is not a number ({row[0]!r}); "
+                           "the database is damaged or not newsbot's")
+    return row[0]
+
+
+def _refuse_foreign(conn: sqlite3.Connection, path: str) -> None:
+    """A database without newsbot's schema must be empty: newsbot's tables are never added
+    to another program's database (a wrong ``storage.database``)."""
+    names = [r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name LIMIT 4")]
+    if names:
+        shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+        raise StorageError(f"storage: {path} holds another program's tables ({shown}), not "
+                           "newsbot's; refusing to add newsbot's tables to it")
 
 
 def _migrate(conn: sqlite3.Connection, path: str) -> None:
     """Bring the schema up to date, one transaction per migration."""
-    current = schema_version(conn)  # raises DatabaseError for a non-SQLite file
+    try:
+        current = schema_version(conn)  # raises DatabaseError for a non-SQLite file
+    except StorageError as exc:
+        raise StorageError(f"storage: {path}: {str(exc).removeprefix('storage: ')}") from None
+    if current == 0:
+        _refuse_foreign(conn, path)
     latest = len(MIGRATIONS)
     if current > latest:
         raise SchemaVersionError(
