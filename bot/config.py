@@ -8,6 +8,7 @@ which wins when set. The token never appears in ``repr``, logs or error messages
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.controls import clean_label
 from bot.errors import ConfigError
 
 DEFAULT_PATH = "config.toml"
@@ -153,6 +155,29 @@ def _positive(v: float) -> str | None:
     return None if v > 0 else f"must be greater than 0, got {v}"
 
 
+def _upto(most: float, least: float | None = None) -> Check:
+    """Greater than 0 (or at least ``least``) and at most ``most``: a value past any sane
+    setting (a 10**30-second interval) would overflow later, in the running service."""
+    def check(v: float) -> str | None:
+        if least is None:
+            problem = _positive(v)
+        else:
+            problem = None if v >= least else f"must be >= {least:g}, got {v}"
+        if problem is None and v > most:
+            problem = f"must be at most {most:,}, got {v}"
+        return problem
+
+    return check
+
+
+#: A feed's polling interval, in seconds: 10 s to 30 days.
+INTERVAL_MIN, INTERVAL_MAX = 10, 30 * 86400
+_INTERVAL = _upto(INTERVAL_MAX, least=INTERVAL_MIN)
+# Any integer must fit SQLite's INTEGER (and datetime arithmetic); the keys set tighter
+# limits of their own.
+_INT_MAX = 2**63 - 1
+
+
 def _port(v: int) -> str | None:
     return None if 0 < v < 65536 else f"must be a port number 1-65535, got {v}"
 
@@ -191,30 +216,31 @@ _SCHEMA: dict[str, dict[str, tuple[str, Check | None]]] = {
     },
     "storage": {"database": ("str", lambda v: None if v.strip() else "must not be empty")},
     "polling": {
-        "interval_seconds": ("int", lambda v: None if v >= 10 else f"must be >= 10, got {v}"),
-        "concurrency": ("int", _positive),
+        "interval_seconds": ("int", _INTERVAL),
+        "concurrency": ("int", _upto(1000)),
         "allow_private_addresses": ("bool", None),
-        "per_host_concurrency": ("int", _positive),
-        "timeout_seconds": ("number", _positive),
-        "max_body_bytes": ("int", _positive),
-        "max_consecutive_failures": ("int", _positive),
-        "push_max_age_hours": ("number", lambda v: None if v >= 0 else "must be >= 0"),
+        "per_host_concurrency": ("int", _upto(100)),
+        "timeout_seconds": ("number", _upto(3600)),
+        "max_body_bytes": ("int", _upto(1_000_000_000)),
+        "max_consecutive_failures": ("int", _upto(1_000_000)),
+        "push_max_age_hours": ("number", _upto(100 * 365 * 24, least=0)),
     },
     "delivery": {
-        "messages_per_second": ("int", _positive),
-        "per_chat_interval_seconds": ("number", lambda v: None if v >= 0 else "must be >= 0"),
-        "group_messages_per_minute": ("int", _positive),
+        "messages_per_second": ("int", _upto(1000)),
+        "per_chat_interval_seconds": ("number", _upto(3600, least=0)),
+        "group_messages_per_minute": ("int", _upto(1000)),
     },
     "logging": {"level": ("str", _log_level), "format": ("str", _one_of("text", "json"))},
     "http": {"enabled": ("bool", None), "host": ("str", None), "port": ("int", _port)},
-    "retention": {"articles_days": ("int", _positive), "outbox_days": ("int", _positive)},
+    "retention": {"articles_days": ("int", _upto(100 * 365)),
+                  "outbox_days": ("int", _upto(100 * 365))},
 }
 _FEED_SCHEMA: dict[str, tuple[str, Check | None]] = {
     "url": ("str", _http_url),
     "name": ("str", None),
     "category": ("str", None),
     "default": ("bool", None),
-    "interval_seconds": ("int", lambda v: None if v >= 10 else f"must be >= 10, got {v}"),
+    "interval_seconds": ("int", _INTERVAL),
 }
 
 
@@ -227,6 +253,14 @@ def _check_value(path: str, kind: str, value: Any, problems: list[str]) -> Any:
         "number": (_is_int(value) or isinstance(value, float)),
         "int_list": isinstance(value, list) and all(_is_int(x) for x in value),
     }[kind]
+    if ok and kind == "number" and not math.isfinite(value):
+        problems.append(f"{path}: expected a finite number, got {value!r}")
+        return None
+    out_of_range = [x for x in (value if kind == "int_list" else [value])
+                    if _is_int(x) and not -_INT_MAX <= x <= _INT_MAX]
+    if ok and out_of_range:
+        problems.append(f"{path}: {out_of_range[0]} is out of range")
+        return None
     if ok:
         return float(value) if kind == "number" else value
     if kind == "int_list":
@@ -302,7 +336,11 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str] | None = None,
             problems.append(f"{where}.url: duplicate of feeds[{seen[key]}].url ({values['url']})")
             continue
         seen[key] = i
-        values.setdefault("name", urlsplit(values["url"]).hostname or values["url"])
+        for label in ("name", "category"):
+            if label in values:
+                values[label] = clean_label(values[label])
+        if not values.get("name"):
+            values["name"] = urlsplit(values["url"]).hostname or values["url"]
         feeds.append(FeedConfig(**values))
 
     tg = sections.get("telegram", {})
@@ -362,11 +400,14 @@ def load_config(path: str | None = None, env: Mapping[str, str] | None = None,
     except OSError as exc:
         raise ConfigError([f"cannot read {resolved}: {exc.strerror or exc}"], resolved) from None
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # the BOM some Windows editors write is no error
     except UnicodeDecodeError as exc:
         raise ConfigError([f"not UTF-8 text (byte {exc.start})"], resolved) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"invalid TOML: {exc}"], resolved) from None
+    except RecursionError:  # tomllib parses nested arrays and tables recursively
+        raise ConfigError(["invalid TOML: arrays or tables nested too deeply"],
+                          resolved) from None
     return parse_config(data, env=env, path=resolved, require_token=require_token)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["BIDI_CONTROLS", "strip_bidi_controls"]
+__all__ = ["BIDI_CONTROLS", "clean_label", "strip_bidi_controls"]
 
 #: A character class of the explicit bidi embedding, override and isolate controls.
 BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
@@ -27,3 +27,18 @@ _BIDI = re.compile(f"[{BIDI_CONTROLS}]")
 def strip_bidi_controls(text: str) -> str:
     """``text`` without its bidi embedding, override and isolate controls."""
     return _BIDI.sub("", text)
+
+
+# Control characters (C0 but tab/newline/return, DEL, C1), the bidi controls, surrogates
+# and the noncharacters U+FFFE/U+FFFF: none may be written in XML (OPML export) or shown.
+_UNWANTED = re.compile(
+    f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{BIDI_CONTROLS}\ud800-\udfff\ufffe\uffff]")
+
+
+def clean_label(text: str) -> str:
+    """A name or category as stored: those characters deleted, whitespace collapsed.
+
+    >>> clean_label("  bad\x01 name\u202e\n")
+    'bad name'
+    """
+    return " ".join(_UNWANTED.sub("", text).split())

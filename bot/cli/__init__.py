@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bot import __version__
 from bot.cli import _config, _db, _feeds, _opml, _preview, _run, _search
@@ -35,6 +37,21 @@ def build_parser() -> argparse.ArgumentParser:
 def add_config_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="PATH",
                         help="config file (default: $NEWSBOT_CONFIG or ./config.toml)")
+
+
+def bounded_int(least: int, most: int) -> Callable[[str], int]:
+    """An argparse ``type``: an integer from ``least`` to ``most`` (a usage error, exit 2,
+    otherwise; a 20-digit id would overflow SQLite's INTEGER later)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+        if not least <= value <= most:
+            raise argparse.ArgumentTypeError(f"must be from {least} to {most:,}, got {value}")
+        return value
+
+    return parse
 
 
 def print_config_error(exc: ConfigError) -> None:
@@ -64,6 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `newsbot feeds list | head -1`: the reader has had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # for the exit flush
+        return 128 + signal.SIGPIPE
     except Exception as exc:
         if args.debug:
             raise

@@ -24,7 +24,7 @@ T = TypeVar("T")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    from bot.cli import add_config_option
+    from bot.cli import add_config_option, bounded_int
 
     p = sub.add_parser("feeds", help="list, add or remove feeds")
     fsub = p.add_subparsers(dest="feeds_command", metavar="ACTION", required=True)
@@ -44,7 +44,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
     q = fsub.add_parser("remove", help="remove a feed and its subscriptions (articles stay)")
     add_config_option(q)
-    q.add_argument("id", type=int, metavar="ID", help="the feed id (see `feeds list`)")
+    q.add_argument("id", type=bounded_int(1, 2**63 - 1), metavar="ID",
+                   help="the feed id (see `feeds list`)")
     q.set_defaults(func=remove_command)
 
 

@@ -14,23 +14,33 @@ import os
 from dataclasses import replace
 
 from bot.config import DEFAULT_PATH, ENV_CONFIG, PollingConfig, load_config
+from bot.render.dates import zone
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    from bot.cli import add_config_option
+    from bot.cli import add_config_option, bounded_int
 
     p = sub.add_parser("preview", help="print the messages a feed or article URL would produce")
     p.add_argument("url", metavar="URL", help="a feed URL or an article page URL")
-    p.add_argument("-n", "--count", type=int, default=3, metavar="N",
+    p.add_argument("-n", "--count", type=bounded_int(1, 1000), default=3, metavar="N",
                    help="how many of the feed's newest items to show (default 3)")
     p.add_argument("--no-extract", action="store_true",
                    help="do not fetch article pages for teaser items")
     p.add_argument("--allow-private", action="store_true",
                    help="allow private and loopback addresses (SSRF guard off; local testing)")
-    p.add_argument("--tz", default="Asia/Riyadh", help="time zone of the dates (default "
-                   "Asia/Riyadh)")
+    p.add_argument("--tz", type=_time_zone, default="Asia/Riyadh",
+                   help="time zone of the dates (default Asia/Riyadh)")
     add_config_option(p)
     p.set_defaults(func=run)
+
+
+def _time_zone(name: str) -> str:
+    try:
+        zone(name)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"unknown time zone {name!r} (an IANA name such as "
+                                         "Asia/Riyadh or Africa/Cairo)") from None
+    return name
 
 
 def polling_config(args: argparse.Namespace) -> PollingConfig:

@@ -18,11 +18,11 @@ from bot.storage._reindex import reindex_file
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    from bot.cli import add_config_option
+    from bot.cli import add_config_option, bounded_int
 
     p = sub.add_parser("reindex", help="rebuild the search index (safe while the bot runs)")
     add_config_option(p)
-    p.add_argument("--batch", type=int, default=2000, metavar="N",
+    p.add_argument("--batch", type=bounded_int(1, 100_000), default=2000, metavar="N",
                    help="articles per transaction (default 2000)")
     p.add_argument("--no-optimize", action="store_true",
                    help="skip merging the new index into one segment")

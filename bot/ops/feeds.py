@@ -30,7 +30,7 @@ def feed_url_problem(url: str) -> str | None:
         return "empty URL"
     if len(url) > MAX_URL_LENGTH:
         return f"URL longer than {MAX_URL_LENGTH} characters"
-    if any(c.isspace() or ord(c) < 32 for c in url):
+    if not url.isprintable() or any(c.isspace() for c in url):  # controls, bidi marks
         return f"URL contains whitespace or control characters: {url!r}"
     try:
         parts = urlsplit(url)

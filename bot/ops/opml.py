@@ -36,12 +36,15 @@ from xml.etree.ElementTree import Element
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
+from bot.config import INTERVAL_MAX, INTERVAL_MIN
+from bot.controls import clean_label
 from bot.errors import NewsbotError
 from bot.ops.feeds import NewFeed, default_name, feed_url_problem
 from bot.storage._feeds import Feed
 
 NS = "urn:newsbot:opml"
 MAX_BYTES = 5_000_000
+MAX_DEPTH = 50  # folders within folders; readers write 1 or 2
 FEED_TYPES = {"rss", "atom", "feed"}
 
 
@@ -76,11 +79,11 @@ def _category_attr(value: str | None) -> str:
     if not value:
         return ""
     first = value.split(",")[0].strip().strip("/")
-    return first.rsplit("/", 1)[-1].strip()
+    return clean_label(first.rsplit("/", 1)[-1])
 
 
 def _label(elem: Element) -> str:
-    return " ".join((_attr(elem, "text") or _attr(elem, "title") or "").split())
+    return clean_label(_attr(elem, "text") or _attr(elem, "title") or "")
 
 
 def _describe(elem: Element, where: str) -> str:
@@ -115,7 +118,10 @@ def parse_opml(data: bytes, source: str = "OPML") -> OpmlImport:
     warnings: list[str] = []
     seen: dict[str, str] = {}
 
-    def walk(parent: Element, folder: str, path: str) -> None:
+    def walk(parent: Element, folder: str, path: str, depth: int = 1) -> None:
+        if depth > MAX_DEPTH:
+            problems.append(f"{path}: outlines nested more than {MAX_DEPTH} levels deep")
+            return
         for i, elem in enumerate(parent.findall("outline"), 1):
             where = f"{path}/outline[{i}]"
             url = _attr(elem, "xmlUrl")
@@ -125,7 +131,7 @@ def parse_opml(data: bytes, source: str = "OPML") -> OpmlImport:
                 if kind in FEED_TYPES or _attr(elem, "htmlUrl") or url is not None:
                     problems.append(f"{_describe(elem, where)}: feed outline without xmlUrl")
                 elif children:
-                    walk(elem, _label(elem) or folder, where)
+                    walk(elem, _label(elem) or folder, where, depth + 1)
                 else:
                     warnings.append(f"{_describe(elem, where)}: empty outline skipped")
                 continue
@@ -141,11 +147,14 @@ def parse_opml(data: bytes, source: str = "OPML") -> OpmlImport:
             interval: int | None = None
             raw_interval = elem.get(f"{{{NS}}}interval")
             if raw_interval:
-                if raw_interval.isdigit() and int(raw_interval) >= 10:
+                # isdecimal, not isdigit: int() refuses superscripts ("²"), takes "٦٠٠"
+                if (raw_interval.strip().isdecimal()
+                        and INTERVAL_MIN <= int(raw_interval) <= INTERVAL_MAX):
                     interval = int(raw_interval)
                 else:
                     problems.append(f"{_describe(elem, where)}: newsbot:interval must be "
-                                    f"an integer >= 10, got {raw_interval!r}")
+                                    f"an integer from {INTERVAL_MIN} to {INTERVAL_MAX:,} "
+                                    f"(seconds), got {raw_interval!r}")
             feeds.append(NewFeed(
                 url=url,
                 name=_label(elem) or default_name(url),
@@ -176,14 +185,17 @@ def render_opml(feeds: Iterable[Feed], title: str = "newsbot feeds") -> str:
     folders: dict[str, Element] = {}
     for feed in sorted(feeds, key=lambda f: f.id):
         parent = body
-        if feed.category:
-            parent = folders.get(feed.category)  # type: ignore[assignment]
+        # cleaned again: rows stored before names were cleaned may hold characters XML
+        # cannot carry, and the export must import
+        name, category = clean_label(feed.name), clean_label(feed.category)
+        if category:
+            parent = folders.get(category)  # type: ignore[assignment]
             if parent is None:
-                parent = folders[feed.category] = ET.SubElement(
-                    body, "outline", {"text": feed.category, "title": feed.category})
-        attrs = {"type": "rss", "text": feed.name, "title": feed.name, "xmlUrl": feed.url}
-        if feed.category and not any(c in feed.category for c in ",/"):
-            attrs["category"] = "/" + feed.category
+                parent = folders[category] = ET.SubElement(
+                    body, "outline", {"text": category, "title": category})
+        attrs = {"type": "rss", "text": name, "title": name, "xmlUrl": feed.url}
+        if category and not any(c in category for c in ",/"):
+            attrs["category"] = "/" + category
         if feed.is_default:
             attrs[f"{{{NS}}}default"] = "true"
         if feed.interval_seconds:

@@ -56,7 +56,8 @@ HIJRI_SUFFIX = "هـ"
 SEPARATOR = "—"  # em dash between the Hijri and the Gregorian date
 
 
-def _zone(tz: str) -> ZoneInfo:
+def zone(tz: str) -> ZoneInfo:
+    """The time zone named ``tz``; ValueError for an unknown name."""
     try:
         return ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -69,11 +70,11 @@ def local_date(dt: datetime, tz: str = "Asia/Riyadh") -> date:
     At the very ends of ``datetime``'s range, where shifting the zone would overflow, the
     UTC date is returned instead of raising.
     """
-    zone = _zone(tz)
+    where = zone(tz)
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     try:
-        return dt.astimezone(zone).date()
+        return dt.astimezone(where).date()
     except (OverflowError, ValueError):
         try:
             return dt.astimezone(UTC).date()

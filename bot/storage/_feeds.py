@@ -5,7 +5,9 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
+from bot.controls import clean_label
 from bot.storage._util import now
 
 if TYPE_CHECKING:
@@ -72,10 +74,14 @@ def get_by_url(conn: sqlite3.Connection, url: str) -> Feed | None:
 def add(conn: sqlite3.Connection, url: str, name: str, category: str = "",
         is_default: bool = False, origin: str = "admin",
         interval_seconds: int | None = None) -> tuple[Feed, bool]:
-    """Add a feed (or return the existing one with that URL). Returns (feed, created)."""
+    """Add a feed (or return the existing one with that URL). Returns (feed, created).
+    The name and category are stored as :func:`bot.controls.clean_label` gives them (the
+    name defaults to the URL's host)."""
     existing = get_by_url(conn, url)
     if existing:
         return existing, False
+    name = clean_label(name) or urlsplit(url).hostname or url
+    category = clean_label(category)
     cur = conn.execute(
         "INSERT INTO feeds (url, name, category, is_default, origin, interval_seconds,"
         " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
