@@ -5,6 +5,8 @@ one-line error (exit 1) or a usage/config error (exit 2), and nothing is half-wr
 
 from __future__ import annotations
 
+import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -197,3 +199,31 @@ def test_output_into_a_closed_pipe_is_not_an_error(tmp_path: Path) -> None:
         shell=True, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
     assert done.stdout.startswith("#1  مصدر 0"), done.stdout
     assert done.stderr == ""
+
+
+def test_export_replaces_a_file_keeping_its_mode_and_writes_through_links(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """The export was always mode 0600, replaced a symbolic link by a file (its target
+    left stale) and replaced a device such as /dev/full by a regular file."""
+    _db(tmp_path, (FeedConfig("https://a.example/rss", "أ"),))
+    config = str(_config(tmp_path))
+    shared = tmp_path / "shared.opml"
+    shared.write_text("old")
+    shared.chmod(0o644)
+    link = tmp_path / "link.opml"
+    link.symlink_to(shared)
+    assert main(["export-opml", "--config", config, "-o", str(link)]) == 0
+    assert link.is_symlink() and b"https://a.example/rss" in shared.read_bytes()
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o644
+    old = os.umask(0o027)
+    try:
+        assert main(["export-opml", "--config", config, "-o", str(tmp_path / "new.opml")]) == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "new.opml").stat().st_mode) == 0o640
+    os.mkfifo(tmp_path / "pipe")
+    reader = subprocess.Popen(["cat", str(tmp_path / "pipe")], stdout=subprocess.PIPE)
+    assert main(["export-opml", "--config", config, "-o", str(tmp_path / "pipe")]) == 0
+    assert b"https://a.example/rss" in reader.communicate(timeout=10)[0]
+    assert stat.S_ISFIFO((tmp_path / "pipe").stat().st_mode)  # still a pipe, not a file
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
+import stat
 import sys
 import tempfile
 
@@ -97,16 +99,41 @@ def export_command(args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return 0
-    folder = os.path.dirname(os.path.abspath(args.output))
-    tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".opml-", dir=folder)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, args.output)
+        _write_file(args.output, data)
     except OSError as exc:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
         raise NewsbotError(f"opml: cannot write {args.output}: {exc.strerror or exc}") from None
     print(f"OK: exported {len(feeds)} feed(s) to {args.output}", file=sys.stderr)
     return 0
+
+
+def _write_file(name: str, data: bytes) -> None:
+    """Replace the file ``name`` with ``data`` in one step (a temporary file renamed over
+    it: a reader never sees half a file), keeping an existing file's permissions (a new
+    one gets what the umask gives); through a symbolic link, its target is replaced.
+    What is not a regular file (``/dev/stdout``, a pipe) is written to directly."""
+    path = os.path.realpath(name)
+    try:
+        st: os.stat_result | None = os.stat(path)
+    except FileNotFoundError:
+        st = None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        with open(path, "wb") as fh:
+            fh.write(data)
+        return
+    if st is not None:
+        mode = stat.S_IMODE(st.st_mode)
+    else:
+        mask = os.umask(0o022)
+        os.umask(mask)
+        mode = 0o666 & ~mask
+    fd, tmp = tempfile.mkstemp(prefix=".opml-", dir=os.path.dirname(path))
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), mode)
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
