@@ -35,6 +35,7 @@ from bot.ops.lease import DEFAULT_TTL, InstanceLease
 from bot.ratelimit import SendLimiter
 from bot.services import KEY, Services
 from bot.storage import Storage
+from bot.updates import PerChatUpdateProcessor
 from handlers import admin as admin_handlers
 from handlers import forget as forget_handlers
 from handlers import inline as inline_handlers
@@ -79,7 +80,7 @@ def build_application(config: Config, storage: Storage, callback_key: str) -> Ap
         .base_file_url(file_api)
         .rate_limiter(SendLimiter(dl.messages_per_second, dl.per_chat_interval_seconds,
                                   dl.group_messages_per_minute))
-        .concurrent_updates(8)
+        .concurrent_updates(PerChatUpdateProcessor())
         .connection_pool_size(64)
         .post_init(_post_init)
         .build()

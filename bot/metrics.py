@@ -37,6 +37,8 @@ INSTANCE_ACTIVE = Gauge("newsbot_instance_active",
                         "0 while it waits as a standby or after losing it", registry=REGISTRY)
 RETENTION_DELETED = Counter("newsbot_retention_deleted", "Rows deleted by retention by table",
                             ["table"], registry=REGISTRY)
+UPDATES_DROPPED = Counter("newsbot_updates_dropped", "Incoming updates dropped because their "
+                          "chat already had a full backlog (a flood)", registry=REGISTRY)
 
 _heartbeats: dict[str, float] = {}
 _GAUGES = {"poll": LAST_POLL, "delivery": LAST_DELIVERY}
