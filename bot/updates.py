@@ -11,7 +11,8 @@ a group).
 user: inline queries) one at a time and in order, so a chat holds at most one of the
 ``running`` slots. A chat with ``backlog`` updates already waiting has further updates
 dropped (the coroutine closed unrun, counted, logged once per burst): a flood costs the
-flooder, not memory or the other chats.
+flooder, not memory or the other chats, and a stop does not wait for a long queue of
+replies to be sent at the chat's pace (10 to a group: ~30 s at 20 a minute).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from bot import metrics
 log = logging.getLogger(__name__)
 
 RUNNING = 8  # handlers running at once, over all chats
-BACKLOG = 20  # updates of one chat waiting behind its running one; more are dropped
+BACKLOG = 10  # updates of one chat waiting behind its running one; more are dropped
 ACCEPTED = 4096  # updates held at all (running and waiting): PTB's own bound
 
 
