@@ -41,7 +41,7 @@ def page_number(offset: str | None) -> int | None:
     """The page an inline ``offset`` asks for: 0 for none, None when it is not ours."""
     if not offset:
         return 0
-    if offset.isdigit() and len(offset) <= 3 and int(offset) < MAX_PAGES:
+    if offset.isdecimal() and len(offset) <= 3 and int(offset) < MAX_PAGES:
         return int(offset)
     return None
 

@@ -39,7 +39,7 @@ def parse_count(text: str) -> int | None:
     text = text.strip().translate(_DIGITS)
     if not text:
         return DEFAULT_N
-    if not text.isdigit() or len(text) > 3:
+    if not text.isdecimal() or len(text) > 3:
         return None
     n = int(text)
     return n if 1 <= n <= MAX_N else None

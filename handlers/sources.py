@@ -82,7 +82,7 @@ async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def _parse(fields: list[str]) -> tuple[str, int, int] | None:
     """("t", feed, page) or ("p", 0, page) from genuine but possibly odd fields."""
-    if not all(f.isdigit() and len(f) <= 12 for f in fields[1:]):
+    if not all(f.isdecimal() and len(f) <= 12 for f in fields[1:]):
         return None
     if fields[:1] == ["t"] and len(fields) == 3:
         return "t", int(fields[1]), min(int(fields[2]), MAX_PAGE)

@@ -8,7 +8,7 @@ from telegram.ext import Application, CommandHandler, ContextTypes
 from bot.render import split_message
 from bot.services import Services, get_services
 from bot.subscribers import manage
-from bot.subscribers.targets import MAX_CHARS
+from bot.subscribers.targets import MAX_CHARS, MAX_TARGETS
 from handlers.common import COMMAND_UPDATES, reply
 from handlers.guard import argument, managed_chat, registered
 from handlers.texts import chat_settings_lines, quoted
@@ -21,6 +21,8 @@ COMMANDS = [
 ]
 MAX_ARGUMENT = 400  # the whole argument; one target is at most MAX_CHARS
 
+SKIPPED = ("⚠️ يُنفَّذ الأمر الواحد على {n} أهداف على الأكثر؛ لم يُنظر في: {names}. "
+           "أرسلها في أمر آخر.")
 KINDS = {"feed": "المصدر", "category": "التصنيف", "keyword": "الكلمة"}
 SUBSCRIBE_USAGE = (
     "<b>الاشتراك</b>\n"
@@ -80,7 +82,10 @@ async def _change(update: Update, context: ContextTypes.DEFAULT_TYPE, usage: str
     storage = get_services(context).storage
     op = manage.subscribe if subscribe else manage.unsubscribe
     changes = await op(storage, chat.id, text)
-    lines = [describe(c) for c in changes]
+    lines = [describe(c) for c in changes if c.status != "skipped"]
+    skipped = [quoted(c.target.display) for c in changes if c.status == "skipped"]
+    if skipped:
+        lines.append(SKIPPED.format(n=MAX_TARGETS, names="، ".join(skipped)))
     if any(c.target.error == "empty" for c in changes):
         lines = [usage]
     await reply(update, "\n".join(dict.fromkeys(lines)))

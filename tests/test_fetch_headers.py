@@ -24,6 +24,7 @@ NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
         ("", None),
         (None, None),
         ("1.5", None),
+        ("\u00b2", None),  # "²" (a latin-1 header byte): isdigit, but int() raised
     ],
 )
 def test_parse_retry_after(value: str | None, seconds: float | None) -> None:

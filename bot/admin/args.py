@@ -79,7 +79,7 @@ def feed_ref(argument: str) -> int | str | None:
     if not arg:
         return None
     digits = arg.removeprefix("#").translate(_DIGITS)
-    if digits.isdigit() and len(digits) <= 12:
+    if digits.isdecimal() and len(digits) <= 12:
         return int(digits)
     return arg
 

@@ -32,7 +32,7 @@ def parse(codec: CallbackCodec, data: str | None) -> tuple[str, int] | None:
     if decoded is None:
         return None
     fields = decoded[1]
-    if len(fields) != 2 or fields[0] not in (CONFIRM, CANCEL) or not fields[1].isdigit() \
+    if len(fields) != 2 or fields[0] not in (CONFIRM, CANCEL) or not fields[1].isdecimal() \
             or len(fields[1]) > 18:
         return None
     return fields[0], int(fields[1])

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
+
+from bot.render.dates import zone as named_zone
 
 DEFAULT_TZ = "Asia/Riyadh"
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
@@ -54,8 +56,8 @@ def valid_timezone(name: str) -> bool:
     if len(name) > 64 or not _TZ_NAME.match(name):
         return False
     try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+        named_zone(name)
+    except ValueError:
         return False
     return True
 

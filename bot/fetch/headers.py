@@ -18,7 +18,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isdecimal():
         return float(int(value))
     try:
         when = parsedate_to_datetime(value)

@@ -64,7 +64,7 @@ def owner_is_dead(owner: str) -> bool:
     alive: waiting for the expiry is always safe."""
     host, _, rest = owner.partition(":")
     pid_text = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid_text.isdigit():
+    if host != socket.gethostname() or not pid_text.isdecimal():
         return False
     pid = int(pid_text)
     if pid == os.getpid():  # ours, or an earlier incarnation with our pid (PID 1 in a container)

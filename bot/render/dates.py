@@ -60,7 +60,8 @@ def zone(tz: str) -> ZoneInfo:
     """The time zone named ``tz``; ValueError for an unknown name."""
     try:
         return ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    # OSError: a folder of the zone database ("America") is opened as a file
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise ValueError(f"render: unknown time zone {tz!r}") from exc
 
 

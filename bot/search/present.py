@@ -207,7 +207,7 @@ def parse_callback(codec: CallbackCodec, data: str | None) -> tuple[int, int] | 
     if decoded is None:
         return None
     fields = decoded[1]
-    if len(fields) != 2 or not all(f.isdigit() and len(f) <= 12 for f in fields):
+    if len(fields) != 2 or not all(f.isdecimal() and len(f) <= 12 for f in fields):
         return None
     return int(fields[0]), int(fields[1])
 

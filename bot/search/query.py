@@ -176,13 +176,21 @@ def _atom(text: str, dropped: list[str]) -> Atom | None:
     dropped += [strip_tashkeel(text[a:b]) for a, b, key in words if key is None]
     if not kept:
         return None
-    terms = tuple(Term(strip_tashkeel(text[a:b]), query_keys(tokenize(text[a:b])[0]))
-                  for a, b in kept)
+    terms = tuple(_term(text[a:b]) for a, b in kept)
     if len(terms) == 1:
         return terms[0]
     shown = strip_tashkeel(" ".join(text[a:b] for a, b, _ in words
                                     if kept[0][0] <= a and b <= kept[-1][1]))
     return Phrase(shown, terms)
+
+
+def _term(word: str) -> Term:
+    """The term of a word :func:`surface_words` gave a key: the keys of its first token
+    that has any. A compatibility form unfolds into several tokens ("م²" -> "م" "2"), and
+    its first may be a stopword: that gave a term without keys, an FTS5 syntax error."""
+    tokens = tokenize(word)
+    keys = next((k for k in map(query_keys, tokens) if k), ())
+    return Term(strip_tashkeel(word), keys)
 
 
 def _source_atom(text: str) -> Atom | None:

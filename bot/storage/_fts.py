@@ -161,7 +161,7 @@ TERMS_META_KEY = "search_terms_version"
 def terms_version(conn: sqlite3.Connection) -> int:
     """The version of the index keys the stored index holds."""
     value = _meta.get(conn, TERMS_META_KEY)
-    return int(value) if value and value.isdigit() else 1
+    return int(value) if value and value.isdecimal() else 1
 
 
 def record_terms_version(conn: sqlite3.Connection) -> None:

@@ -24,8 +24,9 @@ MAX_SUBSCRIPTIONS = 200
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """One target's result: ``status`` added, exists, removed, missing, limit or refused
-    (then ``target.error`` says why)."""
+    """One target's result: ``status`` added, exists, removed, missing, limit, refused
+    (then ``target.error`` says why) or skipped (past the first :data:`MAX_TARGETS` of
+    one command: not looked at)."""
 
     target: Target
     status: str
@@ -45,14 +46,18 @@ async def start(storage: Storage, chat_id: int, chat_type: str, title: str | Non
     return chat, "back", count
 
 
+def _skipped(parts: list[str]) -> list[Change]:
+    return [Change(Target("keyword", display=part), "skipped") for part in parts[MAX_TARGETS:]]
+
+
 async def subscribe(storage: Storage, chat_id: int, text: str) -> list[Change]:
-    parts = split_targets(text)[:MAX_TARGETS]
+    parts = split_targets(text)
     if not parts:
         return [Change(Target("keyword", display=text, error="empty"), "refused")]
     feeds = await storage.feeds.list()
     categories = await storage.subscriptions.categories()
     changes = []
-    for part in parts:
+    for part in parts[:MAX_TARGETS]:
         target = resolve(part, feeds, categories)
         if target.error:
             changes.append(Change(target, "refused"))
@@ -67,16 +72,16 @@ async def subscribe(storage: Storage, chat_id: int, text: str) -> list[Change]:
         changes.append(Change(target, "added" if added else "exists"))
     if any(c.status == "added" for c in changes):
         await storage.chat_settings.reactivate(chat_id)
-    return changes
+    return changes + _skipped(parts)
 
 
 async def unsubscribe(storage: Storage, chat_id: int, text: str) -> list[Change]:
-    parts = split_targets(text)[:MAX_TARGETS]
+    parts = split_targets(text)
     if not parts:
         return [Change(Target("keyword", display=text, error="empty"), "refused")]
     subs = await storage.subscriptions.list(chat_id)
     changes = []
-    for part in parts:
+    for part in parts[:MAX_TARGETS]:
         if len(part) > MAX_CHARS:
             changes.append(Change(Target("keyword", display=part, error="too_long"), "refused"))
             continue
@@ -89,7 +94,7 @@ async def unsubscribe(storage: Storage, chat_id: int, text: str) -> list[Change]
         subs.remove(found)
         changes.append(Change(Target(found.kind, found.value, found.display, found.feed_id),
                               "removed"))
-    return changes
+    return changes + _skipped(parts)
 
 
 async def toggle_feed(storage: Storage, chat_id: int, feed_id: int) -> tuple[str, str] | None:

@@ -56,7 +56,7 @@ def resolve(text: str, feeds: Sequence[Feed], categories: Sequence[str]) -> Targ
     if not text.startswith("#"):
         wanted = _key(text)
         for feed in feeds:
-            if _key(feed.name) == wanted or (text.isdigit() and int(text) == feed.id):
+            if _key(feed.name) == wanted or (text.isdecimal() and int(text) == feed.id):
                 return Target("feed", str(feed.id), feed.name, feed_id=feed.id)
         for category in categories:
             if _key(category) == wanted:
@@ -77,5 +77,5 @@ def matches_subscription(text: str, kind: str, value: str, display: str) -> bool
     if text.startswith("#"):
         return False
     if kind == "feed":
-        return _key(display) == _key(text) or (text.isdigit() and text == value)
+        return _key(display) == _key(text) or (text.isdecimal() and text == value)
     return normalize(text).strip() == value or _key(display) == _key(text)
