@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.dedup import canonicalize
+from bot.render.urls import is_http_url
 
 ARABIC_RAW = "http://www.alarabiya.net/ar/2018/02/19/انفجار-صاروخ.html"
 ARABIC_LOWER_HEX = (
@@ -96,3 +97,18 @@ def test_idempotent_on_real_links() -> None:
         once = canonicalize(url)
         assert once is not None
         assert canonicalize(once) == once
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("http://[2001:DB8:0::1]:8080/a", "http://[2001:db8::1]:8080/a"),
+    ("http://[::1]/", "http://[::1]/"),
+    ("http://[::%2e1]/", None),  # was "http://[::.1]/": not a URL, canonicalized to None
+    ("http://[fe80::1%25eth0]/", None),  # a zone ID means nothing to anyone else
+    ("http://[zz::1]/", None),
+    ("http://a%3ab.com/", None),  # was "http://[a:b.com]/"
+])
+def test_ip_literal_hosts_are_valid_and_canonical_once(url: str, expected: str | None) -> None:
+    canonical = canonicalize(url)
+    assert canonical == expected
+    if canonical is not None:
+        assert is_http_url(canonical) and canonicalize(canonical) == canonical

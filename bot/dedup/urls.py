@@ -23,6 +23,7 @@ Decisions (each is a trade-off, written down so nobody re-litigates it by accide
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
@@ -90,11 +91,17 @@ def _remove_dot_segments(path: str) -> str:
 
 
 def _host(raw: str) -> str | None:
+    if ":" in raw:  # IPv6 literal (urlsplit removed the brackets); no zone ID ("%25eth0":
+        # only meaningful on the sender's machine), nothing percent-encoded
+        try:
+            return f"[{ipaddress.IPv6Address(raw).compressed}]" if "%" not in raw else None
+        except ValueError:
+            return None
     host = unquote(raw).strip().rstrip(".").lower()
     if not host:
         return None
-    if ":" in host:  # IPv6 literal (urlsplit removed the brackets)
-        return f"[{host}]" if re.fullmatch(r"[0-9a-f:.%a-z]+", host) else None
+    if ":" in host:  # "%3a" decoded: not a host name
+        return None
     if not host.isascii():
         try:
             host = host.encode("idna").decode("ascii")
