@@ -13,7 +13,13 @@ import pytest
 
 from bot.arabic import normalize, split_sentences, tokenize
 from bot.errors import ExtractionError
-from bot.extract import Extracted, clean_text, clean_text_and_attribution, extract_article
+from bot.extract import (
+    Extracted,
+    clean_text,
+    clean_text_and_attribution,
+    decode_html,
+    extract_article,
+)
 from bot.extract.noise import noise_kind
 from bot.summarize import summarize
 from bot.summarize.rouge import rouge_n
@@ -217,6 +223,25 @@ def test_http_charset_wins_and_a_wrong_western_label_yields() -> None:
     raw = (FIX / "encodings" / "chardet_chromium_windows-1256_no_charset.html").read_bytes()
     assert extract_article(raw, encoding="windows-1256").encoding == "cp1256"
     assert extract_article(raw, encoding="iso-8859-1").encoding == "cp1256"
+
+
+def test_a_stray_byte_in_a_utf8_page_does_not_turn_it_into_mojibake() -> None:
+    """One invalid byte failed strict UTF-8, and detection read the whole page as cp1251
+    or ptcp154 (5 of the 20 real pages): the summary was Cyrillic mojibake."""
+    raw = page(JAWHARA)
+    broken = raw[: len(raw) // 2] + b"\xff" + raw[len(raw) // 2:]
+    text, codec = decode_html(broken)
+    assert codec == "utf-8"
+    assert text.count("\ufffd") == 1 and text.replace("\ufffd", "") == raw.decode("utf-8")
+    undeclared = _undeclared(raw.decode("utf-8")).encode("utf-8")
+    assert decode_html(undeclared[:5000] + b"\xc3" + undeclared[5000:])[1] == "utf-8"
+    # another encoding has bad UTF-8 all through its Arabic text: still detected
+    cp1256 = _undeclared(raw.decode("utf-8")).encode("cp1256", errors="replace")
+    assert decode_html(cp1256)[1] == "cp1256"
+    # a few Arabic words in windows-1256 on an ASCII page: few bad bytes, but no good
+    # multi-byte character at all, so not UTF-8 either
+    few = ("<p>" + "x" * 60_000 + "</p><p>خبر عاجل</p>").encode("cp1256")
+    assert decode_html(few)[1] != "utf-8"
 
 
 # --- failures ---

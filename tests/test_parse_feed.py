@@ -503,3 +503,34 @@ def test_relative_xml_base_resolves_against_the_feed_url() -> None:
     a, b = parse(body).entries
     assert a.url == "https://feeds.example.com/news/sub/a.html"
     assert b.url == "https://feeds.example.com/root/b.html"
+
+
+# --- broken bytes and references ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("reference", ["&#xD800;", "&#x110000;", "&#99999999999;",
+                                       "&#xDFFF;"])
+def test_a_reference_to_no_character_is_a_replacement_character(reference: str) -> None:
+    """feedparser's loose parser (the document is not XML to lxml) calls chr() on it:
+    ValueError, OverflowError, or a surrogate that failed later; the poll was logged as
+    an internal error with a traceback, every time, and no item of the feed was stored."""
+    feed = parse(rss(f"<item><title>خبر {reference} عاجل</title>"
+                     "<link>https://example.com/a</link></item>"))
+    assert [e.title for e in feed.entries] == ["خبر \ufffd عاجل"]
+
+
+def test_markup_feedparser_chokes_on_is_a_parse_error() -> None:
+    body = b"<rss><channel><item><title>t</title><category>x</item></category></channel></rss>"
+    with pytest.raises(ParseError, match="feedparser failed on broken markup"):
+        parse(body)
+
+
+def test_a_stray_byte_in_a_utf8_feed_does_not_turn_it_into_mojibake() -> None:
+    """One invalid byte and feedparser read the whole feed as ISO-8859-2: every title of
+    every real feed came out as mojibake and was pushed so."""
+    raw = (FIXTURES / "bbc-arabic.xml").read_bytes()
+    at = raw.index(b"<item>") + 200
+    feed = parse(raw[:at] + b"\xff" + raw[at:])
+    assert feed.encoding == "utf-8"
+    assert feed.entries[0].title == BBC_FIRST_TITLE
+    assert [e.title for e in feed.entries[1:]] == [e.title for e in parse(raw).entries[1:]]

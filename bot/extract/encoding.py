@@ -2,9 +2,10 @@
 
 Order: a byte-order mark; the charset the caller got from the HTTP header; the charset the
 page declares (``<meta charset>``, ``http-equiv``, an XML declaration) in its first 4 KB;
-strict UTF-8; then detection: windows-1256 and ISO-8859-6 when they turn the bytes into
-Arabic text, else charset_normalizer. Each declared charset is only taken if
-the bytes decode with it cleanly, and a Western one (latin-1, windows-1252: they decode any
+strict UTF-8; UTF-8 with a few bad bytes replaced (:func:`mostly_utf8`), when nothing or
+UTF-8 is declared; then detection: windows-1256 and ISO-8859-6 when they turn the bytes
+into Arabic text, else charset_normalizer. Each declared charset is only taken if the
+bytes decode with it cleanly, and a Western one (latin-1, windows-1252: they decode any
 byte) gives way when detection finds an Arabic codec, the usual mislabelling.
 """
 
@@ -68,8 +69,39 @@ def decode_html(data: bytes, declared: str | None = None) -> tuple[str, str]:
             return data.decode(candidate), candidate
         except UnicodeDecodeError:
             continue
+    if _codec(declared) in (None, "utf-8") and declared_charset(data) in (None, "utf-8"):
+        repaired = mostly_utf8(data)
+        if repaired is not None:
+            return repaired, "utf-8"
     name = _detect(data) or "utf-8"
     return data.decode(name, errors="replace"), name
+
+
+#: At most one bad byte in this many characters (and at most MAX_BAD_BYTES) for text to
+#: count as UTF-8 with a few stray bytes rather than another encoding.
+BAD_BYTE_RATIO = 1000
+MAX_BAD_BYTES = 50
+
+
+def mostly_utf8(data: bytes) -> str | None:
+    """``data`` decoded as UTF-8 with U+FFFD for its bad bytes, when they are only a few
+    (a stray byte, an Arabic letter cut in half); None when it is not UTF-8.
+
+    One bad byte makes strict UTF-8 fail, and detection then reads the whole document in
+    a Latin or Cyrillic code page: every Arabic letter comes out as two letters of
+    mojibake (measured: cp1251, ptcp154 or iso8859-10 for 5 of 20 real pages, iso8859-2
+    for every real feed). A text in another encoding has bad UTF-8 sequences all through
+    its non-ASCII text, far above the threshold.
+    """
+    text = data.decode("utf-8", errors="replace")
+    replaced = text.count("\ufffd")
+    bad = replaced - data.count("\ufffd".encode())
+    # and the text must really be UTF-8: many good multi-byte characters for each bad
+    # byte (a page in windows-1256 with a few Arabic words has few bad bytes, but no good)
+    good = len(text) - len(text.encode("ascii", "ignore")) - replaced
+    if bad <= min(MAX_BAD_BYTES, max(1, len(text) // BAD_BYTE_RATIO)) and good >= 20 * bad:
+        return text
+    return None
 
 
 def _arabic_share(text: str) -> float:
@@ -104,4 +136,4 @@ def _detect(data: bytes) -> str | None:
     return _codec(best.encoding) if best is not None else None
 
 
-__all__ = ["declared_charset", "decode_html"]
+__all__ = ["declared_charset", "decode_html", "mostly_utf8"]

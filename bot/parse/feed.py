@@ -56,6 +56,7 @@ from bot.arabic.normalize import normalize
 from bot.deadline import CpuLimitExceeded, within_cpu_seconds
 from bot.dedup.urls import canonicalize
 from bot.errors import ParseError
+from bot.extract.encoding import mostly_utf8
 from bot.models import Entry
 from bot.parse.discover import find_feed_links, looks_like_html
 from bot.parse.fast import parse_fast
@@ -114,6 +115,20 @@ class ParsedFeed:
     omitted: int = 0
 
 
+# A numeric character reference; feedparser's loose parser (for documents lxml refused)
+# turns it into chr(n): past U+10FFFF or huge it raises, a surrogate fails later.
+_CHARREF = re.compile(rb"&#(?:[xX]([0-9A-Fa-f]+)|([0-9]+));")
+
+
+def _charref(m: re.Match[bytes]) -> bytes:
+    """A reference to no character (a surrogate, past U+10FFFF) as U+FFFD, like HTML."""
+    digits = m.group(1) or m.group(2)
+    if len(digits.lstrip(b"0")) > 8:
+        return b"&#xFFFD;"
+    code = int(digits, 16 if m.group(1) else 10)
+    return b"&#xFFFD;" if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF else m.group()
+
+
 def _fail(url: str, message: str) -> ParseError:
     return ParseError(f"parse: {url}: {message}")
 
@@ -130,6 +145,12 @@ def _feedparser_result(body: bytes, headers: dict[str, str]) -> Any:
     """feedparser's result, reparsed with the detected charset when it fell back to a
     Latin one (see the module docstring)."""
     result = _run_feedparser(body, headers)
+    if _fell_back(result):
+        # UTF-8 but for a stray byte or two: repaired, not read as Latin-2 mojibake
+        repaired = mostly_utf8(body)
+        if repaired is not None:
+            return _run_feedparser(repaired.encode("utf-8"),
+                                   {**headers, "content-type": "application/xml; charset=utf-8"})
     detected = _detect_and_pick(result, body)
     if detected:
         retry_headers = dict(headers)
@@ -145,6 +166,14 @@ def _codec(name: str) -> str:
         return name.lower()
 
 
+def _fell_back(result: Any) -> bool:
+    """feedparser could not decode the body as declared (or as UTF-8) and took a
+    last-resort codec."""
+    return _codec(result.get("encoding") or "") in _FALLBACKS and isinstance(
+        result.get("bozo_exception"),
+        (feedparser.CharacterEncodingOverride, feedparser.CharacterEncodingUnknown))
+
+
 def _detect_and_pick(result: Any, body: bytes) -> str | None:
     """The charset to reparse ``body`` with, or None to keep feedparser's result.
 
@@ -152,10 +181,7 @@ def _detect_and_pick(result: Any, body: bytes) -> str | None:
     the feed is declared Latin-1/windows-1252 but is really Arabic (old Arabic sites do
     that); in the second case only an Arabic code page is accepted from detection."""
     used = _codec(result.get("encoding") or "")
-    exc = result.get("bozo_exception")
-    fell_back = used in _FALLBACKS and isinstance(
-        exc, (feedparser.CharacterEncodingOverride, feedparser.CharacterEncodingUnknown)
-    )
+    fell_back = _fell_back(result)
     if not fell_back and (used not in _LATIN or body.isascii()):
         return None
     match = from_bytes(body[:_DETECT_SAMPLE]).best()
@@ -389,12 +415,16 @@ def _parse_feed(
             # a little more than max_entries from each end: the last item of a cut-off
             # body is dropped (below), and a document may repeat items
             document, omitted = trim(body, max_entries + max_entries // 10 + 1)
+        document = _CHARREF.sub(_charref, document)
         try:
             result = within_cpu_seconds(
                 cpu_seconds, lambda: _feedparser_result(document, response_headers))
         except CpuLimitExceeded:
             raise _fail(url, f"feedparser gave up after {cpu_seconds:g} s of CPU "
                              "(broken markup?)") from None
+        except Exception as exc:  # its loose parser on broken markup: KeyError, UTF-7 ...
+            raise _fail(url, f"feedparser failed on broken markup ({type(exc).__name__}: "
+                             f"{exc})") from exc
         raw_entries = list(result.get("entries") or ())
         version = result.get("version") or ""
         feed = result.get("feed") or {}
