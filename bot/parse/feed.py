@@ -422,9 +422,9 @@ def _parse_feed(
         except CpuLimitExceeded:
             raise _fail(url, f"feedparser gave up after {cpu_seconds:g} s of CPU "
                              "(broken markup?)") from None
-        except Exception as exc:  # its loose parser on broken markup: KeyError, UTF-7 ...
-            raise _fail(url, f"feedparser failed on broken markup ({type(exc).__name__}: "
-                             f"{exc})") from exc
+        except Exception as error:  # its loose parser on broken markup: KeyError, UTF-7 ...
+            raise _fail(url, f"feedparser failed on broken markup ({type(error).__name__}: "
+                             f"{error})") from error
         raw_entries = list(result.get("entries") or ())
         version = result.get("version") or ""
         feed = result.get("feed") or {}
