@@ -126,6 +126,8 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     feeds = await storage.feeds.list()
     subscribed = await storage.subscriptions.feed_ids(chat.id)
     markup, page, pages = keyboard(services.callbacks, feeds, subscribed, page)
+    if feeds and markup == message.reply_markup:
+        return  # a double tap, a stale page: Telegram refuses an edit that changes nothing
     try:
         await query.edit_message_text(header(page, pages) if feeds else NO_SOURCES,
                                       parse_mode="HTML", reply_markup=markup)
