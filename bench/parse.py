@@ -202,7 +202,10 @@ def bench_archive(items: int) -> None:
           f"one parse, and the pickle sent back to the event loop:")
     for shape, body in (("well-formed (fast path)", whole), ("tail cut off (feedparser)", broken)):
         started = time.process_time()
-        parsed = parse_feed(body, url="https://a.example/feed", headers=HEADERS, fetched_at=NOW)
+        # without the service's 15 s CPU limit (FEED_CPU_SECONDS), which the whole cut-off
+        # archive exceeds: this is what reading it all would cost
+        parsed = _parse_feed(body, url="https://a.example/feed", headers=HEADERS,
+                             fetched_at=NOW, cpu_seconds=600)
         cpu_whole = time.process_time() - started
         size_whole = len(pickle.dumps(parsed))
         started = time.process_time()
