@@ -14,6 +14,8 @@ import sys
 from datetime import UTC, datetime
 
 _TOKEN_RE = re.compile(r"\d{3,}:[A-Za-z0-9_-]{20,}")
+# The password of a URL's user info (a feed behind HTTP authentication): the user stays.
+_URL_PASSWORD_RE = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)[^/\s@]+@")
 
 
 class RedactFilter(logging.Filter):
@@ -26,7 +28,7 @@ class RedactFilter(logging.Filter):
     def redact(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, "***")
-        return _TOKEN_RE.sub("***", text)
+        return _URL_PASSWORD_RE.sub(r"\1***@", _TOKEN_RE.sub("***", text))
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
