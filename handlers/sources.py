@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
@@ -126,7 +126,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     feeds = await storage.feeds.list()
     subscribed = await storage.subscriptions.feed_ids(chat.id)
     markup, page, pages = keyboard(services.callbacks, feeds, subscribed, page)
-    if feeds and markup == message.reply_markup:
+    if feeds and isinstance(message, Message) and markup == message.reply_markup:
         return  # a double tap, a stale page: Telegram refuses an edit that changes nothing
     try:
         await query.edit_message_text(header(page, pages) if feeds else NO_SOURCES,
