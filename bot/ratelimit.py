@@ -29,6 +29,10 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+#: ``rate_limit_args`` for a request whose 429 goes straight back to the caller (the
+#: delivery worker: retrying inside the limiter held its send slot for 2 x retry_after).
+NO_RETRIES = -1
+
 log = logging.getLogger(__name__)
 
 #: Endpoints that create or change a message in a chat (what Telegram's flood limits count).
@@ -171,7 +175,8 @@ class SendLimiter(BaseRateLimiter[int]):
         chat_id = data.get("chat_id")
         if endpoint not in MESSAGE_ENDPOINTS or chat_id is None:
             return await callback(*args, **kwargs)
-        max_retries = self._max_retries if rate_limit_args is None else rate_limit_args
+        max_retries = (self._max_retries if rate_limit_args is None
+                       else max(0, rate_limit_args))
         with contextlib.suppress(ValueError, TypeError):
             chat_id = int(chat_id)
         state = self._state(chat_id)

@@ -21,6 +21,7 @@ from bot.storage import OutboxRow, RowUpdate, Storage
 
 log = logging.getLogger(__name__)
 
+MAX_PARTIAL = 10_000  # rows whose delivered parts are remembered at once
 PAUSE_CAP = 30.0  # seconds: longest global pause after consecutive 5xx/network errors
 
 
@@ -36,6 +37,9 @@ class Attempt:
         self.bad_photos: set[str] = set()
         self.pause_until = 0.0  # monotonic: no new claims before (Telegram is failing)
         self._streak = 0
+        # row id -> message ids of the parts of its split text delivered so far, kept
+        # while the row waits for a retry (in memory: a restart sends them again)
+        self.partial: dict[int, list[int]] = {}
 
     async def run(self, row: OutboxRow) -> None:
         await self.composer.prepare([row])  # normally loaded with its batch: no I/O here
@@ -47,11 +51,14 @@ class Attempt:
             return
         silent = is_quiet(datetime.now(UTC), row.timezone, row.quiet_start, row.quiet_end)
         started = time.monotonic()
+        parts = self.partial.pop(row.id, [])
         try:
             message_id = await send(self.bot, row.chat_id, out, silent=silent,
-                                    bad_photos=self.bad_photos, throttle=self.throttle)
+                                    bad_photos=self.bad_photos, throttle=self.throttle,
+                                    sent=parts)
         except Exception as exc:
-            self._failed(row, exc)
+            if self._failed(row, exc) and parts and len(self.partial) < MAX_PARTIAL:
+                self.partial[row.id] = parts
             return
         SEND_SECONDS.observe(time.monotonic() - started)
         SENDS.labels("sent").inc()
@@ -65,7 +72,8 @@ class Attempt:
         self.recorder.add(row.chat_id, RowUpdate(row.id, "failed", attempt=True,
                                                  error=f"internal error: {exc!r}"[:500]))
 
-    def _failed(self, row: OutboxRow, exc: Exception) -> None:
+    def _failed(self, row: OutboxRow, exc: Exception) -> bool:
+        """Record the failed attempt; True when the row waits for another one."""
         outcome = classify(exc)
         add = self.recorder.add
         attempts = row.attempts + 1
@@ -74,17 +82,20 @@ class Attempt:
             SENDS.labels("retried").inc()
             add(row.chat_id, RowUpdate(row.id, "pending", error=outcome.reason,
                                        not_before=time.time() + outcome.retry_after))
-        elif outcome.kind == "migrated" and attempts < MAX_ATTEMPTS:
+            return True
+        if outcome.kind == "migrated" and attempts < MAX_ATTEMPTS:
             log.info("delivery: chat %s moved to %s", row.chat_id, outcome.new_chat_id)
             SENDS.labels("migrated").inc()
             add(row.chat_id, RowUpdate(row.id, "pending", error=outcome.reason, attempt=True),
                 moved_to=outcome.new_chat_id)
-        elif outcome.kind == "gone":
+            return True
+        if outcome.kind == "gone":
             log.info("delivery: chat %s is gone (%s); deactivated", row.chat_id, outcome.reason)
             SENDS.labels("blocked").inc()
             add(row.chat_id, RowUpdate(row.id, "dropped", error=outcome.reason, attempt=True),
                 gone=outcome.reason)
-        elif outcome.kind == "retry" and attempts < MAX_ATTEMPTS:
+            return False
+        if outcome.kind == "retry" and attempts < MAX_ATTEMPTS:
             self._streak += 1
             pause = min(PAUSE_CAP, 0.25 * 2 ** min(self._streak, 8))
             self.pause_until = max(self.pause_until, time.monotonic() + pause)
@@ -94,9 +105,10 @@ class Attempt:
             SENDS.labels("retried").inc()
             add(row.chat_id, RowUpdate(row.id, "pending", error=outcome.reason[:500],
                                        not_before=time.time() + delay, attempt=True))
-        else:
-            reason = outcome.reason if outcome.kind == "failed" else (
-                f"gave up after {attempts} attempts: {outcome.reason}")
-            log.warning("delivery: chat %s row %s failed: %s", row.chat_id, row.id, reason)
-            SENDS.labels("failed").inc()
-            add(row.chat_id, RowUpdate(row.id, "failed", error=reason[:500], attempt=True))
+            return True
+        reason = outcome.reason if outcome.kind == "failed" else (
+            f"gave up after {attempts} attempts: {outcome.reason}")
+        log.warning("delivery: chat %s row %s failed: %s", row.chat_id, row.id, reason)
+        SENDS.labels("failed").inc()
+        add(row.chat_id, RowUpdate(row.id, "failed", error=reason[:500], attempt=True))
+        return False

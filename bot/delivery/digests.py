@@ -4,7 +4,9 @@ headlines bundled (``digest_render``), oldest first, and those rows are marked s
 Rows are claimed with a lease like the worker's (same owner, so a crash is recovered the
 same way); Telegram errors follow ``errors.classify``: a chat that is gone is
 deactivated, a migrated group moves and gets its digest on the next run, 5xx and
-timeouts release the rows for the next run. Quiet hours send the digest silently.
+timeouts release the rows for the next run; any other exception marks them failed (an
+answer that is not a message, a bug) and a stop releases them. Quiet hours send the
+digest silently.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from datetime import UTC, datetime
 
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import NetworkError
 
 from bot.delivery.digest_render import render_digest
 from bot.delivery.errors import classify
@@ -68,7 +70,10 @@ class DigestRunner:
                         chat.id, html, parse_mode=ParseMode.HTML, disable_notification=silent,
                         link_preview_options=LinkPreviewOptions(is_disabled=True))
                     sent += [(row_id, msg.message_id) for row_id in row_ids]
-            except TelegramError as exc:
+            except asyncio.CancelledError as exc:  # stopping: sent ones recorded, rest back
+                await asyncio.shield(self._failed(chat, [i.row_id for i in items], sent, exc))
+                raise
+            except Exception as exc:  # not only TelegramError: an odd answer, a bug
                 await self._failed(chat, [i.row_id for i in items], sent, exc)
                 return False
             finally:
@@ -78,8 +83,12 @@ class DigestRunner:
             return True
 
     async def _failed(self, chat: DigestChat, row_ids: list[int], sent: list[tuple[int, int]],
-                      exc: TelegramError) -> None:
-        outcome = classify(exc)
+                      exc: BaseException) -> None:
+        """Record what was sent, and the rest: dropped (chat gone), failed (refused), or
+        pending again for the next run (rate limit, 5xx, migration, a stop). Whatever
+        happens, no claimed row stays ``sending``: nothing would ever claim it again."""
+        outcome = (classify(exc) if not isinstance(exc, asyncio.CancelledError)
+                   else classify(NetworkError("stopped")))
         log.warning("delivery: digest for chat %s: %s (%s)", chat.id, outcome.reason,
                     outcome.kind)
         done = {row_id for row_id, _ in sent}

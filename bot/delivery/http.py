@@ -20,6 +20,7 @@ from telegram.ext import BaseRateLimiter, ExtBot
 from telegram.request import BaseRequest, RequestData
 
 from bot.config import Config
+from bot.ratelimit import NO_RETRIES
 
 _DEFAULT = BaseRequest.DEFAULT_NONE
 READ_TIMEOUT = 10.0  # seconds without an answer before a send counts as timed out (retried)
@@ -105,7 +106,11 @@ class DeliveryBot(ExtBot):
         await self.request.shutdown()
 
     async def post(self, endpoint: str, data: dict[str, Any]) -> dict[str, Any]:
-        result = await self._post(endpoint, data)
+        """A 429 is not retried here (:data:`bot.ratelimit.NO_RETRIES`): the worker puts
+        the row and its chat aside for ``retry_after`` and sends to other chats meanwhile;
+        the limiter still pauses that chat for every later request."""
+        limits = self._merge_api_rl_kwargs(None, NO_RETRIES) if self.rate_limiter else None
+        result = await self._post(endpoint, data, api_kwargs=limits)
         if not isinstance(result, dict):
             raise NetworkError(f"unexpected {endpoint} result: {str(result)[:100]}")
         return result

@@ -28,9 +28,13 @@ def _message_id(result: dict[str, Any]) -> int:
 
 
 async def send(bot: DeliveryBot, chat_id: int, out: Outgoing, *, silent: bool,
-               bad_photos: set[str], throttle: Throttle) -> int:
+               bad_photos: set[str], throttle: Throttle, sent: list[int] | None = None) -> int:
     """Send ``out`` to ``chat_id``; return the (first) message id. Raises TelegramError.
-    Every request passes ``throttle`` (then the bot's SendLimiter)."""
+    Every request passes ``throttle`` (then the bot's SendLimiter).
+
+    ``sent``: the message ids of the parts of a split text already delivered by an
+    earlier attempt, extended as parts go out: a retry after a failed part sends the
+    remaining parts only, not the first ones again."""
 
     async def post(endpoint: str, data: dict[str, Any]) -> int:
         async with throttle:
@@ -54,15 +58,16 @@ async def send(bot: DeliveryBot, chat_id: int, out: Outgoing, *, silent: bool,
                      exc.message, out.photo_url[:200])
             if len(bad_photos) < MAX_BAD_PHOTOS:
                 bad_photos.add(out.photo_url)
-    first: int | None = None
+    sent = [] if sent is None else sent
     last = len(out.chunks) - 1
     for i, chunk in enumerate(out.chunks):
-        message_id = await post("sendMessage", {
+        if i < len(sent):
+            continue  # delivered by an earlier attempt
+        sent.append(await post("sendMessage", {
             "chat_id": chat_id, "text": chunk, "parse_mode": "HTML",
             "reply_markup": out.markup if i == last else None,
             "disable_notification": quiet,
-            "link_preview_options": NO_PREVIEW if out.disable_preview or i < last else None})
-        first = message_id if first is None else first
-    if first is None:
+            "link_preview_options": NO_PREVIEW if out.disable_preview or i < last else None}))
+    if not sent:
         raise ValueError("delivery: nothing to send")
-    return first
+    return sent[0]

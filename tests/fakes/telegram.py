@@ -64,6 +64,7 @@ Test API (synchronous unless marked async):
   ``pending_updates``;
 * limits and faults: ``limits`` (`RateLimits`), ``set_limits(**fields)``,
   ``disable_rate_limits()``, ``fail_next(method, times, status)``,
+  ``inject_fault(method, *, status, delay, times, duration, chat_id, retry_after, skip)``,
   ``fail_for(seconds, method, status)``, ``delay_next(method, seconds, times)``,
   ``hang_next(method, times)``, ``inject_fault(...)``, ``clear_faults()``;
 * reading back: ``sent(chat_id=None, *, method=None) -> list[SentMessage]`` (``text`` /
@@ -272,7 +273,7 @@ class FakeTelegram(MessageMethods):
         params: JSON = {}
         try:
             params = await self._read_params(request)
-            fault = self._take_fault(method.lower())
+            fault = self._take_fault(method.lower(), params.get("chat_id"))
             if fault is not None:
                 response = await self._apply_fault(fault, method, params)
                 if response is not None:
@@ -320,6 +321,13 @@ class FakeTelegram(MessageMethods):
         self._log(method, params, status, f"injected fault: {phrase}")
         if status == 502:
             return web.Response(text=BAD_GATEWAY_HTML, status=502, content_type="text/html")
+        if status == 200:  # a broken proxy: success without a result
+            return _json_response(200, {"ok": True})
+        if status == 429:
+            return _json_response(429, {
+                "ok": False, "error_code": 429,
+                "description": f"Too Many Requests: retry after {fault.retry_after}",
+                "parameters": {"retry_after": fault.retry_after}})
         return _json_response(status, {"ok": False, "error_code": status, "description": phrase})
 
     # ------------------------------------------------------------------ waiting

@@ -348,7 +348,11 @@ class Fault:
     passes ``until`` (or forever when both are None). Each affected call first sleeps
     ``delay`` seconds (``math.inf`` = hang until the client gives up), then answers
     ``status`` (500 JSON "Internal Server Error", 502 an HTML "Bad Gateway" page like a
-    proxy, any other code a JSON error) or, with ``status=None``, is processed normally.
+    proxy, 429 "Too Many Requests" with ``parameters.retry_after`` = ``retry_after``, 200
+    ``{"ok": true}`` without a result, any other code a JSON error) or, with
+    ``status=None``, is processed normally. With ``chat_id`` only calls for that chat are
+    affected; the first ``skip`` matching calls pass untouched (to fail the second part of
+    a split message).
     """
 
     method: str
@@ -356,12 +360,17 @@ class Fault:
     delay: float = 0.0
     times: int | None = 1
     until: float | None = None
+    chat_id: int | None = None
+    retry_after: int = 5
+    skip: int = 0
 
-    def matches(self, method: str, now: float) -> bool:
+    def matches(self, method: str, now: float, chat_id: object = None) -> bool:
         if self.method == "*":
             if method == "getupdates":
                 return False
         elif self.method.lower() != method:
+            return False
+        if self.chat_id is not None and str(chat_id) != str(self.chat_id):
             return False
         if self.until is not None and now >= self.until:
             return False

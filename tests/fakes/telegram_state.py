@@ -286,10 +286,13 @@ class TelegramState:
         delay: float = 0.0,
         times: int | None = 1,
         duration: float | None = None,
+        chat_id: int | None = None,
+        retry_after: int = 5,
+        skip: int = 0,
     ) -> Fault:
         """Make calls fail or stall; see `Fault`. ``duration`` (seconds) ends it by time."""
         until = None if duration is None else self.clock() + duration
-        fault = Fault(method, status, delay, times, until)
+        fault = Fault(method, status, delay, times, until, chat_id, retry_after, skip)
         self.faults.append(fault)
         return fault
 
@@ -312,13 +315,16 @@ class TelegramState:
     def clear_faults(self) -> None:
         self.faults.clear()
 
-    def _take_fault(self, method: str) -> Fault | None:
+    def _take_fault(self, method: str, chat_id: object = None) -> Fault | None:
         if not self.faults:
             return None
         now = self.clock()
         chosen = None
         for fault in self.faults:
-            if fault.matches(method, now):
+            if fault.matches(method, now, chat_id) and fault.skip > 0:
+                fault.skip -= 1
+                continue
+            if fault.matches(method, now, chat_id):
                 chosen = fault
                 if fault.times is not None:
                     fault.times -= 1
