@@ -9,6 +9,9 @@ import sqlite3
 import time
 from pathlib import Path
 
+from telegram.error import RetryAfter
+
+from bot.delivery.errors import classify
 from tests.fakes.telegram import FakeTelegram
 from tests.news import eventually, fast_config, register, store
 from tests.service import running_service
@@ -91,3 +94,27 @@ async def test_an_answer_that_is_not_a_message_leaves_no_digest_row_claimed(
         assert await service.services.digests.run_due() == 0
         [(_, status, _, error)] = outbox(service)
         assert status == "failed" and "internal error: KeyError" in error
+
+
+async def test_an_odd_success_is_not_sent_again(tmp_path: Path,
+                                                fake_telegram: FakeTelegram) -> None:
+    """A 200 whose result is not a message was a NetworkError, retried: the chat got the
+    message twice (Telegram had taken it)."""
+    chat = fake_telegram.add_private_chat()
+    fake_telegram.inject_fault("sendMessage", status=200, result=True, chat_id=chat.id)
+    async with running_service(fast_config(tmp_path, fake_telegram)) as service:
+        await register(service, chat.id)
+        await store(service, "خبر")
+
+        async def done() -> bool:
+            return [r[1] for r in outbox(service)] == ["failed"]
+        await eventually(done)
+        assert len(fake_telegram.calls_to("sendMessage")) == 1
+
+
+def test_a_429_of_zero_or_less_still_waits_a_second() -> None:
+    """A 429 saying 0 (or -5) every time was retried at once, forever (a 429 is not
+    counted as an attempt): 72 calls in 7 s."""
+    assert classify(RetryAfter(0)).retry_after == 1.0
+    assert classify(RetryAfter(-5)).retry_after == 1.0
+    assert classify(RetryAfter(7)).retry_after == 7

@@ -64,7 +64,9 @@ def _gone_reason(message: str) -> str:
 def classify(exc: BaseException) -> Outcome:
     """The :class:`Outcome` of a failed send."""
     if isinstance(exc, RetryAfter):
-        return Outcome("rate", str(exc), retry_after=max(_seconds(exc.retry_after), 0.0))
+        # at least 1 s: a 429 saying 0 or less, every time, was retried in a tight loop
+        # (it is not counted as an attempt)
+        return Outcome("rate", str(exc), retry_after=max(_seconds(exc.retry_after), 1.0))
     if isinstance(exc, ChatMigrated):
         return Outcome("migrated", str(exc), new_chat_id=int(exc.new_chat_id))
     if isinstance(exc, Forbidden):

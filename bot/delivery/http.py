@@ -15,7 +15,7 @@ import json
 from typing import Any
 
 import aiohttp
-from telegram.error import NetworkError, TimedOut
+from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.ext import BaseRateLimiter, ExtBot
 from telegram.request import BaseRequest, RequestData
 
@@ -112,7 +112,9 @@ class DeliveryBot(ExtBot):
         limits = self._merge_api_rl_kwargs(None, NO_RETRIES) if self.rate_limiter else None
         result = await self._post(endpoint, data, api_kwargs=limits)
         if not isinstance(result, dict):
-            raise NetworkError(f"unexpected {endpoint} result: {str(result)[:100]}")
+            # a success status: the message may well be out, so no retry (a NetworkError
+            # is retried, and the chat got it twice)
+            raise TelegramError(f"unexpected {endpoint} result: {str(result)[:100]}")
         return result
 
 

@@ -64,7 +64,8 @@ Test API (synchronous unless marked async):
   ``pending_updates``;
 * limits and faults: ``limits`` (`RateLimits`), ``set_limits(**fields)``,
   ``disable_rate_limits()``, ``fail_next(method, times, status)``,
-  ``inject_fault(method, *, status, delay, times, duration, chat_id, retry_after, skip)``,
+  ``inject_fault(method, *, status, delay, times, duration, chat_id, retry_after, skip,
+  result)``,
   ``fail_for(seconds, method, status)``, ``delay_next(method, seconds, times)``,
   ``hang_next(method, times)``, ``inject_fault(...)``, ``clear_faults()``;
 * reading back: ``sent(chat_id=None, *, method=None) -> list[SentMessage]`` (``text`` /
@@ -118,6 +119,7 @@ from aiohttp import web
 from tests.fakes.telegram_messages import MessageMethods
 from tests.fakes.telegram_model import (
     JSON,
+    NO_RESULT,
     ApiError,
     CallbackAnswer,
     CallRecord,
@@ -321,8 +323,9 @@ class FakeTelegram(MessageMethods):
         self._log(method, params, status, f"injected fault: {phrase}")
         if status == 502:
             return web.Response(text=BAD_GATEWAY_HTML, status=502, content_type="text/html")
-        if status == 200:  # a broken proxy: success without a result
-            return _json_response(200, {"ok": True})
+        if status == 200:  # a broken proxy: success without a result, or an odd one
+            return _json_response(200, {"ok": True} if fault.result == NO_RESULT
+                                  else {"ok": True, "result": fault.result})
         if status == 429:
             return _json_response(429, {
                 "ok": False, "error_code": 429,

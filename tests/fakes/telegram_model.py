@@ -340,6 +340,9 @@ class RateLimiter:
         return None
 
 
+NO_RESULT = "(no result)"
+
+
 @dataclass(slots=True)
 class Fault:
     """An injected failure for ``method`` ("*" = any method except getUpdates).
@@ -349,7 +352,8 @@ class Fault:
     ``delay`` seconds (``math.inf`` = hang until the client gives up), then answers
     ``status`` (500 JSON "Internal Server Error", 502 an HTML "Bad Gateway" page like a
     proxy, 429 "Too Many Requests" with ``parameters.retry_after`` = ``retry_after``, 200
-    ``{"ok": true}`` without a result, any other code a JSON error) or, with
+    ``{"ok": true}`` with ``result`` (none when it is :data:`NO_RESULT`), any other code a JSON
+    error) or, with
     ``status=None``, is processed normally. With ``chat_id`` only calls for that chat are
     affected; the first ``skip`` matching calls pass untouched (to fail the second part of
     a split message).
@@ -363,6 +367,7 @@ class Fault:
     chat_id: int | None = None
     retry_after: int = 5
     skip: int = 0
+    result: Any = NO_RESULT
 
     def matches(self, method: str, now: float, chat_id: object = None) -> bool:
         if self.method == "*":

@@ -17,6 +17,7 @@ from typing import Any
 
 from tests.fakes.telegram_model import (
     JSON,
+    NO_RESULT,
     CallbackAnswer,
     CallRecord,
     Clock,
@@ -289,10 +290,11 @@ class TelegramState:
         chat_id: int | None = None,
         retry_after: int = 5,
         skip: int = 0,
+        result: Any = NO_RESULT,
     ) -> Fault:
         """Make calls fail or stall; see `Fault`. ``duration`` (seconds) ends it by time."""
         until = None if duration is None else self.clock() + duration
-        fault = Fault(method, status, delay, times, until, chat_id, retry_after, skip)
+        fault = Fault(method, status, delay, times, until, chat_id, retry_after, skip, result)
         self.faults.append(fault)
         return fault
 
