@@ -52,7 +52,7 @@ from bot.fetch.guard import (
     public_only,
     system_resolver,
 )
-from bot.fetch.headers import parse_max_age, parse_retry_after
+from bot.fetch.headers import clean_header_text, parse_max_age, parse_retry_after, validator
 
 __all__ = [
     "DEFAULT_USER_AGENT",
@@ -285,10 +285,15 @@ class Fetcher:
         if url.scheme not in ("http", "https"):
             what = "redirect to" if hop else "unsupported URL"
             raise FetchError(f"fetch: {original}: {what} {raw!r}: only http and https", kind)
-        if not url.host:
+        try:
+            host = url.host  # decoded from IDNA lazily: "xn--zz--.com" raises here
+        except (UnicodeError, ValueError) as exc:
+            raise FetchError(f"fetch: {original}: invalid host in {raw!r} ({exc})",
+                             kind) from None
+        if not host:
             raise FetchError(f"fetch: {original}: no host in {raw!r}", kind)
         try:
-            ip = ipaddress.ip_address(url.host.strip("[]").split("%", 1)[0])
+            ip = ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
         except ValueError:
             return url
         if not self._policy(ip):
@@ -317,6 +322,7 @@ class Fetcher:
         """
         loop = asyncio.get_running_loop()
         headers = {"Accept": accept, "Accept-Encoding": ACCEPT_ENCODING}
+        etag, last_modified = validator(etag), validator(last_modified)  # rows stored before
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
@@ -443,8 +449,8 @@ class Fetcher:
             status=status,
             headers=headers,
             body=body,
-            etag=headers.get("etag") or (etag if status == 304 else None),
-            last_modified=headers.get("last-modified")
+            etag=validator(headers.get("etag")) or (etag if status == 304 else None),
+            last_modified=validator(headers.get("last-modified"))
             or (last_modified if status == 304 else None),
             retry_after=parse_retry_after(headers.get("retry-after")),
             max_age=parse_max_age(headers.get("cache-control")),
@@ -456,7 +462,8 @@ class Fetcher:
             if result.retry_after is not None:
                 wait = f", retry after {result.retry_after:g}s"
             raise FetchStatusError(
-                f"fetch: {original}: HTTP {status} {response.reason or ''}".rstrip() + wait,
+                f"fetch: {original}: HTTP {status} "
+                f"{clean_header_text(response.reason or '')}".rstrip() + wait,
                 result,
             )
         return result

@@ -68,7 +68,11 @@ class _ZlibDecoder(Decoder):
         return b"".join(out)
 
     def finish(self, limit: int) -> bytes:
-        return self._obj.flush(max(limit + 1, 1))[: limit + 1]
+        rest = self._obj.flush(max(limit + 1, 1))[: limit + 1]
+        if self._started and not self._obj.eof and len(rest) <= limit:
+            # the stream stopped before its end: a cut-off body, as a short plain one is
+            raise zlib.error("incomplete compressed stream (the body was cut off)")
+        return rest
 
 
 def make_decoder(content_encoding: str | None) -> Decoder:

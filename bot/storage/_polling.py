@@ -213,7 +213,9 @@ def record_failure(
     if row is None:
         return 0, False
     failures = int(row[0]) + 1
-    error = " ".join(error.split())[:ERROR_CHARS]
+    # any lone surrogate (text decoded with surrogateescape) as "?": SQLite refuses it, and
+    # a failure that cannot be recorded is a feed polled again at once, forever
+    error = " ".join(error.encode("utf-8", "replace").decode("utf-8").split())[:ERROR_CHARS]
     disable = row[1] is None and (disable_now is not None
                                   or (max_failures > 0 and failures >= max_failures))
     reason = (disable_now or failure_reason(failures, error))[:ERROR_CHARS] if disable else None
