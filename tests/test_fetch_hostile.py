@@ -59,6 +59,13 @@ class _Url(str):
     requests: list[bytes]
 
 
+async def fetch_error(url: str) -> FetchError:
+    async with Fetcher(CONFIG) as fetcher:
+        with pytest.raises(FetchError) as info:
+            await fetcher.fetch(url)
+    return info.value
+
+
 def ok(headers: bytes = b"", body: bytes = FEED) -> bytes:
     return (b"HTTP/1.1 200 OK\r\n" + headers + b"Content-Length: %d\r\nConnection: close\r\n\r\n"
             % len(body) + body)
@@ -142,10 +149,8 @@ async def test_a_redirect_to_invalid_punycode_is_a_redirect_error(
     """yarl decodes IDNA lazily, outside the fetcher's checks: a bare UnicodeError."""
     url = await raw_server(lambda n: b"HTTP/1.1 302 Found\r\nLocation: http://xn--zz--.com/f"
                                      b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-    async with Fetcher(CONFIG) as fetcher:
-        with pytest.raises(FetchError) as info:
-            await fetcher.fetch(url)
-    assert info.value.kind == "redirect" and "invalid host" in str(info.value)
+    error = await fetch_error(url)
+    assert error.kind == "redirect" and "invalid host" in str(error)
 
 
 async def test_a_cut_gzip_stream_is_a_protocol_error(
@@ -155,10 +160,8 @@ async def test_a_cut_gzip_stream_is_a_protocol_error(
     body = b"<rss>" + b"<item>news</item>" * 5000 + b"</rss>"
     cut = gzip.compress(body)[:-40]
     url = await raw_server(lambda n: ok(b"Content-Encoding: gzip\r\n", cut))
-    async with Fetcher(CONFIG) as fetcher:
-        with pytest.raises(FetchError) as info:
-            await fetcher.fetch(url)
-    assert info.value.kind == "protocol" and "cut off" in str(info.value)
+    error = await fetch_error(url)
+    assert error.kind == "protocol" and "cut off" in str(error)
     whole = await raw_server(lambda n: ok(b"Content-Encoding: gzip\r\n", gzip.compress(body)))
     async with Fetcher(CONFIG) as fetcher:
         assert (await fetcher.fetch(whole)).body == body
@@ -168,7 +171,6 @@ async def test_status_error_text_is_storable(
         raw_server: Callable[[Reply], asyncio.Future]) -> None:
     url = await raw_server(lambda n: b"HTTP/1.1 500 \xe9chec\r\nContent-Length: 0\r\n"
                                      b"Connection: close\r\n\r\n")
-    async with Fetcher(CONFIG) as fetcher:
-        with pytest.raises(FetchStatusError) as info:
-            await fetcher.fetch(url)
-    str(info.value).encode("utf-8")  # no lone surrogate left
+    error = await fetch_error(url)
+    assert isinstance(error, FetchStatusError)
+    str(error).encode("utf-8")  # no lone surrogate left
