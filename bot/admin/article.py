@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.admin.errors import AdminError, fetch_error_text
@@ -34,7 +34,7 @@ def build_page_article(url: str, body: bytes, content_type: str,
                        fetched_at: datetime) -> tuple[str, Built | None]:
     """("article", built) for an article page; ("feed", None) for a feed; ("none", None)
     when no article text can be extracted. Pure (runs in a worker process)."""
-    from bot.ingest.build import build_article, extract_page
+    from bot.ingest.build import build_article, extract_page, page_published
     from bot.ingest.preview import site_name
     from bot.ingest.scrape import charset_of
     from bot.models import Entry
@@ -51,8 +51,7 @@ def build_page_article(url: str, body: bytes, content_type: str,
     extracted, _ = extract_page(Page(url, body, charset_of(content_type)))
     if extracted is None:
         return "none", None
-    published = (datetime.combine(extracted.published, time(0), UTC)
-                 if extracted.published else fetched_at)
+    published = page_published(extracted.published, fetched_at)
     canonical = canonicalize(url) or url
     source = site_name(url, extracted)
     entry = Entry(title=extracted.title or source, url=canonical, published=published)

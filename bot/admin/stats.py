@@ -19,7 +19,8 @@ CHAT_TYPES = (("private", "خاصة"), ("group", "مجموعات"), ("supergroup
 def day_start(now: float, tz: str) -> float:
     """Unix time of the last midnight in ``tz``."""
     local = datetime.fromtimestamp(now, ZoneInfo(tz))
-    return local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+    # fold=0: where the hour after midnight repeats (Azores, Havana), the first midnight
+    return local.replace(hour=0, minute=0, second=0, microsecond=0, fold=0).timestamp()
 
 
 def render_stats(s: AdminStats, now: float, tz: str) -> str:

@@ -11,7 +11,7 @@ later than the last digest (the window starts when the mode is set).
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.render.dates import zone as named_zone
@@ -84,9 +84,14 @@ def last_digest_moment(mode: str, at: str | None, tz: str | None,
         moment = local.replace(minute=0, second=0, microsecond=0)
     elif mode == "daily" and at:
         hour, minute = divmod(_minutes(at), 60)
-        moment = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
-        if moment > local:
-            moment = (moment - timedelta(days=1)).replace(hour=hour, minute=minute)
+        # Compared as instants (datetimes sharing a tzinfo compare as wall clocks), and the
+        # first of a repeated hour (fold=0): across a DST change, 02:30 on the day it does
+        # not exist came out "after now" for the half hour after the jump (a digest at
+        # every run), and 01:30 on the day it happens twice was due twice.
+        moment = local.replace(hour=hour, minute=minute, second=0, microsecond=0, fold=0)
+        if moment.astimezone(UTC) > now:
+            moment = datetime.combine(local.date() - timedelta(days=1), time(hour, minute),
+                                      tzinfo=local.tzinfo)
     else:
         return None
     return moment.astimezone(UTC)

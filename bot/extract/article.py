@@ -174,12 +174,18 @@ _STAMP_DATE = re.compile(r"(?<!\d)(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})(?!\d)")
 _STAMP_DATE_DMY = re.compile(r"(?<!\d)(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?!\d)")
 
 
+_FIRST_GREGORIAN_YEAR = 1800  # a smaller year is a Hijri one (1445 هـ) or no date
+
+
 def _date_of_stamp(stamp: str) -> date | None:
+    """The first Gregorian date of a page's date line. A Hijri date may come first
+    ("1445/9/1 هـ الموافق 2024/3/11 م"): it was read as the year 1445."""
     text = normalize(stamp)
     for pattern, order in ((_STAMP_DATE, (0, 1, 2)), (_STAMP_DATE_DMY, (2, 1, 0))):
-        m = pattern.search(text)
-        if m:
+        for m in pattern.finditer(text):
             parts = [int(g) for g in m.groups()]
+            if parts[order[0]] < _FIRST_GREGORIAN_YEAR:
+                continue
             try:
                 return date(parts[order[0]], parts[order[1]], parts[order[2]])
             except ValueError:

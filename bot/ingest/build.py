@@ -32,7 +32,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 from bot.dedup import fingerprint
 from bot.errors import ExtractionError
@@ -76,6 +76,17 @@ class DeadlinePassed(TimeoutError):
 def _check(deadline: float | None, wall: Callable[[], float], what: str) -> None:
     if deadline is not None and wall() >= deadline:
         raise DeadlinePassed(f"ingest: the poll's deadline passed while {what}")
+
+
+def page_published(day: date | None, fetched_at: datetime) -> datetime:
+    """When an article page (a broadcast URL, a preview) was published, from the date its
+    page gives (a day, no time): noon UTC of that day, the same calendar day in every zone
+    from UTC-12 to UTC+11 (midnight UTC was the day before anywhere west of UTC); the
+    fetch time for today's date, for no date, or for one in the future (as for feed
+    items)."""
+    if day is None or day >= fetched_at.astimezone(UTC).date():
+        return fetched_at
+    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
 
 
 def extract_page(page: Page) -> tuple[Extracted | None, str | None]:

@@ -9,14 +9,14 @@ extracted like a teaser's page would be). Anything else is an error naming both 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from bot.dedup import canonicalize
 from bot.errors import ExtractionError, ParseError
 from bot.extract import Extracted
 from bot.fetch import FEED_ACCEPT, Fetcher
-from bot.ingest.build import build_article, build_articles, extract_page
+from bot.ingest.build import build_article, build_articles, extract_page, page_published
 from bot.ingest.entries import MAX_ENTRIES, needs_page, newest_first, unique_entries
 from bot.ingest.scrape import charset_of, fetch_pages
 from bot.ingest.work import Built, Page
@@ -87,8 +87,7 @@ def _article(url: str, body: bytes, content_type: str, now: datetime,
     if extracted is None:
         raise ExtractionError(f"preview: {url}: not a feed ({not_feed}) and no article text "
                               f"found ({error})")
-    published = (datetime.combine(extracted.published, time(0), UTC)
-                 if extracted.published else now)
+    published = page_published(extracted.published, now)
     entry = Entry(title=extracted.title or site_name(url, extracted),
                   url=canonicalize(url) or url,
                   published=published)
