@@ -4,6 +4,7 @@ rebuild a search index that holds keys of an older version (``bot.storage._reind
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 
@@ -18,6 +19,18 @@ log = logging.getLogger(__name__)
 FIRST_RUN_SECONDS = 60.0  # after start: let the first polls and deliveries go first
 INTERVAL_SECONDS = 86400.0
 REINDEX_SECONDS = 5.0  # after start: a stale search index is rebuilt (once)
+RETRY_SECONDS = 30.0  # while another rebuild holds the claim: look again this often
+
+
+async def _stopped(stop: threading.Event, seconds: float) -> bool:
+    """Wait ``seconds``, or less when ``stop`` is set (the service is stopping)."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not stop.is_set():
+        left = deadline - asyncio.get_running_loop().time()
+        if left <= 0:
+            return False
+        await asyncio.sleep(min(left, 0.5))
+    return True
 
 
 async def prune(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -36,8 +49,8 @@ async def run(services: Services) -> dict:
     log.info("maintenance: pruned %d article(s), %d outbox row(s), %d broadcast(s) in %.2fs"
              " (articles > %d days, outbox > %d days; %d old article(s) kept: their feed"
              " still lists them); WAL %s -> %s bytes",
-             result.articles, result.outbox, result.broadcasts, result.seconds, result.listed,
-             keep.articles_days, keep.outbox_days, result.wal_bytes_before,
+             result.articles, result.outbox, result.broadcasts, result.seconds,
+             keep.articles_days, keep.outbox_days, result.listed, result.wal_bytes_before,
              result.wal_bytes_after)
     return result.as_dict()
 
@@ -64,12 +77,25 @@ async def reindex_if_stale(services: Services) -> tuple[int, float] | None:
 
     services.stop_hooks.append(halt)
     try:
-        count, seconds = await search.rebuild_index(stop)
+        told = False
+        while True:
+            try:
+                count, seconds = await search.rebuild_index(stop)
+                break
+            except RebuildInProgress as exc:
+                # `newsbot reindex` at it, or a process killed mid-rebuild whose claim has
+                # not expired yet (a restart within 120 s): wait, then finish the job
+                if not told:
+                    log.warning("search: %s; trying again every %.0f s until it is done",
+                                exc, RETRY_SECONDS)
+                    told = True
+                if await _stopped(stop, RETRY_SECONDS):
+                    return None
+                if not await search.index_is_stale():
+                    log.info("search: the other rebuild of the index has finished")
+                    return None
     except ReindexStopped as exc:
         log.info("search: %s; the next start rebuilds it again", exc)
-        return None
-    except RebuildInProgress as exc:  # `newsbot reindex` is at it
-        log.warning("search: %s; not starting a second one", exc)
         return None
     except StorageError:
         log.exception("search: rebuilding the index failed; the old one stays (next start,"

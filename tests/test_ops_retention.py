@@ -9,6 +9,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from bot import metrics
 from bot.models import Article
 from bot.storage import Storage
@@ -262,3 +264,39 @@ async def test_the_service_rebuilds_an_index_of_older_keys_at_start(
         assert await titles(service.storage, "البحرين") == [BAHRAIN.title]
         # nothing left to do: a second run (the next start) leaves the index alone
         assert await maintenance.reindex_if_stale(service.services) is None
+
+
+async def test_a_rebuild_killed_just_before_a_restart_is_finished_by_the_restart(
+        tmp_path: Path, fake_telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A service killed mid-rebuild and restarted within 120 s found the dead one's claim
+    still fresh, said so once and never tried again: the index stayed stale all run."""
+    from bot.storage import _fts, _meta
+    from tests.test_search_storage import BAHRAIN, stale_index, titles
+
+    storage = await stale_index(tmp_path / "newsbot.sqlite3")
+    # the killed process's last heartbeat: 112 s ago, so its claim expires 8 s from now
+    await storage.db.write(lambda c: _meta.put(
+        c, _fts.REBUILD_META_KEY, f"otherhost:4242:dead {time.time() - 112}"))
+    await storage.close()
+    monkeypatch.setattr(maintenance, "RETRY_SECONDS", 1.0)
+    async with running_service(write_config(tmp_path, fake_telegram)) as service:
+        assert service.storage is not None
+        search = service.storage.search
+        deadline = time.monotonic() + 40
+        while await search.index_is_stale():
+            assert time.monotonic() < deadline, "the index was not rebuilt"
+            await asyncio.sleep(0.2)
+        assert await titles(service.storage, "البحرين") == [BAHRAIN.title]
+    said = [r.getMessage() for r in caplog.records if "trying again every" in r.getMessage()]
+    assert len(said) == 1 and "another process is rebuilding the search index" in said[0]
+
+
+async def test_the_retention_log_line_puts_each_number_in_its_place(
+        tmp_path: Path, fake_telegram: FakeTelegram,
+        caplog: pytest.LogCaptureFixture) -> None:
+    async with running_service(write_config(tmp_path, fake_telegram)) as service:
+        caplog.set_level("INFO", logger="jobs.maintenance")
+        await maintenance.run(service.services)
+    [line] = [r.getMessage() for r in caplog.records if "maintenance: pruned" in r.getMessage()]
+    assert "(articles > 180 days, outbox > 14 days; 0 old article(s) kept" in line, line
