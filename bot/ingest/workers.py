@@ -24,6 +24,8 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -42,7 +44,23 @@ Kind = Literal["process", "thread", "inline"]
 WORKER_NICENESS = 10
 
 
-def _init_worker() -> None:
+ORPHAN_CHECK_SECONDS = 1.0
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    """Exit once the service is gone. After a SIGKILL of the service nothing tells its
+    workers: they stayed alive (measured: still there 100 s later), holding its stdout and
+    stderr open, unless a supervisor kills the whole process group."""
+    while os.getppid() == parent:
+        time.sleep(ORPHAN_CHECK_SECONDS)
+    os._exit(0)
+
+
+def _init_worker(parent: int) -> None:
+    # ``parent`` comes from the service: a worker still importing when the service was
+    # killed would read its new parent (init) here and wait for that one
+    threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True,
+                     name="orphan-watch").start()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         os.nice(WORKER_NICENESS)  # raising one's own nice value needs no privilege
@@ -71,7 +89,7 @@ class Workers:
             if self.kind == "process":
                 self._executor = ProcessPoolExecutor(
                     max_workers=self.size, mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_init_worker)
+                    initializer=_init_worker, initargs=(os.getpid(),))
             else:
                 self._executor = ThreadPoolExecutor(max_workers=self.size,
                                                     thread_name_prefix="ingest")
