@@ -13,12 +13,18 @@ user: inline queries) one at a time and in order, so a chat holds at most one of
 dropped (the coroutine closed unrun, counted, logged once per burst): a flood costs the
 flooder, not memory or the other chats, and a stop does not wait for a long queue of
 replies to be sent at the chat's pace (10 to a group: ~30 s at 20 a minute).
+
+An update whose ``update_id`` was among the last :data:`REMEMBERED` is not handled again:
+Telegram delivers a webhook update again when it did not get our answer (a network
+blip), and a command ran twice (measured: the same /help POSTed three times got two
+replies). Long polling never repeats one; this costs a set lookup.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +39,7 @@ log = logging.getLogger(__name__)
 RUNNING = 8  # handlers running at once, over all chats
 BACKLOG = 10  # updates of one chat waiting behind its running one; more are dropped
 ACCEPTED = 4096  # updates held at all (running and waiting): PTB's own bound
+REMEMBERED = 10_000  # update ids kept to recognise one delivered again
 
 
 @dataclass(slots=True)
@@ -57,7 +64,7 @@ def update_key(update: object) -> int | None:
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Updates of one chat run in order, one at a time; ``running`` at once overall."""
 
-    __slots__ = ("_backlog", "_chats", "_running")
+    __slots__ = ("_backlog", "_chats", "_running", "_seen", "_seen_order")
 
     def __init__(self, running: int = RUNNING, backlog: int = BACKLOG,
                  accepted: int = ACCEPTED) -> None:
@@ -65,8 +72,28 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._running = asyncio.Semaphore(running)
         self._backlog = backlog
         self._chats: dict[int, _Chat] = {}
+        self._seen: set[int] = set()
+        self._seen_order: deque[int] = deque()
+
+    def _repeated(self, update: object) -> bool:
+        """True for an update handled already (its ``update_id`` seen); remembers it."""
+        if not isinstance(update, Update):
+            return False
+        if update.update_id in self._seen:
+            return True
+        self._seen.add(update.update_id)
+        self._seen_order.append(update.update_id)
+        if len(self._seen_order) > REMEMBERED:
+            self._seen.discard(self._seen_order.popleft())
+        return False
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        if self._repeated(update):
+            if asyncio.iscoroutine(coroutine):
+                coroutine.close()
+            log.info("updates: update %s delivered again; handled once",
+                     getattr(update, "update_id", "?"))
+            return
         key = update_key(update)
         if key is None:
             async with self._running:

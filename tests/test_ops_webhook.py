@@ -67,6 +67,16 @@ async def test_webhook_mode_secret_and_logs(tmp_path: Path, fake_telegram: FakeT
         assert await post_update(port, update(9003), SECRET) == 200
         [welcome] = await fake_telegram.wait_for_messages(chat.id, 1, timeout=10)
         assert "أهلًا بك" in welcome.plain_text
+        # Telegram delivers an update again when it did not get our answer: handled once
+        again = {"update_id": 9004, "message": fake_telegram.inject_message(chat.id, "/help")}
+        for _ in range(3):
+            assert await post_update(port, again, SECRET) == 200
+        last = {"update_id": 9005, "message": fake_telegram.inject_message(chat.id, "/start")}
+        assert await post_update(port, last, SECRET) == 200
+        # one chat's updates are handled in order: when /start is answered, all are done
+        replies = await fake_telegram.wait_for_messages(chat.id, 3, timeout=15)
+        await asyncio.sleep(0.2)
+        assert len(fake_telegram.sent(chat.id)) == 3 and "أهلًا" in (replies[-1].plain_text or "")
     finally:
         code = await child.terminate(signal.SIGTERM)
     assert code == 0, child.text

@@ -76,3 +76,15 @@ async def test_a_burst_from_one_chat_does_not_delay_another(
         fake_telegram.inject_message(other.id, "/help")
         await fake_telegram.wait_for_messages(other.id, 1, timeout=30)
         assert time.monotonic() - started < 1.0  # ~0.02 s measured; 3.1 s before
+
+
+async def test_an_update_delivered_again_is_handled_once() -> None:
+    processor = PerChatUpdateProcessor()
+    handled: list[int] = []
+
+    async def handle(n: int) -> None:
+        handled.append(n)
+
+    for n in (1, 2, 1, 3, 2):
+        await processor.process_update(_update(n, 42), handle(n))
+    assert handled == [1, 2, 3]
