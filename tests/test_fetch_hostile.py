@@ -174,3 +174,14 @@ async def test_status_error_text_is_storable(
     error = await fetch_error(url)
     assert isinstance(error, FetchStatusError)
     str(error).encode("utf-8")  # no lone surrogate left
+
+
+async def test_two_content_encoding_headers_are_two_codings(
+        raw_server: Callable[[Reply], asyncio.Future]) -> None:
+    """Only the first header was read: a body gzipped twice was decoded once and the poll
+    ended as a parse error; as one header ("gzip, gzip") it is a protocol error."""
+    twice = gzip.compress(gzip.compress(FEED))
+    url = await raw_server(lambda n: ok(b"Content-Encoding: gzip\r\nContent-Encoding: gzip\r\n",
+                                        twice))
+    error = await fetch_error(url)
+    assert error.kind == "protocol" and "unsupported Content-Encoding gzip, gzip" in str(error)

@@ -475,7 +475,8 @@ class Fetcher:
             raise FetchError(f"fetch: {original}: body of {declared} bytes declared, over the "
                              f"{cap}-byte cap", "too_large")
         try:
-            decoder = make_decoder(response.headers.get("Content-Encoding"))
+            # every Content-Encoding header: two of them ("gzip" twice) are two codings
+            decoder = make_decoder(", ".join(response.headers.getall("Content-Encoding", [])))
         except UnsupportedEncoding as exc:
             raise FetchError(f"fetch: {original}: unsupported Content-Encoding {exc}",
                              "protocol") from None
