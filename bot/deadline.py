@@ -5,8 +5,10 @@ of 5,000 ``<li>`` items took 5.6 s, 10,000 took 26 s and 20,000 took 120 s (real
 pages take 20-430 ms). feedparser's loose parser spends 40-50 s on 5 MB of unclosed tags
 (legitimate 5 MB feeds take it at most ~3 s). No size cap stops that without refusing real
 input, so the call is interrupted instead: ``ITIMER_PROF`` counts the process's CPU time
-and its ``SIGPROF`` raises :class:`_Expired` (a ``BaseException``, so the library's
-``except Exception`` blocks cannot swallow it) at the next Python instruction, which
+and its ``SIGPROF`` raises :class:`_Expired` once the calling thread itself has used them
+(``time.thread_time``: every thread's CPU counts in ``ITIMER_PROF``) (a
+``BaseException``, so the library's ``except Exception`` blocks cannot swallow it) at the
+next Python instruction, which
 :func:`within_cpu_seconds` turns into :class:`CpuLimitExceeded`. An exception raised while
 a finalizer (``__del__``) runs is dropped by Python (reported to ``sys.unraisablehook``),
 and the ``regex`` module's parse trees have finalizers that run all the time during an
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from collections.abc import Callable
 from types import FrameType
 from typing import TypeVar
@@ -43,6 +46,7 @@ class _Expired(BaseException):
 
 
 _armed = False
+_until = 0.0  # time.thread_time() of the calling thread at which its limit is reached
 REPEAT = 0.05
 _STACK_LOOK = 64  # frames looked at for a finalizer
 
@@ -50,6 +54,9 @@ _STACK_LOOK = 64  # frames looked at for a finalizer
 def _on_sigprof(signum: int, frame: FrameType | None) -> None:
     if not _armed:
         return
+    if time.thread_time() < _until:
+        return  # the process's CPU ran out, not this thread's: other threads' work
+    # (a test process's threads, while this call runs); the next tick looks again
     for _ in range(_STACK_LOOK):
         if frame is None:
             break
@@ -74,11 +81,12 @@ def _can_limit() -> bool:
 def within_cpu_seconds(seconds: float, fn: Callable[[], T]) -> T:
     """``fn()``, or :class:`CpuLimitExceeded` once it has used ``seconds`` of CPU time
     (where a limit can be set; see the module docstring)."""
-    global _armed
+    global _armed, _until
     if seconds <= 0 or _armed or not _can_limit():
         return fn()
     try:
         try:
+            _until = time.thread_time() + seconds
             _armed = True
             signal.setitimer(signal.ITIMER_PROF, seconds, REPEAT)
             return fn()

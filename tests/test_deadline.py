@@ -105,3 +105,29 @@ def test_someone_elses_sigprof_handler_is_left_alone() -> None:
         assert signal.getsignal(signal.SIGPROF) is profiler and not seen
     finally:
         signal.signal(signal.SIGPROF, old)
+
+
+def test_only_the_calling_threads_cpu_counts() -> None:
+    """ITIMER_PROF counts every thread of the process: a thread busy beside the call (in
+    the test process, work another test left running) used up the call's budget."""
+    stop = threading.Event()
+
+    def busy() -> None:
+        while not stop.is_set():
+            pass
+
+    def idle_call() -> str:
+        end = time.monotonic() + 1.0
+        while time.monotonic() < end:
+            time.sleep(0.01)  # no CPU of its own
+        return "done"
+
+    thread = threading.Thread(target=busy, daemon=True)
+    thread.start()
+    try:
+        started = time.process_time()
+        assert within_cpu_seconds(0.3, idle_call) == "done"
+        assert time.process_time() - started > 0.5  # the process did burn past the limit
+    finally:
+        stop.set()
+        thread.join()
