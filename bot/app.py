@@ -4,7 +4,7 @@
 ``[http]`` endpoint when enabled, takes the single-instance lease (waiting as a standby
 while another process holds it), builds the PTB ``Application`` (base URL from config,
 JobQueue, our :class:`SendLimiter`), registers handlers, jobs and the Arabic command
-menu, starts receiving updates (long polling, or a webhook server when
+menu, starts receiving updates (long polling, or :class:`bot.webhook.WebhookServer` when
 ``telegram.mode = "webhook"``), and on a signal stops in order: stop receiving
 updates, run the stop hooks (delivery finishes in-flight sends), stop the application
 and its jobs, release the lease, stop the endpoint, close the database. Losing the lease
@@ -36,6 +36,7 @@ from bot.ratelimit import SendLimiter
 from bot.services import KEY, Services
 from bot.storage import Storage
 from bot.updates import PerChatUpdateProcessor
+from bot.webhook import WebhookServer
 from handlers import admin as admin_handlers
 from handlers import forget as forget_handlers
 from handlers import inline as inline_handlers
@@ -137,6 +138,7 @@ class Service:
         self.app: Application | None = None
         self.lease: InstanceLease | None = None
         self.http: OpsServer | None = None
+        self.webhook: WebhookServer | None = None
         self.standby = standby
         self.lease_seconds = lease_seconds
         self._started = False
@@ -194,15 +196,13 @@ class Service:
             await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
             return
         path = urlsplit(tg.webhook_url).path or "/"
+        # Listening before setWebhook: Telegram posts as soon as it is set.
+        self.webhook = WebhookServer(app, listen=tg.webhook_listen, port=tg.webhook_port,
+                                     path=path, secret=tg.secret_token.reveal())
+        await self.webhook.start()
         try:
-            await app.updater.start_webhook(
-                listen=tg.webhook_listen, port=tg.webhook_port, url_path=path,
-                webhook_url=tg.webhook_url, secret_token=tg.secret_token.reveal(),
-                allowed_updates=Update.ALL_TYPES)
-        except OSError as exc:
-            raise NewsbotError(f"telegram: cannot listen for the webhook on "
-                               f"{tg.webhook_listen}:{tg.webhook_port}: "
-                               f"{exc.strerror or exc}") from None
+            await app.bot.set_webhook(url=tg.webhook_url, secret_token=tg.secret_token.reveal(),
+                                      allowed_updates=Update.ALL_TYPES)
         except TelegramError as exc:
             raise NewsbotError(f"telegram: setWebhook({tg.webhook_url}) failed: {exc}") from None
         log.info("app: webhook set to %s; listening on %s:%s%s", tg.webhook_url,
@@ -216,6 +216,8 @@ class Service:
         log.info("app: stopping")
         app = self.app
         if app is not None and self._started:
+            if self.webhook is not None:
+                await self.webhook.stop()
             if app.updater is not None and app.updater.running:
                 await app.updater.stop()
             for hook in self.services.stop_hooks:
@@ -229,6 +231,8 @@ class Service:
         log.info("app: stopped cleanly")
 
     async def _close(self) -> None:
+        if self.webhook is not None:
+            await self.webhook.stop()
         if self.app is not None:
             with contextlib.suppress(Exception):
                 await self.app.shutdown()

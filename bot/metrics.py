@@ -39,6 +39,9 @@ RETENTION_DELETED = Counter("newsbot_retention_deleted", "Rows deleted by retent
                             ["table"], registry=REGISTRY)
 UPDATES_DROPPED = Counter("newsbot_updates_dropped", "Incoming updates dropped because their "
                           "chat already had a full backlog (a flood)", registry=REGISTRY)
+WEBHOOK_REJECTED = Counter("newsbot_webhook_rejected", "Webhook requests refused, by reason "
+                           "(secret, content_type, too_large, malformed)", ["reason"],
+                           registry=REGISTRY)
 
 _heartbeats: dict[str, float] = {}
 _GAUGES = {"poll": LAST_POLL, "delivery": LAST_DELIVERY}

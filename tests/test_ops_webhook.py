@@ -17,20 +17,22 @@ from bot.errors import ConfigError
 from tests.fakes.telegram import FakeTelegram
 from tests.service import spawn, write_config
 from tests.test_ops_http import free_port
+from tests.test_webhook import raw_request
 
 SECRET = "Wh00k-secret_value_42"
 HOOK_URL = "https://bot.example.test/tg/hook"
 
 
-async def post_update(port: int, update: dict[str, Any], secret: str | None) -> int:
-    headers = {"Content-Type": "application/json"}
+async def post_update(port: int, update: dict[str, Any] | str, secret: str | None) -> int:
+    headers = {"Content-Type": "application/json; charset=utf-8"}
     if secret is not None:
         headers["X-Telegram-Bot-Api-Secret-Token"] = secret
     async with aiohttp.ClientSession() as session:
         for _ in range(50):  # the server starts listening right after setWebhook
             try:
                 async with session.post(f"http://127.0.0.1:{port}/tg/hook",
-                                        data=json.dumps(update), headers=headers) as resp:
+                                        data=update if isinstance(update, str)
+                                        else json.dumps(update), headers=headers) as resp:
                     return resp.status
             except aiohttp.ClientConnectionError:
                 await asyncio.sleep(0.1)
@@ -61,6 +63,12 @@ async def test_webhook_mode_secret_and_logs(tmp_path: Path, fake_telegram: FakeT
 
         assert await post_update(port, update(9001), "wrong-secret") == 403
         assert await post_update(port, update(9002), None) == 403
+        # a stranger's 100 MB is refused before a byte of it is read (bot.webhook)
+        head = (f"POST /tg/hook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {100 << 20}\r\n\r\n")
+        status, took = await raw_request(port, head)
+        assert status == 403 and took < 2.0
+        assert await post_update(port, "{not json", SECRET) == 400
         await asyncio.sleep(0.5)
         assert fake_telegram.sent(chat.id) == []  # neither was processed
 
