@@ -264,6 +264,9 @@ async def serve(config: Config, *, stop: asyncio.Event | None = None,
                 installed.append(sig)
     service = Service(config, standby=standby, lease_seconds=lease_seconds)
     try:
+        if stop.is_set():  # a signal came while starting up (bot.cli._run): nothing to stop
+            log.info("app: stop requested before the service started; exiting")
+            return 0
         if not await service.start(stop):
             return 0
         assert service.lease is not None

@@ -98,3 +98,28 @@ async def test_losing_the_lease_at_run_time_stops_the_service(
     await asyncio.sleep(0.5)
     assert fake_telegram.sent(chat.id) == []  # nobody answers any more
     assert fake_telegram.active_polls == 0
+
+
+def catches(pid: int, sig: int) -> bool:
+    """Whether process ``pid`` has a handler for ``sig`` (SigCgt in /proc/PID/status)."""
+    with open(f"/proc/{pid}/status") as f:
+        caught = next(line for line in f if line.startswith("SigCgt:")).split()[1]
+    return bool(int(caught, 16) >> (sig - 1) & 1)
+
+
+async def test_sigterm_while_starting_up_exits_cleanly(tmp_path: Path,
+                                                       fake_telegram: FakeTelegram) -> None:
+    """A SIGTERM in the second or so ``newsbot run`` spends importing the wiring used to
+    kill it with -15 and no log line; now it exits 0 without starting anything."""
+    config = write_config(tmp_path, fake_telegram)
+    child = await spawn("run", "--config", str(config))
+    deadline = time.monotonic() + 20
+    while not catches(child.proc.pid, signal.SIGTERM):  # as soon as a handler is there
+        assert time.monotonic() < deadline and child.proc.returncode is None, child.text
+        await asyncio.sleep(0.005)
+    code = await child.terminate(signal.SIGTERM)
+    assert code == 0, child.text
+    assert "stop requested before the service started" in child.text
+    assert "Traceback" not in child.text
+    assert not fake_telegram.calls  # nothing was started: not even getMe
+    assert not (tmp_path / "newsbot.sqlite3").exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 
 from bot.config import load_config
 from bot.logs import setup_logging
@@ -38,10 +39,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # A SIGTERM or SIGINT from here on stops the service cleanly (exit 0), also while the
+    # wiring is still being imported (~1 s), before serve() installs its own handlers:
+    # until then these set the same event, which serve() finds set and returns at once.
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda _sig, _frame: stop.set())
     config = load_config(args.config)
     setup_logging(config.logging.level, config.logging.format,
                   secrets=[config.telegram.token.reveal(), config.telegram.secret_token.reveal()])
     from bot.app import serve  # imported late: the wiring pulls in PTB and every handler
 
-    return asyncio.run(serve(config, standby=not args.exit_if_running,
+    return asyncio.run(serve(config, stop=stop, standby=not args.exit_if_running,
                              lease_seconds=args.lease_seconds))
