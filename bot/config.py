@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.controls import clean_label
+from bot.dedup.urls import canonical_feed_url
 from bot.errors import ConfigError
 
 DEFAULT_PATH = "config.toml"
@@ -331,7 +332,7 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str] | None = None,
             continue
         if "url" not in values:
             continue
-        key = _feed_key(values["url"])
+        key = canonical_feed_url(values["url"])
         if key in seen:
             problems.append(f"{where}.url: duplicate of feeds[{seen[key]}].url ({values['url']})")
             continue
@@ -376,11 +377,6 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str] | None = None,
         feeds=tuple(feeds),
         path=path,
     )
-
-
-def _feed_key(url: str) -> str:
-    parts = urlsplit(url.strip())
-    return f"{parts.scheme.lower()}://{(parts.netloc or '').lower()}{parts.path}?{parts.query}"
 
 
 def resolve_path(path: str | None, env: Mapping[str, str] | None = None) -> str:

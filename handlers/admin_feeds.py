@@ -19,6 +19,7 @@ from telegram.ext import Application, CommandHandler, ContextTypes
 from bot.admin import AdminError
 from bot.admin.args import feed_ref, find_feeds, parse_addfeed
 from bot.admin.feeds import ITEMS_DAYS, feed_blocks, probe_feed
+from bot.dedup.urls import canonical_feed_url
 from bot.ops.feeds import default_name
 from bot.render import escape, split_message, truncate_words
 from bot.services import Services, get_services
@@ -87,9 +88,12 @@ async def addfeed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, ADDFEED_USAGE)
         return
     storage = services.storage
+    # stored URLs are canonical: another spelling of a stored feed's URL is that feed,
+    # answered without fetching it
     known = {f.url: f for f in await storage.feeds.list()}
-    if args.url in known:
-        await reply(update, EXISTS.format(feed=_name(known[args.url])))
+    existing = known.get(canonical_feed_url(args.url))
+    if existing is not None:
+        await reply(update, EXISTS.format(feed=_name(existing)))
         return
     assert services.fetcher is not None
     await typing(update)

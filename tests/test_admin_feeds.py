@@ -89,6 +89,36 @@ async def test_addfeed_checks_before_adding(tmp_path: Path, fake_telegram: FakeT
     fake.assert_no_rate_limits()
 
 
+async def test_addfeed_of_another_spelling_of_a_feed_says_it_exists(
+        tmp_path: Path, fake_telegram: FakeTelegram, feed_server: FeedServer) -> None:
+    fake = fake_telegram
+    admin = fake.add_private_chat()
+    feed_server.add_feed("/Feed.xml", rss(ITEMS, title="أخبار الموقع"))
+    async with running_service(admin_config(tmp_path, fake, [admin.id])) as service:
+        storage = service.storage
+        assert storage is not None
+        exists = "ℹ️ هذا المصدر موجود من قبل: #1 «المصدر أ»."  # from the config file
+        for spelling in ("HTTPS://A.EXAMPLE/rss", "https://a.example:443/rss اسم آخر",
+                         "https://a.example./rss#top"):
+            assert await text_of(fake, admin.id, f"/addfeed {spelling}") == exists
+
+        said = await text_of(fake, admin.id, f"/addfeed {feed_server.url('/Feed.xml')}")
+        assert said.startswith("✅ أُضيف المصدر #3 «أخبار الموقع».")
+
+        async def first_poll() -> bool:
+            polled = await storage.feeds.get(3)
+            return polled is not None and polled.initialized
+
+        await eventually(first_poll, timeout=15)
+        fetched = len(feed_server.requests("/Feed.xml"))
+        variant = feed_server.url("/Feed.xml").replace("http://", "HTTP://") + "#x"
+        said = await text_of(fake, admin.id, f"/addfeed {variant}")
+        assert said == "ℹ️ هذا المصدر موجود من قبل: #3 «أخبار الموقع»."
+        assert len(feed_server.requests("/Feed.xml")) == fetched  # answered without a fetch
+        assert [f.id for f in await storage.feeds.list()] == [1, 2, 3]
+    fake.assert_no_rate_limits()
+
+
 async def test_addfeed_refuses_a_private_address_with_the_guard_on(
         tmp_path: Path, fake_telegram: FakeTelegram, feed_server: FeedServer) -> None:
     fake = fake_telegram

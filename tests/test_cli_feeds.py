@@ -10,7 +10,7 @@ import pytest
 
 from bot.cli import main
 from bot.config import FeedConfig
-from bot.ops.feeds import feed_url_problem
+from bot.ops.feeds import NewFeed, feed_url_problem
 from tests.test_opml import _config, _db, _feeds
 
 
@@ -53,6 +53,30 @@ def test_add_list_remove(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert main(["feeds", "remove", "--config", config, "2"]) == 0
     assert "removed #2 المصدر ب" in capsys.readouterr().out
     assert [f.id for f in _feeds(tmp_path)] == [1, 3]
+
+
+def test_adding_another_spelling_of_a_feed_changes_nothing(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    _db(tmp_path, (FeedConfig("https://a.example/rss", "المصدر أ"),),
+        [NewFeed("https://مثال.مصر/rss?Section=World", "مثال")])
+    config = str(_config(tmp_path))
+    for spelling in ("HTTPS://A.EXAMPLE/rss", "https://a.example:443/rss",
+                     "https://a.example./rss#top"):
+        assert main(["feeds", "add", "--config", config, spelling]) == 0
+        assert capsys.readouterr().out == (
+            "already present: #1 المصدر أ (config); nothing changed\n")
+    for spelling in ("https://xn--mgbh0fb.xn--wgbh1c/rss?Section=World",
+                     "https://مثال.مصر:443/rss?Section=World"):
+        assert main(["feeds", "add", "--config", config, spelling]) == 0
+        assert capsys.readouterr().out == "already present: #2 مثال (cli); nothing changed\n"
+    assert len(_feeds(tmp_path)) == 2
+    # the path and the query keep their case: these are other feeds
+    assert main(["feeds", "add", "--config", config, "https://A.example/RSS"]) == 0
+    assert capsys.readouterr().out == "added #3 a.example <https://a.example/RSS>\n"
+    assert main(["feeds", "add", "--config", config,
+                 "https://xn--mgbh0fb.xn--wgbh1c/rss?section=world"]) == 0
+    assert "added #4 " in capsys.readouterr().out
+    assert len(_feeds(tmp_path)) == 4
 
 
 def test_refusals_are_one_line_and_exit_1(tmp_path: Path,

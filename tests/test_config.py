@@ -150,3 +150,24 @@ def test_feed_name_defaults_to_host() -> None:
     config = parse_config({"telegram": {"token": "1:x"},
                            "feeds": [{"url": "https://news.example/rss"}]}, env={})
     assert config.feeds[0].name == "news.example"
+
+
+def test_feed_urls_that_name_one_resource_are_duplicates(tmp_path: Path) -> None:
+    spellings = ["https://a.example/rss", "HTTPS://A.EXAMPLE/rss", "https://a.example:443/rss",
+                 "https://a.example./rss", "https://xn--mgbh0fb.xn--wgbh1c/rss",
+                 "https://مثال.مصر/rss"]
+    text = "".join(f'[[feeds]]\nurl = "{url}"\n' for url in spellings)
+    problems = problems_of(text, tmp_path, env={"NEWSBOT_TOKEN": TOKEN})
+    assert problems == [
+        "feeds[1].url: duplicate of feeds[0].url (HTTPS://A.EXAMPLE/rss)",
+        "feeds[2].url: duplicate of feeds[0].url (https://a.example:443/rss)",
+        "feeds[3].url: duplicate of feeds[0].url (https://a.example./rss)",
+        "feeds[5].url: duplicate of feeds[4].url (https://مثال.مصر/rss)",
+    ]
+    # the path and the query are not the same in another case
+    text = ('[[feeds]]\nurl = "https://a.example/rss?s=A"\n'
+            '[[feeds]]\nurl = "https://a.example/rss?s=a"\n'
+            '[[feeds]]\nurl = "https://a.example/RSS?s=a"\n')
+    path = tmp_path / "ok.toml"
+    path.write_text(text, encoding="utf-8")
+    assert len(load_config(str(path), env={"NEWSBOT_TOKEN": TOKEN}).feeds) == 3

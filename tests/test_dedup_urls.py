@@ -1,10 +1,10 @@
-"""canonicalize(): one spelling per article URL."""
+"""canonicalize(): one spelling per article URL; canonical_feed_url(): one per feed URL."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.dedup import canonicalize
+from bot.dedup import canonical_feed_url, canonicalize
 from bot.render.urls import is_http_url
 
 ARABIC_RAW = "http://www.alarabiya.net/ar/2018/02/19/انفجار-صاروخ.html"
@@ -112,3 +112,42 @@ def test_ip_literal_hosts_are_valid_and_canonical_once(url: str, expected: str |
     assert canonical == expected
     if canonical is not None:
         assert is_http_url(canonical) and canonicalize(canonical) == canonical
+
+
+# --- canonical_feed_url: one spelling per feed ------------------------------------------
+
+@pytest.mark.parametrize("spelling", [
+    "https://a.example/rss",
+    "HTTPS://A.EXAMPLE/rss",
+    "https://A.Example:443/rss",
+    "https://a.example./rss",
+    "https://a.example/rss#top",
+    "https://a.example/rss?",
+    "  https://a.example/rss ",
+])
+def test_feed_url_spellings_of_one_resource_are_one(spelling: str) -> None:
+    assert canonical_feed_url(spelling) == "https://a.example/rss"
+
+
+def test_feed_url_idna_ports_and_empty_path() -> None:
+    assert canonical_feed_url("https://مثال.مصر/rss") == "https://xn--mgbh0fb.xn--wgbh1c/rss"
+    assert canonical_feed_url("https://xn--mgbh0fb.xn--wgbh1c/rss") == (
+        "https://xn--mgbh0fb.xn--wgbh1c/rss")
+    assert canonical_feed_url("HTTP://A.example:80") == "http://a.example/"
+    assert canonical_feed_url("http://a.example:443/x") == "http://a.example:443/x"
+    assert canonical_feed_url("https://a.example:8443/x") == "https://a.example:8443/x"
+    assert canonical_feed_url("https://[::1]:443/x") == "https://[::1]/x"
+
+
+def test_feed_url_path_query_and_userinfo_are_kept_as_written() -> None:
+    # unlike an article link: case, escapes, order and "tracking" parameters all stay
+    url = "https://a.example/Feeds/RSS%2fAr?Section=World&utm_source=x&b=%7e"
+    assert canonical_feed_url(url) == url
+    assert canonical_feed_url("https://a.example/rss?A=1") != canonical_feed_url(
+        "https://a.example/rss?a=1")
+    assert canonical_feed_url("https://User:Pw@A.example/rss") == "https://User:Pw@a.example/rss"
+
+
+def test_feed_url_that_is_not_one_comes_back_stripped() -> None:
+    for url in ("ftp://A.example/x", "not a url", "https:///nohost", "https://a.example:99999/"):
+        assert canonical_feed_url(f" {url} ") == url

@@ -163,6 +163,37 @@ def test_bad_files_import_nothing(tmp_path: Path, capsys: pytest.CaptureFixture)
     assert len(_feeds(tmp_path)) == 6
 
 
+SPELLINGS = b"""<?xml version="1.0" encoding="UTF-8"?>
+<opml version="2.0"><head><title>t</title></head><body>
+  <outline type="rss" text="one" xmlUrl="HTTPS://ONE.EXAMPLE:443/rss"/>
+  <outline type="rss" text="two" xmlUrl="https://two.example./Feed?Id=A"/>
+  <outline type="rss" text="two again" xmlUrl="https://Two.Example/Feed?Id=A#x"/>
+  <outline type="rss" text="three" xmlUrl="https://xn--mgbh0fb.xn--wgbh1c/rss"/>
+  <outline type="rss" text="new" xmlUrl="https://two.example/Feed?Id=a"/>
+</body></opml>"""
+
+
+def test_import_counts_another_spelling_of_a_feed_as_present(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    _db(tmp_path, (FeedConfig("https://one.example/rss", "واحد"),),
+        [NewFeed("https://two.example/Feed?Id=A", "اثنان"),
+         NewFeed("https://مثال.مصر/rss", "ثلاثة")])
+    config = str(_config(tmp_path))
+    opml = tmp_path / "spellings.opml"
+    opml.write_bytes(SPELLINGS)
+    before = _shape(_feeds(tmp_path))
+    for dry in (["--dry-run"], []):
+        assert main(["import-opml", *dry, "--config", config, str(opml)]) == 0
+        captured = capsys.readouterr()
+        assert "body/outline[3] ('two again'): duplicate of body/outline[2]" in captured.err
+        assert captured.out.splitlines()[-1] == (
+            "dry run: 1 feed(s) would add, 3 already present" if dry
+            else "1 feed(s) added, 3 already present")
+    after = {f.url: f.name for f in _feeds(tmp_path)}
+    assert set(after) == {f[0] for f in before} | {"https://two.example/Feed?Id=a"}
+    assert after["https://two.example/Feed?Id=a"] == "new"
+
+
 def test_render_groups_by_category_and_escapes() -> None:
     def feed(i: int, name: str, category: str, default: bool = False) -> Feed:
         return Feed(id=i, url=f"https://e.example/{i}", name=name, category=category,

@@ -10,6 +10,7 @@ import pytest
 from bot.config import FeedConfig
 from bot.errors import SchemaVersionError, StorageError
 from bot.storage import Storage
+from bot.storage._polling import store_poll
 from bot.storage._schema import MIGRATIONS
 
 
@@ -140,6 +141,41 @@ async def test_sync_config_adds_updates_and_removes_config_feeds(storage: Storag
     assert feeds["https://a.example/rss"].name == "A2"
     assert feeds["https://a.example/rss"].is_default
     assert await storage.feeds.sync_config((a2,)) == {"added": 0, "updated": 0, "removed": 0}
+
+
+async def test_another_spelling_of_a_stored_feed_url_is_that_feed(storage: Storage) -> None:
+    feed, created = await storage.feeds.add("HTTPS://News.Example:443/Arabic/RSS?x=A", "N")
+    assert created and feed.url == "https://news.example/Arabic/RSS?x=A"  # stored canonical
+    for spelling in ("https://news.example/Arabic/RSS?x=A", "https://NEWS.EXAMPLE./Arabic/RSS?x=A",
+                     "https://news.example:443/Arabic/RSS?x=A#latest"):
+        again, created = await storage.feeds.add(spelling, "another name", origin="cli")
+        assert (again.id, again.name, again.origin, created) == (feed.id, "N", "admin", False)
+    other, created = await storage.feeds.add("https://news.example/arabic/rss?x=A", "M")
+    assert created and other.id != feed.id  # the path is case-sensitive
+    # the config file names it in yet another spelling: the stored feed becomes its own
+    fc = FeedConfig(url="https://News.Example./Arabic/RSS?x=A", name="من الملف")
+    assert await storage.feeds.sync_config((fc,)) == {"added": 0, "updated": 1, "removed": 0}
+    assert await storage.feeds.sync_config((fc,)) == {"added": 0, "updated": 0, "removed": 0}
+    feeds = await storage.feeds.list()
+    assert [(f.id, f.url, f.name, f.origin) for f in feeds] == [
+        (feed.id, feed.url, "من الملف", "config"),
+        (other.id, "https://news.example/arabic/rss?x=A", "M", "admin")]
+
+
+async def test_a_redirect_to_another_spelling_of_a_feed_is_no_move(storage: Storage) -> None:
+    await storage.feeds.add("https://a.example/rss", "A")
+    b, _ = await storage.feeds.add("https://b.example/rss", "B")
+
+    async def poll(feed_id: int, moved_to: str) -> bool:
+        result = await storage.db.write(lambda c: store_poll(
+            c, feed_id, [], now=1.0, next_poll_at=2.0, etag=None, last_modified=None,
+            moved_to=moved_to))
+        return result.moved
+
+    assert not await poll(b.id, "HTTPS://A.EXAMPLE:443/rss")  # feed a's address already
+    assert await poll(b.id, "https://B.example./feed")
+    assert [f.url for f in await storage.feeds.list()] == [
+        "https://a.example/rss", "https://b.example/feed"]
 
 
 async def test_removing_a_feed_removes_its_subscriptions(storage: Storage) -> None:

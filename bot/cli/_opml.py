@@ -12,8 +12,9 @@ import tempfile
 
 from bot.cli._db import open_existing
 from bot.config import load_config
+from bot.dedup.urls import canonical_feed_url
 from bot.errors import NewsbotError
-from bot.ops.feeds import add_all
+from bot.ops.feeds import NewFeed, add_all
 from bot.ops.opml import OpmlError, parse_opml, render_opml
 from bot.storage import Feed
 
@@ -63,9 +64,12 @@ def import_command(args: argparse.Namespace) -> int:
         storage = await open_existing(config.storage.database)
         try:
             if args.dry_run:
-                urls = {f.url for f in await storage.feeds.list()}
-                return [f for f in parsed.feeds if f.url not in urls], [
-                    f for f in parsed.feeds if f.url in urls]
+                urls = {f.url for f in await storage.feeds.list()}  # stored canonical
+                new: list[NewFeed] = []
+                present: list[NewFeed] = []
+                for f in parsed.feeds:
+                    (present if canonical_feed_url(f.url) in urls else new).append(f)
+                return new, present
             # One transaction: every feed or none.
             return await storage.db.write(lambda c: add_all(c, parsed.feeds, "opml"))
         finally:

@@ -19,6 +19,8 @@ Decisions (each is a trade-off, written down so nobody re-litigates it by accide
   spellings, but some sites (and signed URLs) depend on the order, and feed links from
   one publisher are generated in a stable order anyway.
 * The fragment is dropped (including ``#!`` routes: no news site in our feeds uses them).
+
+Feed URLs get a narrower normalization, :func:`canonical_feed_url` (see there).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import ipaddress
 import re
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
-__all__ = ["TRACKING_PARAMS", "canonicalize"]
+__all__ = ["TRACKING_PARAMS", "canonical_feed_url", "canonicalize"]
 
 #: Query parameter names (lower-case) that only carry click or campaign tracking.
 TRACKING_PARAMS: frozenset[str] = frozenset(
@@ -151,3 +153,42 @@ def canonicalize(url: str, base: str | None = None) -> str | None:
     ]
     query = "&".join(params)
     return f"{scheme}://{netloc}{path}" + (f"?{query}" if query else "")
+
+
+def canonical_feed_url(url: str) -> str:
+    """The one spelling under which a feed URL is stored and compared, on every path that
+    names a feed: the config file, ``newsbot feeds add``, OPML import, ``/addfeed`` and a
+    feed's permanent redirect (so ``https://A.EXAMPLE/rss`` is not a second feed beside
+    ``https://a.example/rss``).
+
+    Only what cannot change the resource is normalized: the scheme and host are
+    lower-cased, the host loses a trailing dot and is IDNA-encoded (as in
+    :func:`canonicalize`), the default port (``:443``/``:80``) is dropped, an empty path
+    becomes ``/``, and the fragment and an empty query (a bare ``?``) go (neither reaches
+    the server; the config file's duplicate check ignored them already). The path, the
+    query and any user-info are kept exactly as written: unlike an article link, a feed
+    URL's query often selects the feed or carries a token, so nothing is removed, decoded
+    or reordered, and letter case there is significant.
+
+    Total: what is not an absolute http(s) URL with a host (validation is
+    :func:`bot.ops.feeds.feed_url_problem`'s job) is returned stripped, so every stored
+    row has a key, whatever older code let in.
+    """
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return url
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return url
+    host = _host(parts.hostname)
+    if host is None:  # not a name canonicalize accepts: at least the case and the dot
+        host = parts.hostname.rstrip(".")
+        host = f"[{host}]" if ":" in host else host
+    userinfo = parts.netloc.rpartition("@")[0]
+    netloc = (f"{userinfo}@" if userinfo else "") + host
+    if port not in (None, _DEFAULT_PORTS[scheme]):
+        netloc += f":{port}"
+    return f"{scheme}://{netloc}{parts.path or '/'}" + (f"?{parts.query}" if parts.query else "")

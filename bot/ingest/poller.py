@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.config import PollingConfig
+from bot.dedup.urls import canonical_feed_url
 from bot.errors import FeedError, FetchError, ParseError
 from bot.fetch import Fetcher, FetchResult
 from bot.fetch.client import FetchStatusError
@@ -340,7 +341,9 @@ class Poller:
         items = [Prepared(b.article, b.fingerprint, b.index, b.tokens) for b in plan.built]
         max_age = self.config.push_max_age_hours
         push_after = now - max_age * 3600.0 if max_age > 0 else None
-        moved_to = fetched.permanent_url if fetched.permanent_url != feed.url else None
+        # stored URLs are canonical: a redirect to another spelling of it is no move
+        permanent = fetched.permanent_url and canonical_feed_url(fetched.permanent_url)
+        moved_to = permanent if permanent and permanent != feed.url else None
         try:
             result = await self.storage.db.write(lambda c: store_poll(
                 c, feed.id, items, now=now, next_poll_at=nxt, etag=fetched.etag,

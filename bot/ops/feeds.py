@@ -50,8 +50,9 @@ def default_name(url: str) -> str:
 
 def add_all(conn: sqlite3.Connection, feeds: list[NewFeed],
             origin: str) -> tuple[list[Feed], list[Feed]]:
-    """Add every feed not yet present (by exact URL) in the caller's transaction.
-    Returns (added, already present)."""
+    """Add every feed not yet present in the caller's transaction; "present" compares
+    canonical URLs (:func:`bot.dedup.urls.canonical_feed_url`), so a feed stored under
+    another spelling of its URL is present. Returns (added, already present)."""
     added: list[Feed] = []
     present: list[Feed] = []
     for f in feeds:

@@ -13,7 +13,8 @@ segment of the first), else the ``text``/``title`` of the innermost enclosing ou
 the name is ``text``, else ``title``, else the host. Problems (not XML, not OPML, a feed
 outline without ``xmlUrl``, a non-http(s) URL) are all collected and raised together in
 :class:`OpmlError`: nothing is imported unless the whole file is good. Duplicate URLs in
-the file are a warning (the first wins).
+the file (compared as :func:`bot.dedup.urls.canonical_feed_url` spells them, like the
+database does) are a warning (the first wins).
 
 **Safe parsing.** OPML comes from other programs and other people. The stdlib parser
 expands internal entities, so a "billion laughs" file (nested entity definitions in a
@@ -38,6 +39,7 @@ from defusedxml import DefusedXmlException
 
 from bot.config import INTERVAL_MAX, INTERVAL_MIN
 from bot.controls import clean_label
+from bot.dedup.urls import canonical_feed_url
 from bot.errors import NewsbotError
 from bot.ops.feeds import NewFeed, default_name, feed_url_problem
 from bot.storage._feeds import Feed
@@ -140,10 +142,11 @@ def parse_opml(data: bytes, source: str = "OPML") -> OpmlImport:
             if problem:
                 problems.append(f"{_describe(elem, where)}: {problem}")
                 continue
-            if url in seen:
-                warnings.append(f"{_describe(elem, where)}: duplicate of {seen[url]}, skipped")
+            key = canonical_feed_url(url)
+            if key in seen:
+                warnings.append(f"{_describe(elem, where)}: duplicate of {seen[key]}, skipped")
                 continue
-            seen[url] = where
+            seen[key] = where
             interval: int | None = None
             raw_interval = elem.get(f"{{{NS}}}interval")
             if raw_interval:

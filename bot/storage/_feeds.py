@@ -1,4 +1,10 @@
-"""Feeds: the configured sources and their polling state."""
+"""Feeds: the configured sources and their polling state.
+
+A feed's URL is stored in its canonical spelling (:func:`bot.dedup.urls.canonical_feed_url`:
+scheme and host lower-cased, default port dropped ...) and looked up by it, so every path
+that adds a feed (config file, CLI, OPML, ``/addfeed``) finds one already stored under
+another spelling instead of adding it twice. :func:`add` is the only INSERT.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from bot.controls import clean_label
+from bot.dedup.urls import canonical_feed_url
 from bot.storage._util import now
 
 if TYPE_CHECKING:
@@ -67,16 +74,19 @@ def get(conn: sqlite3.Connection, feed_id: int) -> Feed | None:
 
 
 def get_by_url(conn: sqlite3.Connection, url: str) -> Feed | None:
-    row = conn.execute(f"SELECT {FEED_COLUMNS} FROM feeds WHERE url = ?", (url,)).fetchone()
+    """The feed stored under ``url`` in any spelling of it (see the module docstring)."""
+    row = conn.execute(f"SELECT {FEED_COLUMNS} FROM feeds WHERE url = ?",
+                       (canonical_feed_url(url),)).fetchone()
     return Feed.from_row(row) if row else None
 
 
 def add(conn: sqlite3.Connection, url: str, name: str, category: str = "",
         is_default: bool = False, origin: str = "admin",
         interval_seconds: int | None = None) -> tuple[Feed, bool]:
-    """Add a feed (or return the existing one with that URL). Returns (feed, created).
-    The name and category are stored as :func:`bot.controls.clean_label` gives them (the
-    name defaults to the URL's host)."""
+    """Add a feed (or return the existing one with that URL in any spelling). Returns
+    (feed, created). The URL is stored canonical; the name and category as
+    :func:`bot.controls.clean_label` gives them (the name defaults to the URL's host)."""
+    url = canonical_feed_url(url)
     existing = get_by_url(conn, url)
     if existing:
         return existing, False
@@ -100,14 +110,17 @@ def remove(conn: sqlite3.Connection, feed_id: int) -> bool:
 def sync_config(conn: sqlite3.Connection, feeds: tuple[FeedConfig, ...]) -> dict[str, int]:
     """Make the config-origin feeds match the config file: add new ones, update names,
     categories, default flags and intervals, and delete those no longer listed.
-    Feeds added by admins, OPML or the CLI are left alone. Returns counts."""
+    Feeds added by admins, OPML or the CLI are left alone, except that a config feed
+    already stored under another origin (in any spelling of its URL) becomes a config
+    feed. Returns counts."""
     counts = {"added": 0, "updated": 0, "removed": 0}
     listed = set()
     for fc in feeds:
-        listed.add(fc.url)
-        row = conn.execute("SELECT id, origin FROM feeds WHERE url = ?", (fc.url,)).fetchone()
+        url = canonical_feed_url(fc.url)
+        listed.add(url)
+        row = conn.execute("SELECT id, origin FROM feeds WHERE url = ?", (url,)).fetchone()
         if row is None:
-            add(conn, fc.url, fc.name, fc.category, fc.default, "config", fc.interval_seconds)
+            add(conn, url, fc.name, fc.category, fc.default, "config", fc.interval_seconds)
             counts["added"] += 1
         else:
             cur = conn.execute(

@@ -18,6 +18,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from bot.dedup.urls import canonical_feed_url
 from bot.models import Article
 from bot.storage._articles import ArticleWriter, Prepared
 from bot.storage._feeds import FEED_COLUMNS, Feed
@@ -142,10 +143,11 @@ def store_poll(
     :class:`Prepared` ones, or ``(article, fingerprint)`` pairs), in the caller's
     transaction. ``body_hash`` None keeps the stored digest (a 304 has no body). Articles
     already stored are skipped; those published before ``push_after`` get no outbox rows.
-    ``moved_to``: the feed's new address after permanent redirects, stored unless the feed
-    comes from the config file (the file names it) or another feed has that address
-    (``StoreResult.moved`` says whether it was). ``listed``: what the parsed version of
-    the feed lists (:func:`bot.storage._listing.listing`); None keeps the stored one."""
+    ``moved_to``: the feed's new address after permanent redirects, stored (canonical)
+    unless the feed comes from the config file (the file names it) or a feed has that
+    address in any spelling (``StoreResult.moved`` says whether it was). ``listed``: what
+    the parsed version of the feed lists (:func:`bot.storage._listing.listing`); None
+    keeps the stored one."""
     row = conn.execute("SELECT initialized FROM feeds WHERE id = ?", (feed_id,)).fetchone()
     if row is None:
         return StoreResult(found=False)
@@ -169,6 +171,7 @@ def store_poll(
             elif stories is not None and fp and stories.add(article_id, fp, now):
                 founded.append(article_id)
         queued = writer.flush()
+        moved_to = canonical_feed_url(moved_to) if moved_to else None
         moved = bool(moved_to) and conn.execute(
             "UPDATE feeds SET url = ? WHERE id = ? AND origin != 'config'"
             " AND NOT EXISTS (SELECT 1 FROM feeds WHERE url = ?)",

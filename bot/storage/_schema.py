@@ -232,5 +232,40 @@ def _v6_terms_version(conn: sqlite3.Connection) -> None:
         record_terms_version(conn)
 
 
+def _v7_canonical_feed_urls(conn: sqlite3.Connection) -> None:
+    """Feed URLs are stored canonical (:func:`bot.dedup.urls.canonical_feed_url`: scheme
+    and host lower-cased, IDNA host without a trailing dot, no default port ...), and
+    rows that turn out to hold one feed under several spellings (added by the CLI, OPML
+    or ``/addfeed``, which compared URLs exactly) are merged into one
+    (:func:`bot.storage._feed_merge.canonicalize_feed_urls`). The merge rule:
+
+    * **Kept**: the oldest (lowest id) *enabled* row (neither paused nor disabled), else
+      the oldest row. The oldest id is the one admins and old ``/sources`` buttons know
+      longest; an enabled one keeps the feed polled, so a paused or disabled duplicate
+      does not silence what the subscribers of the polling one were getting.
+    * **The kept row** keeps its own name, category, interval, pause/disable and polling
+      state (validators, failure count, next poll: they describe the same resource), and
+      takes from the group: ``origin = 'config'`` when any row came from the config file
+      (the file names the feed; the next start updates the row from it),
+      ``is_default`` and ``initialized`` when any row had them (the others' articles are
+      now its own, so its next poll pushes only what is new to all of them), and the
+      union of their ``listed`` digests (retention keeps what any of them lists).
+    * **Subscriptions** to a dropped row move to the kept one (``feed_id`` and ``value``);
+      where the chat has the kept feed already, the duplicate row is deleted: one
+      subscription per chat and feed, none lost.
+    * **Articles** of a dropped row move to the kept one. One whose GUID the kept feed
+      already has (``articles_feed_guid`` is unique) loses its GUID: the article, its
+      outbox rows, broadcasts and search entry stay, and the kept feed's article with
+      that GUID still dedups the item. Outbox rows and broadcasts point at articles,
+      not feeds, so they follow their articles unchanged.
+    * Then the dropped row is deleted (nothing points at it any more), and every merge
+      is logged at WARNING with both ids.
+    """
+    from bot.storage._feed_merge import canonicalize_feed_urls
+
+    canonicalize_feed_urls(conn)
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
-    _v1, _v2, _v3_search, _v4_index_merging, _v5_feed_listing, _v6_terms_version]
+    _v1, _v2, _v3_search, _v4_index_merging, _v5_feed_listing, _v6_terms_version,
+    _v7_canonical_feed_urls]
