@@ -26,6 +26,7 @@ from bot.delivery.schedule import (
     parse_hhmm,
     parse_range,
     valid_timezone,
+    zone,
 )
 from bot.models import Article
 from bot.render import visible_length
@@ -79,8 +80,11 @@ def test_parse_times() -> None:
 
 def test_timezones() -> None:
     assert valid_timezone("Asia/Riyadh") and valid_timezone("UTC")
-    for bad in ("Mars/Olympus", "../../etc/passwd", "/etc/localtime", "x" * 100, ""):
+    for bad in ("Mars/Olympus", "../../etc/passwd", "/etc/localtime", "x" * 100, "",
+                "localtime", "Factory", "posixrules", "posix/Asia/Riyadh", "right/Asia/Riyadh"):
         assert not valid_timezone(bad)
+    # a chat whose stored zone is one of those (set before the rule) gets the default
+    assert zone("localtime").key == zone("right/Asia/Tokyo").key == "Asia/Riyadh"
 
 
 def utc(hour: int, minute: int = 0, day: int = 10) -> datetime:
