@@ -54,6 +54,11 @@ def test_classify_rate_and_migration() -> None:
     assert classify(RetryAfter(7)).retry_after == 7
     outcome = classify(ChatMigrated(-1001234))
     assert outcome.kind == "migrated" and outcome.new_chat_id == -1001234
+    assert classify(ChatMigrated(-1001234), -42).new_chat_id == -1001234
+    # to the chat itself, or to no chat id at all: nowhere to move, the row fails
+    for bad in (-1001234, "-1001234", "soon", True):
+        outcome = classify(ChatMigrated(bad), -1001234)  # type: ignore[arg-type]
+        assert outcome.kind == "failed" and "not another chat" in outcome.reason, bad
 
 
 def test_photo_problems_fall_back_but_chat_problems_do_not() -> None:
