@@ -173,3 +173,35 @@ async def test_a_digest_migrated_to_the_chat_itself_fails_instead_of_waiting(
         assert await service.services.digests.run_due() == 0
         [(_, status, _, error)] = outbox(service)
         assert status == "failed" and "not another chat" in error
+
+
+async def test_a_429_without_a_usable_retry_after_is_a_rate_limit_not_a_failure(
+        tmp_path: Path, fake_telegram: FakeTelegram) -> None:
+    """PTB builds RetryAfter from parameters.retry_after alone: with "soon" building it
+    raised AttributeError (the row failed as an internal error); null, 0 or no value at
+    all made the 429 a NetworkError, retried with backoff and counted as an attempt. Now
+    each is a rate limit: DEFAULT_RETRY_AFTER (5 s), 0 the 1 s floor, then sent."""
+    odd: list[dict[str, object]] = [{"retry_after": "soon"}, {"retry_after": None}, {},
+                                    {"retry_after": 0}]
+    chats = [fake_telegram.add_private_chat() for _ in odd]
+    for chat, parameters in zip(chats, odd, strict=True):
+        fake_telegram.inject_fault("sendMessage", status=429, times=1, chat_id=chat.id,
+                                   parameters=parameters)
+    async with running_service(fast_config(tmp_path, fake_telegram)) as service:
+        for chat in chats:
+            await register(service, chat.id)
+        await store(service, "خبر رغم الزحام")
+        for chat in chats:
+            await fake_telegram.wait_for_messages(chat.id, 1, timeout=15)
+
+        async def sent() -> bool:
+            return all(r[1] == "sent" for r in outbox(service))
+        await eventually(sent)
+        # the send is the only attempt counted: a 429 is not one
+        assert [r[2] for r in outbox(service)] == [1, 1, 1, 1]
+    for chat, parameters in zip(chats, odd, strict=True):
+        calls = [c for c in fake_telegram.calls_to("sendMessage")
+                 if str(c.params.get("chat_id")) == str(chat.id)]
+        assert [c.status for c in calls] == [429, 200], parameters
+        wait = 1.0 if parameters == {"retry_after": 0} else 5.0  # DEFAULT_RETRY_AFTER
+        assert wait - 0.1 <= calls[1].time - calls[0].time < wait + 3, parameters

@@ -61,6 +61,38 @@ def test_classify_rate_and_migration() -> None:
         assert outcome.kind == "failed" and "not another chat" in outcome.reason, bad
 
 
+@pytest.mark.parametrize(("body", "wait"), [
+    (b'{"ok":false,"error_code":429,"parameters":{"retry_after":"soon"}}', 5),
+    (b'{"ok":false,"error_code":429,"parameters":{"retry_after":null}}', 5),
+    (b'{"ok":false,"error_code":429,"parameters":{"retry_after":true}}', 5),
+    (b'{"ok":false,"error_code":429,"parameters":{"retry_after":Infinity}}', 5),
+    (b'{"ok":false,"error_code":429,"parameters":{"retry_after":NaN}}', 5),
+    (b'{"ok":false,"error_code":429}', 5),
+    (b'{"ok":false,"error_code":429,"parameters":[]}', 5),
+    (b"<html>Too Many Requests</html>", 5),  # a proxy's page
+    (b'{"ok":false,"error_code":429,"parameters":{"retry_after":0}}', 1),
+    (b'{"ok":false,"error_code":429,"parameters":{"retry_after":-3}}', 1),
+    (b'{"ok":false,"error_code":429,"parameters":{"retry_after":2.5}}', 2.5),
+    (b'{"ok":false,"error_code":429,"parameters":{"retry_after":1e300}}', 86_400),
+])
+def test_every_429_becomes_a_retry_after(body: bytes, wait: float) -> None:
+    """What PTB makes of the body our transport hands it for a 429."""
+    from telegram.request import BaseRequest
+
+    from bot.delivery.http import with_retry_after  # (new with the rule)
+
+    answer = BaseRequest.parse_json_payload(with_retry_after(body))
+    error = classify(RetryAfter(answer["parameters"]["retry_after"]))
+    assert (error.kind, error.retry_after) == ("rate", wait)
+
+
+def test_a_usable_429_is_passed_on_as_it_is() -> None:
+    from bot.delivery.http import with_retry_after  # (new with the rule)
+
+    body = '{"ok":false,"error_code":429,"description":"مهلاً","parameters":{"retry_after":7}}'
+    assert with_retry_after(body.encode()) == body.encode()
+
+
 def test_photo_problems_fall_back_but_chat_problems_do_not() -> None:
     assert is_photo_problem(BadRequest("Bad Request: wrong file identifier/HTTP URL specified"))
     assert is_photo_problem(BadRequest("Bad Request: failed to get HTTP URL content"))
