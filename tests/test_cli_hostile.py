@@ -181,6 +181,16 @@ def test_an_unknown_time_zone_is_refused_before_anything_is_fetched(
     assert "unknown time zone 'Bogus/Zone'" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("name", ["localtime", "Factory", "posix/Asia/Riyadh"])
+def test_a_zone_key_that_names_no_place_is_refused(name: str,
+                                                   capsys: pytest.CaptureFixture) -> None:
+    """`--tz localtime` dated the preview in the machine's own zone."""
+    with pytest.raises(SystemExit) as info:
+        main(["preview", "--tz", name, "http://127.0.0.1:9/never-fetched"])
+    assert info.value.code == 2
+    assert f"unknown time zone {name!r}" in capsys.readouterr().err
+
+
 def test_read_commands_refuse_an_empty_file(tmp_path: Path,
                                             capsys: pytest.CaptureFixture) -> None:
     (tmp_path / "db.sqlite3").write_bytes(b"")

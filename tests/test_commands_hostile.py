@@ -59,6 +59,24 @@ async def test_a_time_zone_folder_is_an_unknown_zone(tmp_path: Path,
             assert "منطقة زمنية غير معروفة" in answer, answer
 
 
+async def test_zone_keys_that_name_no_place_are_unknown_zones(
+        tmp_path: Path, fake_telegram: FakeTelegram) -> None:
+    """"localtime" was accepted and set the chat to the server's own zone; "Factory",
+    "posixrules" and the posix/ and right/ copies of the database were accepted too."""
+    chat = fake_telegram.add_private_chat()
+    async with running_service(fast_config(tmp_path, fake_telegram)) as service:
+        assert service.storage is not None
+        await ask(fake_telegram, chat.id, "/start")
+        for name in ("localtime", "Factory", "posixrules", "posix/Asia/Riyadh",
+                     "right/Europe/London"):
+            answer = (await ask(fake_telegram, chat.id, f"/timezone {name}")).plain_text or ""
+            assert answer.startswith("⚠️ منطقة زمنية غير معروفة."), answer
+        stored = await service.storage.chats.get(chat.id)
+        assert stored is not None and stored.timezone == "Asia/Riyadh"
+        answer = (await ask(fake_telegram, chat.id, "/timezone Etc/GMT-3")).plain_text or ""
+        assert answer.startswith("🕰 المنطقة الزمنية الآن: Etc/GMT-3"), answer
+
+
 async def test_search_for_a_word_that_unfolds_into_a_stopword_and_a_number(
         tmp_path: Path, fake_telegram: FakeTelegram) -> None:
     """"م²" unfolds to "م" (a stopword) and "2": the term had no keys, an FTS5 syntax error

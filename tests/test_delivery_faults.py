@@ -5,10 +5,12 @@ left claimed forever."""
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import time
 from pathlib import Path
 
+import pytest
 from telegram.error import RetryAfter
 
 from bot.delivery.errors import classify
@@ -118,3 +120,88 @@ def test_a_429_of_zero_or_less_still_waits_a_second() -> None:
     assert classify(RetryAfter(0)).retry_after == 1.0
     assert classify(RetryAfter(-5)).retry_after == 1.0
     assert classify(RetryAfter(7)).retry_after == 7
+
+
+async def test_a_migration_to_the_chat_itself_fails_the_row_once(
+        tmp_path: Path, fake_telegram: FakeTelegram, caplog: pytest.LogCaptureFixture) -> None:
+    """A 400 whose parameters.migrate_to_chat_id is the chat's own id: the chat "moved" to
+    itself (nothing changed) and the row was sent again at once, 20 times."""
+    group = fake_telegram.add_supergroup("مجموعة")
+    other = fake_telegram.add_private_chat()
+    fake_telegram.inject_fault("sendMessage", status=400, times=None, chat_id=group.id,
+                               parameters={"migrate_to_chat_id": group.id})
+    caplog.set_level(logging.WARNING, logger="bot.delivery.attempt")
+    async with running_service(fast_config(tmp_path, fake_telegram)) as service:
+        assert service.storage is not None
+        await register(service, group.id, "supergroup")
+        await register(service, other.id)
+        await store(service, "خبر للمجموعة")
+        await fake_telegram.wait_for_messages(other.id, 1)
+
+        async def failed() -> bool:
+            return {r[0]: r[1] for r in outbox(service)}.get(group.id) == "failed"
+        await eventually(failed)
+        [(_, _, attempts, error)] = [r for r in outbox(service) if r[0] == group.id]
+        assert attempts == 1 and error.startswith(f"migrated to {group.id}, not another chat")
+        tried = [c for c in fake_telegram.calls_to("sendMessage")
+                 if str(c.params.get("chat_id")) == str(group.id)]
+        assert len(tried) == 1
+        chat = await service.storage.chats.get(group.id)
+        assert chat is not None and chat.active  # the chat stays; the next story tries again
+    assert any(r.levelno == logging.WARNING and f"chat {group.id} row" in r.getMessage()
+               and "not another chat" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_digest_migrated_to_the_chat_itself_fails_instead_of_waiting(
+        tmp_path: Path, fake_telegram: FakeTelegram) -> None:
+    """The digest kept its rows pending for the next run after such an answer: the same
+    request at every run, for ever."""
+    group = fake_telegram.add_supergroup("مجموعة")
+    fake_telegram.inject_fault("sendMessage", status=400, times=None, chat_id=group.id,
+                               parameters={"migrate_to_chat_id": str(group.id)})
+    async with running_service(fast_config(tmp_path, fake_telegram)) as service:
+        storage = service.storage
+        assert storage is not None and service.services.digests is not None
+        await register(service, group.id, "supergroup")
+        await storage.chat_settings.set_digest(group.id, "hourly")
+        await store(service, "خبر ينتظر الموجز")
+
+        def rewind(conn: sqlite3.Connection) -> None:
+            conn.execute("UPDATE chats SET last_digest_at = last_digest_at - 7200")
+
+        await storage.db.write(rewind)
+        assert await service.services.digests.run_due() == 0
+        [(_, status, _, error)] = outbox(service)
+        assert status == "failed" and "not another chat" in error
+
+
+async def test_a_429_without_a_usable_retry_after_is_a_rate_limit_not_a_failure(
+        tmp_path: Path, fake_telegram: FakeTelegram) -> None:
+    """PTB builds RetryAfter from parameters.retry_after alone: with "soon" building it
+    raised AttributeError (the row failed as an internal error); null, 0 or no value at
+    all made the 429 a NetworkError, retried with backoff and counted as an attempt. Now
+    each is a rate limit: DEFAULT_RETRY_AFTER (5 s), 0 the 1 s floor, then sent."""
+    odd: list[dict[str, object]] = [{"retry_after": "soon"}, {"retry_after": None}, {},
+                                    {"retry_after": 0}]
+    chats = [fake_telegram.add_private_chat() for _ in odd]
+    for chat, parameters in zip(chats, odd, strict=True):
+        fake_telegram.inject_fault("sendMessage", status=429, times=1, chat_id=chat.id,
+                                   parameters=parameters)
+    async with running_service(fast_config(tmp_path, fake_telegram)) as service:
+        for chat in chats:
+            await register(service, chat.id)
+        await store(service, "خبر رغم الزحام")
+        for chat in chats:
+            await fake_telegram.wait_for_messages(chat.id, 1, timeout=15)
+
+        async def sent() -> bool:
+            return all(r[1] == "sent" for r in outbox(service))
+        await eventually(sent)
+        # the send is the only attempt counted: a 429 is not one
+        assert [r[2] for r in outbox(service)] == [1, 1, 1, 1]
+    for chat, parameters in zip(chats, odd, strict=True):
+        calls = [c for c in fake_telegram.calls_to("sendMessage")
+                 if str(c.params.get("chat_id")) == str(chat.id)]
+        assert [c.status for c in calls] == [429, 200], parameters
+        wait = 1.0 if parameters == {"retry_after": 0} else 5.0  # DEFAULT_RETRY_AFTER
+        assert wait - 0.1 <= calls[1].time - calls[0].time < wait + 3, parameters

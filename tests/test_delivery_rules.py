@@ -26,6 +26,7 @@ from bot.delivery.schedule import (
     parse_hhmm,
     parse_range,
     valid_timezone,
+    zone,
 )
 from bot.models import Article
 from bot.render import visible_length
@@ -53,6 +54,43 @@ def test_classify_rate_and_migration() -> None:
     assert classify(RetryAfter(7)).retry_after == 7
     outcome = classify(ChatMigrated(-1001234))
     assert outcome.kind == "migrated" and outcome.new_chat_id == -1001234
+    assert classify(ChatMigrated(-1001234), -42).new_chat_id == -1001234
+    # to the chat itself, or to no chat id at all: nowhere to move, the row fails
+    for bad in (-1001234, "-1001234", "soon", True):
+        outcome = classify(ChatMigrated(bad), -1001234)  # type: ignore[arg-type]
+        assert outcome.kind == "failed" and "not another chat" in outcome.reason, bad
+
+
+@pytest.mark.parametrize(("body", "wait"), [
+    (b'{"ok":false,"error_code":429,"parameters":{"retry_after":"soon"}}', 5),
+    (b'{"ok":false,"error_code":429,"parameters":{"retry_after":null}}', 5),
+    (b'{"ok":false,"error_code":429,"parameters":{"retry_after":true}}', 5),
+    (b'{"ok":false,"error_code":429,"parameters":{"retry_after":Infinity}}', 5),
+    (b'{"ok":false,"error_code":429,"parameters":{"retry_after":NaN}}', 5),
+    (b'{"ok":false,"error_code":429}', 5),
+    (b'{"ok":false,"error_code":429,"parameters":[]}', 5),
+    (b"<html>Too Many Requests</html>", 5),  # a proxy's page
+    (b'{"ok":false,"error_code":429,"parameters":{"retry_after":0}}', 1),
+    (b'{"ok":false,"error_code":429,"parameters":{"retry_after":-3}}', 1),
+    (b'{"ok":false,"error_code":429,"parameters":{"retry_after":2.5}}', 2.5),
+    (b'{"ok":false,"error_code":429,"parameters":{"retry_after":1e300}}', 86_400),
+])
+def test_every_429_becomes_a_retry_after(body: bytes, wait: float) -> None:
+    """What PTB makes of the body our transport hands it for a 429."""
+    from telegram.request import BaseRequest
+
+    from bot.delivery.http import with_retry_after  # (new with the rule)
+
+    answer = BaseRequest.parse_json_payload(with_retry_after(body))
+    error = classify(RetryAfter(answer["parameters"]["retry_after"]))
+    assert (error.kind, error.retry_after) == ("rate", wait)
+
+
+def test_a_usable_429_is_passed_on_as_it_is() -> None:
+    from bot.delivery.http import with_retry_after  # (new with the rule)
+
+    body = '{"ok":false,"error_code":429,"description":"مهلاً","parameters":{"retry_after":7}}'
+    assert with_retry_after(body.encode()) == body.encode()
 
 
 def test_photo_problems_fall_back_but_chat_problems_do_not() -> None:
@@ -79,8 +117,11 @@ def test_parse_times() -> None:
 
 def test_timezones() -> None:
     assert valid_timezone("Asia/Riyadh") and valid_timezone("UTC")
-    for bad in ("Mars/Olympus", "../../etc/passwd", "/etc/localtime", "x" * 100, ""):
+    for bad in ("Mars/Olympus", "../../etc/passwd", "/etc/localtime", "x" * 100, "",
+                "localtime", "Factory", "posixrules", "posix/Asia/Riyadh", "right/Asia/Riyadh"):
         assert not valid_timezone(bad)
+    # a chat whose stored zone is one of those (set before the rule) gets the default
+    assert zone("localtime").key == zone("right/Asia/Tokyo").key == "Asia/Riyadh"
 
 
 def utc(hour: int, minute: int = 0, day: int = 10) -> datetime:

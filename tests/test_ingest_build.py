@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +12,8 @@ from bot.ingest import build as build_module
 from bot.ingest.build import DeadlinePassed, build_article, build_articles
 from bot.ingest.work import Page
 from bot.models import Entry
+from bot.parse import parse_feed
+from bot.render import render_article
 from tests.fixtures.ingest.site import NOISE_MARKERS, article_page, load_articles
 
 NOW = datetime(2018, 2, 20, 12, tzinfo=UTC)
@@ -214,3 +217,18 @@ def test_work_stops_once_the_polls_deadline_passed() -> None:
     assert issubclass(DeadlinePassed, TimeoutError)  # a poll seeing it has timed out
     built = build_articles(jobs, 3, "سي إن إن", NOW, deadline=1e12)  # far ahead: all built
     assert len(built) == 5 and all(b.from_page for b in built)
+
+
+def test_stray_bytes_in_a_feed_never_reach_the_pushed_message() -> None:
+    """bbc-arabic.stray-bytes.xml: the headline and summary pushed to subscribers showed
+    "\ufffd" where a feed had a stray byte, inside a word and between words."""
+    body = (Path(__file__).parent / "fixtures" / "feeds" / "bbc-arabic.stray-bytes.xml")
+    feed = parse_feed(body.read_bytes(), url="https://feeds.bbci.co.uk/arabic/rss.xml",
+                      headers=None, fetched_at=NOW)
+    for entry in feed.entries[:2]:
+        article = build_article(entry, feed_id=1, source="بي بي سي عربي",
+                                fetched_at=NOW).article
+        message = render_article(article)
+        assert "\ufffd" not in article.title + article.summary + article.text
+        assert "\ufffd" not in message.text and article.summary[:40] in message.text
+    assert article.title.startswith("بعد مذبحة المدرسة الأمريكية، مسيرة في واشنطن")

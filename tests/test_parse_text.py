@@ -125,3 +125,35 @@ def test_whitespace_collapsing_equals_the_regular_expressions() -> None:
         for single_line in (False, True):
             assert strip_html(value, single_line=single_line) == by_regex(value, single_line), \
                 repr(value)
+
+
+@pytest.mark.parametrize(
+    "text, shown",
+    [
+        ("الفيدر\ufffdالية", "الفيدرالية"),  # a stray byte inside a word
+        ("الحكو\ufffd\ufffdمة", "الحكومة"),  # a run of them
+        ("عَر\ufffdَبي", "عَرَبي"),  # beside tashkeel: still inside the word
+        ("عام 20\ufffd24", "عام 2024"),  # inside a number
+        ("تطالب\ufffd تركيا", "تطالب تركيا"),  # beside a space: goes with it
+        ("مسيرة \ufffd في", "مسيرة في"),  # alone between spaces
+        ("\ufffdخبر عاجل\ufffd", "خبر عاجل"),  # at either end
+        ("سطر\ufffd\nسطر", "سطر\nسطر"),  # before a line break
+        ("عاجل:\ufffdالقدس", "عاجل: القدس"),  # after punctuation: a space
+        ("<p>خبر\ufffd</p><p>\ufffd&#65533;ثان</p>", "خبر\nثان"),  # in HTML, as a reference
+        ("\ufffd", ""),
+    ],
+)
+def test_replacement_characters_never_come_out(text: str, shown: str) -> None:
+    """A stray invalid byte decodes to U+FFFD; it was shown as "\ufffd" in headlines and
+    summaries. Between letters or digits it is dropped, elsewhere it is a space."""
+    assert strip_html(text) == shown
+    assert "\ufffd" not in strip_html(text, single_line=True)
+
+
+def test_a_stray_byte_standing_for_a_space_joins_two_words() -> None:
+    """The rule's known cost (drop_replacement_chars): between two letters there is no
+    telling a byte inside a word from a no-break space in another encoding."""
+    from bot.parse.text import drop_replacement_chars  # (new with the rule)
+
+    assert drop_replacement_chars("كلمة\ufffdأخرى") == "كلمةأخرى"
+    assert drop_replacement_chars("no replacement") == "no replacement"

@@ -6,7 +6,14 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from bot.render.dates import GREGORIAN_MONTHS, HIJRI_MONTHS, format_dates, hijri_date, local_date
+from bot.render.dates import (
+    GREGORIAN_MONTHS,
+    HIJRI_MONTHS,
+    format_dates,
+    hijri_date,
+    local_date,
+    zone,
+)
 
 
 def test_design_example() -> None:
@@ -109,3 +116,31 @@ def test_western_digits_only() -> None:
 def test_unknown_zone_is_a_value_error() -> None:
     with pytest.raises(ValueError, match="time zone"):
         format_dates(datetime(2024, 1, 1, tzinfo=UTC), "Mars/Olympus")
+
+
+NOT_PLACES = ("localtime", "Factory", "posixrules", "posix/Asia/Riyadh", "right/Asia/Riyadh",
+              "posix/UTC", "right/UTC", "Etc/Unknown", "asia/riyadh", "America", "")
+
+
+@pytest.mark.parametrize("name", NOT_PLACES)
+def test_zone_keys_that_name_no_place_are_unknown(name: str) -> None:
+    """ZoneInfo opens any file of the zone database: "localtime" (the server's own zone),
+    "Factory", "posixrules" and the posix/ and right/ copies were accepted."""
+    with pytest.raises(ValueError, match="unknown time zone"):
+        zone(name)
+    with pytest.raises(ValueError, match="unknown time zone"):
+        format_dates(datetime(2024, 1, 1, tzinfo=UTC), name)
+
+
+@pytest.mark.parametrize("name", ["Asia/Riyadh", "Africa/Cairo", "UTC", "Etc/GMT-3",
+                                  "America/Argentina/Buenos_Aires", "US/Eastern"])
+def test_iana_zones_are_known(name: str) -> None:
+    assert zone(name).key == name
+
+
+def test_the_zone_list_is_read_once() -> None:
+    from bot.render.dates import zone_names  # (new with the rule)
+
+    assert zone_names() is zone_names()
+    assert not {"localtime", "Factory", "posixrules"} & zone_names()
+    assert not [n for n in zone_names() if n.startswith(("posix/", "right/"))]

@@ -74,7 +74,7 @@ class Attempt:
 
     def _failed(self, row: OutboxRow, exc: Exception) -> bool:
         """Record the failed attempt; True when the row waits for another one."""
-        outcome = classify(exc)
+        outcome = classify(exc, row.chat_id)
         add = self.recorder.add
         attempts = row.attempts + 1
         if outcome.kind == "rate":

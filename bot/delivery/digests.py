@@ -87,7 +87,7 @@ class DigestRunner:
         """Record what was sent, and the rest: dropped (chat gone), failed (refused), or
         pending again for the next run (rate limit, 5xx, migration, a stop). Whatever
         happens, no claimed row stays ``sending``: nothing would ever claim it again."""
-        outcome = (classify(exc) if not isinstance(exc, asyncio.CancelledError)
+        outcome = (classify(exc, chat.id) if not isinstance(exc, asyncio.CancelledError)
                    else classify(NetworkError("stopped")))
         log.warning("delivery: digest for chat %s: %s (%s)", chat.id, outcome.reason,
                     outcome.kind)

@@ -6,6 +6,8 @@ error                               kind        what delivery does
 429 RetryAfter                      rate        row back to pending after retry_after;
                                                 the chat waits (not counted as an attempt)
 400 ChatMigrated                    migrated    chat moved to the new id, row resent there
+400 ChatMigrated to the chat's own  failed      row failed (there is nowhere to move; it
+id (or to no id at all)                         was resent at once, 20 times)
 403 Forbidden (blocked, kicked,     gone        chat deactivated, its pending rows dropped
 deactivated, not a member ...)
 400 "chat not found"                gone        same: there is nobody to send to
@@ -61,14 +63,32 @@ def _gone_reason(message: str) -> str:
     return "forbidden"
 
 
-def classify(exc: BaseException) -> Outcome:
-    """The :class:`Outcome` of a failed send."""
+def _chat_id(value: object) -> int | None:
+    """``value`` as a chat id, or None when it is no integer."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
+def classify(exc: BaseException, chat_id: int | None = None) -> Outcome:
+    """The :class:`Outcome` of a failed send to ``chat_id``."""
     if isinstance(exc, RetryAfter):
         # at least 1 s: a 429 saying 0 or less, every time, was retried in a tight loop
         # (it is not counted as an attempt)
         return Outcome("rate", str(exc), retry_after=max(_seconds(exc.retry_after), 1.0))
     if isinstance(exc, ChatMigrated):
-        return Outcome("migrated", str(exc), new_chat_id=int(exc.new_chat_id))
+        new_chat_id = _chat_id(exc.new_chat_id)
+        if new_chat_id is None or new_chat_id == chat_id:
+            # Telegram's answer is wrong; "moving" the chat changed nothing and the row was
+            # sent again at once, 20 times (a digest: at every run, for ever)
+            return Outcome("failed", f"migrated to {exc.new_chat_id!r}, not another chat: "
+                                     f"{exc}"[:500])
+        return Outcome("migrated", str(exc), new_chat_id=new_chat_id)
     if isinstance(exc, Forbidden):
         return Outcome("gone", _gone_reason(exc.message))
     if isinstance(exc, BadRequest):

@@ -6,12 +6,14 @@ connection-pool bookkeeping (``_assign_requests_to_connections``, ``has_expired`
 every idle socket on every request) and in form-encoding Arabic text; this backend costs
 0.6-1 ms. Bodies are JSON (the Bot API accepts ``application/json``); files, which
 delivery never uploads, go as multipart. Errors map like HTTPXRequest's: timeouts ->
-``TimedOut``, other transport errors -> ``NetworkError``.
+``TimedOut``, other transport errors -> ``NetworkError``. A 429 always reaches PTB with a
+usable ``retry_after`` (:func:`with_retry_after`).
 """
 
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import aiohttp
@@ -28,6 +30,47 @@ READ_TIMEOUT = 10.0  # seconds without an answer before a send counts as timed o
 
 def _pick(value: object, default: float | None) -> float | None:
     return default if value is _DEFAULT or not isinstance(value, int | float | None) else value
+
+
+#: Seconds a 429 waits when its ``parameters.retry_after`` is no number. Telegram always
+#: sends one; a proxy in between or a broken answer may not. Not the 1 s floor of
+#: ``errors.classify``: an answer that says "too many" without saying how long should
+#: not be met with a request a second, and Telegram's own waits are mostly a few seconds.
+DEFAULT_RETRY_AFTER = 5
+#: The longest wait honoured (one day): a larger number, or one ``timedelta`` cannot hold,
+#: is no real answer either.
+MAX_RETRY_AFTER = 86_400
+
+
+def with_retry_after(payload: bytes) -> bytes:
+    """The body of a 429 answer, with ``parameters.retry_after`` a number PTB can use.
+
+    PTB builds ``RetryAfter`` from that value alone: with a string ("soon") building it
+    raised AttributeError, and the row was failed as an internal error; null, 0, no value
+    or a body that is no JSON object made the 429 a plain ``NetworkError``, retried with
+    backoff and counted as an attempt. Now every 429 is a rate-limit deferral: a finite
+    number is the wait, within 1 s (the floor ``errors.classify`` applies anyway) and
+    :data:`MAX_RETRY_AFTER`; anything else waits :data:`DEFAULT_RETRY_AFTER`. A body
+    that is fine already is passed on as it is.
+    """
+    try:
+        answer = json.loads(payload)
+    except ValueError:  # (UnicodeDecodeError included)
+        answer = None
+    if not isinstance(answer, dict):
+        answer = {"ok": False, "error_code": 429, "description": "Too Many Requests"}
+    parameters = answer.get("parameters")
+    if not isinstance(parameters, dict):
+        parameters = {}
+    value = parameters.get("retry_after")
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_RETRY_AFTER:
+        return payload
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        wait: float = min(max(value, 1), MAX_RETRY_AFTER)
+    else:
+        wait = DEFAULT_RETRY_AFTER
+    answer["parameters"] = {**parameters, "retry_after": wait}
+    return json.dumps(answer, ensure_ascii=False).encode()
 
 
 class AiohttpRequest(BaseRequest):
@@ -79,7 +122,9 @@ class AiohttpRequest(BaseRequest):
         try:
             async with self._session.request(method, url, data=body, headers=headers,
                                              timeout=timeout) as response:
-                return response.status, await response.read()
+                body = await response.read()
+                return response.status, (with_retry_after(body) if response.status == 429
+                                         else body)
         except TimeoutError as exc:
             raise TimedOut from exc
         except aiohttp.ClientError as exc:

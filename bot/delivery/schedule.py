@@ -53,6 +53,8 @@ def zone(name: str | None) -> ZoneInfo:
 
 
 def valid_timezone(name: str) -> bool:
+    """True for a name :func:`bot.render.dates.zone` accepts (see ``zone_names`` there:
+    IANA zones, exact spelling, no ``localtime``, ``Factory``, ``posix/``, ``right/``)."""
     if len(name) > 64 or not _TZ_NAME.match(name):
         return False
     try:

@@ -3,18 +3,21 @@
 Rendering HTML-escapes everything later, so the output here is plain text, never markup.
 ``<script>``, ``<style>`` and similar non-content elements lose their content too;
 unbalanced or broken tags never raise (an unclosed ``<script>`` swallows the rest,
-which is what a browser would do as well).
+which is what a browser would do as well). The replacement character U+FFFD, which a
+stray invalid byte decodes to, never comes out (:func:`drop_replacement_chars`).
 """
 
 from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from html.parser import HTMLParser
 
 from bot.controls import BIDI_CONTROLS
 
-__all__ = ["TEXT_MAX", "TITLE_MAX", "cut_words", "strip_html", "to_title"]
+__all__ = ["TEXT_MAX", "TITLE_MAX", "cut_words", "drop_replacement_chars", "strip_html",
+           "to_title"]
 
 #: Titles longer than this are cut on a word boundary (a headline, not an article).
 TITLE_MAX = 300
@@ -31,6 +34,44 @@ _BLOCK = frozenset({
 # C0/C1 controls (except tab/newline), the bidi embedding, override and isolate controls
 # (bot.controls) and other characters that never belong in text.
 _CONTROLS = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff{BIDI_CONTROLS}]")
+
+
+_REPLACEMENT = re.compile("\ufffd+")
+
+
+def _in_word(ch: str) -> bool:
+    """A letter, a combining mark (tashkeel) or a digit: part of a word or number."""
+    return unicodedata.category(ch)[0] in "LMN"
+
+
+def _mend(m: re.Match[str]) -> str:
+    text = m.string
+    before = text[m.start() - 1] if m.start() else " "
+    after = text[m.end()] if m.end() < len(text) else " "
+    return "" if _in_word(before) and _in_word(after) else " "
+
+
+def drop_replacement_chars(text: str) -> str:
+    """``text`` without U+FFFD (the "\ufffd" a stray invalid byte is decoded to).
+
+    The character stands for bytes that were lost, never for something to read. A run of
+    them between two letters or digits is deleted: the bytes were part of the word (a
+    stray byte inside it, or a letter cut in half), and «الفيدر\ufffdالية» reads better as
+    one word, whole or with one letter missing, than as two fragments split by a space.
+    Anywhere else (beside a space, punctuation, a line break, at either end) a run becomes
+    a space, which the whitespace collapse of :func:`strip_html` then merges with the
+    space beside it or drops at a line's end; a space it leaves before a comma or full
+    stop is taken out by the renderer (:mod:`bot.render.punctuation`). The cost: a stray
+    byte that stood for a space between two words (a Latin-1 no-break space, 0xA0) joins
+    them; in Arabic feeds a byte inside a word or a letter cut in half is what we meet.
+    URLs and GUIDs never come here: they are identities, not display text.
+
+    >>> strip_html("الفيدر\ufffdالية العربية\ufffd لحقوق \ufffd الإنسان\ufffd")
+    'الفيدرالية العربية لحقوق الإنسان'
+    """
+    if "\ufffd" not in text:
+        return text
+    return _REPLACEMENT.sub(_mend, text)
 
 
 class _Stripper(HTMLParser):
@@ -81,7 +122,7 @@ def strip_html(value: str, *, single_line: bool = False) -> str:
         text = html.unescape(value)
     else:
         text = value
-    text = _CONTROLS.sub("", text)
+    text = drop_replacement_chars(_CONTROLS.sub("", text))
     # str.split() and the regex \s agree on what whitespace is; splitting and joining is
     # what re.sub(r"\s+", " ") (one line) or re.sub(r"[^\S\n]+", " ") then
     # re.sub(r"\s*\n\s*", "\n") (lines) with strip() do, ~10x faster.

@@ -14,8 +14,9 @@ at 23:30 UTC is dated the next day in Riyadh (UTC+3). Naive datetimes are taken 
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from hijridate import Gregorian
 
@@ -56,11 +57,39 @@ HIJRI_SUFFIX = "هـ"
 SEPARATOR = "—"  # em dash between the Hijri and the Gregorian date
 
 
+#: Keys of the zone database that name no place: ``localtime`` (a link to the host's own
+#: zone, whatever the server is set to), ``Factory`` (the "-00" placeholder of an
+#: unconfigured system), ``posixrules`` (a template for POSIX TZ strings), and the
+#: ``posix/`` and ``right/`` trees (a second copy of every zone, and one counting leap
+#: seconds, which no reader's clock does).
+NOT_PLACES = frozenset({"localtime", "Factory", "posixrules"})
+NOT_PLACE_TREES = ("posix/", "right/")
+
+
+@functools.cache
+def zone_names() -> frozenset[str]:
+    """The time zone names accepted anywhere (``/timezone``, stored chat settings, ``newsbot
+    preview --tz``): the IANA zones ``zoneinfo.available_timezones()`` lists (``UTC``,
+    ``Etc/GMT+3`` and the old ``US/Eastern`` style links included), spelled exactly, minus
+    :data:`NOT_PLACES` and :data:`NOT_PLACE_TREES`.
+
+    ``ZoneInfo`` alone opened any file of the database: ``localtime`` was accepted as a
+    chat's zone (and meant the server's zone), so was ``Factory``, ``posix/Asia/Riyadh``
+    or ``right/...``. Listing the zones opens every file of the database (~60 ms), so it
+    is done once per process.
+    """
+    return frozenset(name for name in available_timezones()
+                     if name not in NOT_PLACES and not name.startswith(NOT_PLACE_TREES))
+
+
 def zone(tz: str) -> ZoneInfo:
-    """The time zone named ``tz``; ValueError for an unknown name."""
+    """The time zone named ``tz`` (one of :func:`zone_names`); ValueError for any other."""
+    if tz not in zone_names():
+        raise ValueError(f"render: unknown time zone {tz!r}")
     try:
         return ZoneInfo(tz)
-    # OSError: a folder of the zone database ("America") is opened as a file
+    # a listed zone whose file went away or is unreadable (the database was updated
+    # under the running process): unknown too
     except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise ValueError(f"render: unknown time zone {tz!r}") from exc
 

@@ -17,7 +17,9 @@ real JSON shapes (``{"ok": true, "result": ...}`` / ``{"ok": false, "error_code"
   kept in ``fake.rate_limited`` so a test can assert there were none;
 * chat states: blocked/deactivated/kicked (403), unknown chat (400), migrated group
   (400 + ``migrate_to_chat_id``), broken photo URLs (400);
-* injected faults: 500/502 answers or stalls for the next N calls or for a while.
+* injected faults: 500/502 answers or stalls for the next N calls or for a while, 429s
+  and other errors with any ``parameters`` (a migration to the chat's own id, a
+  ``retry_after`` that is no number), odd 200 results.
 
 Methods: getMe, logOut, close, setWebhook, deleteWebhook, getWebhookInfo, getUpdates
 (long poll with offset/limit/timeout/allowed_updates), sendMessage, sendPhoto,
@@ -65,7 +67,7 @@ Test API (synchronous unless marked async):
 * limits and faults: ``limits`` (`RateLimits`), ``set_limits(**fields)``,
   ``disable_rate_limits()``, ``fail_next(method, times, status)``,
   ``inject_fault(method, *, status, delay, times, duration, chat_id, retry_after, skip,
-  result)``,
+  result, parameters)``,
   ``fail_for(seconds, method, status)``, ``delay_next(method, seconds, times)``,
   ``hang_next(method, times)``, ``inject_fault(...)``, ``clear_faults()``;
 * reading back: ``sent(chat_id=None, *, method=None) -> list[SentMessage]`` (``text`` /
@@ -330,8 +332,12 @@ class FakeTelegram(MessageMethods):
             return _json_response(429, {
                 "ok": False, "error_code": 429,
                 "description": f"Too Many Requests: retry after {fault.retry_after}",
-                "parameters": {"retry_after": fault.retry_after}})
-        return _json_response(status, {"ok": False, "error_code": status, "description": phrase})
+                "parameters": ({"retry_after": fault.retry_after} if fault.parameters is None
+                               else fault.parameters)})
+        error: JSON = {"ok": False, "error_code": status, "description": phrase}
+        if fault.parameters is not None:
+            error["parameters"] = fault.parameters
+        return _json_response(status, error)
 
     # ------------------------------------------------------------------ waiting
     async def _wait_until(

@@ -353,10 +353,12 @@ class Fault:
     ``status`` (500 JSON "Internal Server Error", 502 an HTML "Bad Gateway" page like a
     proxy, 429 "Too Many Requests" with ``parameters.retry_after`` = ``retry_after``, 200
     ``{"ok": true}`` with ``result`` (none when it is :data:`NO_RESULT`), any other code a JSON
-    error) or, with
-    ``status=None``, is processed normally. With ``chat_id`` only calls for that chat are
-    affected; the first ``skip`` matching calls pass untouched (to fail the second part of
-    a split message).
+    error) or, with ``status=None``, is processed normally. ``parameters`` (a JSON object)
+    is sent as the error's ``parameters`` (on a 429 instead of ``retry_after``'s): odd
+    answers Telegram never gives, such as ``{"migrate_to_chat_id": <the chat's own id>}`` on
+    a 400 or ``{"retry_after": "soon"}`` on a 429. With ``chat_id`` only calls for that chat
+    are affected; the first ``skip`` matching calls pass untouched (to fail the second part
+    of a split message).
     """
 
     method: str
@@ -368,6 +370,7 @@ class Fault:
     retry_after: int = 5
     skip: int = 0
     result: Any = NO_RESULT
+    parameters: dict[str, Any] | None = None
 
     def matches(self, method: str, now: float, chat_id: object = None) -> bool:
         if self.method == "*":

@@ -291,10 +291,12 @@ class TelegramState:
         retry_after: int = 5,
         skip: int = 0,
         result: Any = NO_RESULT,
+        parameters: dict[str, Any] | None = None,
     ) -> Fault:
         """Make calls fail or stall; see `Fault`. ``duration`` (seconds) ends it by time."""
         until = None if duration is None else self.clock() + duration
-        fault = Fault(method, status, delay, times, until, chat_id, retry_after, skip, result)
+        fault = Fault(method, status, delay, times, until, chat_id, retry_after, skip, result,
+                      parameters)
         self.faults.append(fault)
         return fault
 
