@@ -224,7 +224,7 @@ async def test_long_empty_and_copied_broadcasts(tmp_path: Path,
         await register_chats(service, [admin, *subscribers])
         for text in ("/broadcast", "/broadcast    "):
             usage = (await ask(fake, admin.id, text)).plain_text or ""
-            assert usage.startswith("البث إلى كل المحادثات") and "/broadcast https://" in usage
+            assert usage.startswith("البث إلى كل المحادثات") and "/broadcast رابط_الخبر" in usage
 
         too_long = (await ask(fake, admin.id, "/broadcast " + "كلمة " * 4000)).plain_text
         assert too_long is not None and too_long.startswith("⚠️ النص طويل جدًا (عدد حروفه 19999)")

@@ -31,5 +31,6 @@ def fetch_error_text(exc: FetchError) -> str:
             return "الصفحة غير موجودة على الموقع (الرمز 404)."
         if status in (401, 403):
             return f"الموقع رفض الطلب (الرمز {status})."
-        return f"أجاب الموقع بخطأ (الرمز {escape(str(status or '?'))})."
+        return f"أجاب الموقع بخطأ (الرمز {escape(str(status))})." if status \
+            else "أجاب الموقع بخطأ."
     return _FETCH_REASONS.get(exc.kind, "تعذّر جلب الرابط.")

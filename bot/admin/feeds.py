@@ -38,7 +38,7 @@ ITEMS_DAYS = 7  # items per day are counted over the last week (or the feed's ag
 ERROR_CHARS = 160
 NAME_CHARS = 48
 
-BAD_URL = ("الرابط غير صالح: اكتب رابطًا كاملًا يبدأ بـ http:// أو https://،"
+BAD_URL = ("الرابط غير صالح: اكتب رابطًا كاملًا يبدأ بـ https أو http،"
            " مثل: /addfeed https://example.com/rss.xml")
 NOT_A_FEED = "هذا الرابط ليس خلاصة أخبار (RSS أو Atom)، ولا صفحة ويب تشير إلى خلاصة."
 HTML_NO_FEED = ("هذه صفحة ويب وليست خلاصة أخبار، ولا تشير إلى أي خلاصة"

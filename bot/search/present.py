@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape as _escape
 
+from bot.admin.arabic import count_phrase
 from bot.callbacks import CallbackCodec
 from bot.models import Article, Button
 from bot.render import (
@@ -57,8 +58,10 @@ INVALID = {
     "empty": "لم أجد كلمات أبحث عنها. اكتب كلمة أو أكثر، مثلًا: /search الانتخابات",
     "stopwords": ("كل ما كتبته كلمات شائعة جدًا{words} لا تصلح وحدها للبحث. "
                   "أضف كلمة تميّز الخبر، كاسم شخص أو مكان أو حدث."),
-    "too_long": (f"نص البحث طويل جدًا. اختصره إلى أهم الكلمات (حتى {MAX_QUERY_CHARS} حرف)."),
-    "too_many_terms": f"كلمات البحث كثيرة جدًا. اكتفِ بأهم الكلمات (حتى {MAX_TERMS}).",
+    "too_long": ("نص البحث طويل جدًا. اختصره إلى أهم الكلمات"
+                 f" (حتى {count_phrase(MAX_QUERY_CHARS, 'char')})."),
+    "too_many_terms": ("كلمات البحث كثيرة جدًا. اكتفِ بأهم الكلمات"
+                       f" (حتى {count_phrase(MAX_TERMS, 'word')})."),
     "only_excluded": ("كتبتَ كلمات للاستبعاد فقط (‎-كلمة). أضف ما تبحث عنه، "
                       "مثلًا: /search غزة ‎-صاروخ"),
     "empty_source": "اكتب اسم المصدر بعد «مصدر:»، مثلًا: مصدر:الجزيرة",
