@@ -34,12 +34,13 @@ from bot.admin.buttons import parse as parse_button
 from bot.admin.progress import Progress, render_final, render_preview_footer
 from bot.delivery.schedule import DEFAULT_TZ, valid_timezone
 from bot.render import escape, render_article
+from bot.render.bidi import rtl_text
 from bot.render.markup import to_reply_markup
 from bot.services import Services, get_services
 from bot.storage import BroadcastRecord
 from handlers.admin_common import cpu_runner
 from handlers.admin_guard import REFUSED_BUTTON, admin_only, log_refusal
-from handlers.common import COMMAND_UPDATES, reply
+from handlers.common import COMMAND_UPDATES, answer, reply
 from handlers.guard import argument
 
 log = logging.getLogger(__name__)
@@ -195,7 +196,7 @@ async def broadcast(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _edit(query: Any, text: str) -> None:
     try:
-        await query.edit_message_text(text, parse_mode=ParseMode.HTML)
+        await query.edit_message_text(rtl_text(text), parse_mode=ParseMode.HTML)
     except TelegramError as exc:
         log.info("admin: broadcast message not edited: %s", exc)
 
@@ -206,7 +207,7 @@ async def _confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, services:
     assert query is not None
     outcome = await services.storage.broadcasts.confirm(broadcast_id, user_id)
     if outcome.result != "started":
-        await query.answer(ANSWERS.get(outcome.result, STALE),
+        await answer(query, ANSWERS.get(outcome.result, STALE),
                            show_alert=outcome.result == "not_author")
         if outcome.result == "expired":
             await _edit(query, EXPIRED.format(id=broadcast_id))
@@ -214,10 +215,10 @@ async def _confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, services:
     log.info("admin: broadcast %d confirmed by user %s: %d chat(s)", broadcast_id, user_id,
              outcome.total)
     if outcome.total == 0:
-        await query.answer("لا توجد محادثات نشطة؛ لم يُرسل شيء.")
+        await answer(query, "لا توجد محادثات نشطة؛ لم يُرسل شيء.")
         await _edit(query, render_final(broadcast_id, Progress(), "done", 0.0))
         return
-    await query.answer(f"بدأ الإرسال إلى المحادثات النشطة ({outcome.total}).")
+    await answer(query, f"بدأ الإرسال إلى المحادثات النشطة ({outcome.total}).")
     if services.delivery is not None:
         services.delivery.wake()
     if services.broadcasts is not None:
@@ -231,18 +232,18 @@ async def _cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, services: 
     outcome = await services.storage.broadcasts.cancel(broadcast_id, user_id)
     if outcome.result == "discarded":
         log.info("admin: broadcast %d discarded by user %s", broadcast_id, user_id)
-        await query.answer("أُلغي البث.")
+        await answer(query, "أُلغي البث.")
         await _edit(query, DISCARDED.format(id=broadcast_id))
     elif outcome.result == "stopping":
         log.info("admin: broadcast %d stopped by user %s: %d row(s) cancelled", broadcast_id,
                  user_id, outcome.cancelled)
-        await query.answer(f"أُوقف الإرسال؛ أُلغيت الرسائل التي لم تُرسل بعد ({outcome.cancelled}).")
+        await answer(query, f"أُوقف الإرسال؛ أُلغيت الرسائل التي لم تُرسل بعد ({outcome.cancelled}).")
         if services.broadcasts is not None:
             await services.broadcasts.refresh(context.bot, broadcast_id)
     elif outcome.result == "done":
-        await query.answer("اكتمل هذا البث من قبل؛ لا شيء لإيقافه.")
+        await answer(query, "اكتمل هذا البث من قبل؛ لا شيء لإيقافه.")
     else:
-        await query.answer(ANSWERS.get(outcome.result, STALE),
+        await answer(query, ANSWERS.get(outcome.result, STALE),
                            show_alert=outcome.result == "not_author")
 
 
@@ -253,12 +254,12 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     services = get_services(context)
     parsed = parse_button(services.callbacks, query.data)
     if parsed is None or query.message is None:
-        await query.answer(STALE)
+        await answer(query, STALE)
         return
     user = query.from_user
     if user.is_bot or not services.is_admin(user.id):
         log_refusal(update, "a broadcast button")
-        await query.answer(REFUSED_BUTTON, show_alert=True)
+        await answer(query, REFUSED_BUTTON, show_alert=True)
         return
     action, broadcast_id = parsed
     if action == CONFIRM:

@@ -11,8 +11,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
+from bot.render.bidi import rtl_text
 from bot.services import Services, get_services
-from handlers.common import COMMAND_UPDATES, reply
+from handlers.common import COMMAND_UPDATES, answer, reply
 from handlers.guard import is_admin, managed_chat
 
 COMMANDS = [("forget", "حذف كل بيانات هذه المحادثة")]
@@ -48,21 +49,21 @@ async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     decoded = services.callbacks.decode(query.data, "fg")
     message = query.message
     if decoded is None or decoded[1] not in (["y"], ["n"]) or message is None:
-        await query.answer(STALE_BUTTON)
+        await answer(query, STALE_BUTTON)
         return
     chat = message.chat
     if chat.type != "private" and not await is_admin(context.bot, context.bot_data, chat.id,
                                                      query.from_user.id):
-        await query.answer(ADMINS_ONLY, show_alert=True)
+        await answer(query, ADMINS_ONLY, show_alert=True)
         return
     if decoded[1] == ["n"]:
         text = FORGET_CANCELLED
     else:
         text = FORGOTTEN if await services.storage.chat_settings.forget(chat.id) \
             else NOTHING_STORED
-    await query.answer()
+    await answer(query)
     try:
-        await query.edit_message_text(text)
+        await query.edit_message_text(rtl_text(text))
     except TelegramError:  # too old to edit, or already says so: the answer is enough
         await reply(update, text)
 

@@ -17,6 +17,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.errors import InvalidSearchQuery, NewsbotError
+from bot.render.bidi import rtl_text
 from bot.render.markup import to_reply_markup
 from bot.search import present
 from bot.search.query import Query, broader, parse_query, stopword_list
@@ -102,7 +103,7 @@ async def no_results(services: Services, raw: str, query: Query, chat_id: int
 
 async def _answer(cq: CallbackQuery, text: str | None = None) -> None:
     try:
-        await cq.answer(text)
+        await cq.answer(rtl_text(text) if text else text)
     except TelegramError as exc:
         log.info("search: answerCallbackQuery failed: %s", exc)
 

@@ -16,11 +16,12 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from bot.callbacks import CallbackCodec
 from bot.render import truncate_words
+from bot.render.bidi import rtl_text
 from bot.render.truncate import clean_line
 from bot.services import Services, get_services
 from bot.storage import Feed
 from bot.subscribers import manage
-from handlers.common import COMMAND_UPDATES, reply
+from handlers.common import COMMAND_UPDATES, answer, reply
 from handlers.guard import is_admin, registered
 
 log = logging.getLogger(__name__)
@@ -100,17 +101,17 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     parsed = _parse(decoded[1]) if decoded else None
     message = query.message
     if parsed is None or message is None:
-        await query.answer(STALE)
+        await answer(query, STALE)
         return
     action, feed_id, page = parsed
     chat = message.chat
     if chat.type != "private" and not await is_admin(context.bot, context.bot_data, chat.id,
                                                      query.from_user.id):
-        await query.answer(ADMINS_ONLY, show_alert=True)
+        await answer(query, ADMINS_ONLY, show_alert=True)
         return
     storage = services.storage
     if await storage.chats.get(chat.id) is None:
-        await query.answer(NEED_START, show_alert=True)
+        await answer(query, NEED_START, show_alert=True)
         return
     note = None
     if action == "t":
@@ -122,14 +123,14 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             short = truncate_words(clean_line(name), NAME_LIMIT)
             note = (f"تم الاشتراك في «{short}»." if done == "added"
                     else f"أُلغي الاشتراك في «{short}».")
-    await query.answer(note)
+    await answer(query, note)
     feeds = await storage.feeds.list()
     subscribed = await storage.subscriptions.feed_ids(chat.id)
     markup, page, pages = keyboard(services.callbacks, feeds, subscribed, page)
     if feeds and isinstance(message, Message) and markup == message.reply_markup:
         return  # a double tap, a stale page: Telegram refuses an edit that changes nothing
     try:
-        await query.edit_message_text(header(page, pages) if feeds else NO_SOURCES,
+        await query.edit_message_text(rtl_text(header(page, pages) if feeds else NO_SOURCES),
                                       parse_mode="HTML", reply_markup=markup)
     except TelegramError as exc:  # "message is not modified", too old to edit: the answer
         log.info("handlers: /sources keyboard not updated: %s", exc)  # above is enough

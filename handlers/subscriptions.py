@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot.render import split_message
+from bot.render.bidi import rtl_text
 from bot.services import Services, get_services
 from bot.subscribers import manage
 from bot.subscribers.targets import MAX_CHARS, MAX_TARGETS
@@ -112,7 +113,7 @@ async def mysubs(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not subs:
         blocks.append(NO_SUBS)
     blocks.append("<b>الإعدادات</b>\n" + "\n".join(chat_settings_lines(chat)))
-    for chunk in split_message(blocks):
+    for chunk in split_message([rtl_text(b) for b in blocks]):  # marks count in the split
         await reply(update, chunk)
 
 

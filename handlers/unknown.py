@@ -27,7 +27,7 @@ from telegram.ext import (
 )
 
 from bot.services import Services
-from handlers.common import COMMAND_UPDATES, reply
+from handlers.common import COMMAND_UPDATES, answer, reply
 
 GROUP = 90  # after every other handler group
 UNKNOWN = "لا أعرف الأمر {command}. أرسل /help لعرض الأوامر."
@@ -70,7 +70,7 @@ async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     for handler in _others(context.application):
         if isinstance(handler, CallbackQueryHandler) and handler.check_update(update):
             return
-    await query.answer(STALE_BUTTON)
+    await answer(query, STALE_BUTTON)
 
 
 def register(app: Application, services: Services) -> list[tuple[str, str]]:

@@ -14,6 +14,7 @@ import pytest
 
 import jobs.broadcast_progress
 from bot.app import Service
+from bot.render.bidi import LRM
 from tests.admin_helpers import (
     admin_config,
     buttons,
@@ -149,7 +150,7 @@ async def test_cancel_mid_way_and_cancel_before_confirm(tmp_path: Path,
         assert edit.plain_text == "❌ أُلغي البث #1؛ لم يُرسل شيء."
         fake.inject_callback(admin.id, footer.message_id, buttons(footer)[CONFIRM])
         answers = await fake.wait_for_callback_answers(2)
-        assert answers[1].text == "أُلغي هذا البث من قبل؛ أرسل /broadcast من جديد."
+        assert answers[1].text == f"أُلغي هذا البث من قبل؛ أرسل {LRM}/broadcast من جديد."
         assert service.storage is not None
         assert sum((await rows_of(service, 1)).values()) == 0
 

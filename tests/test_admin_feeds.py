@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from bot.app import Service
+from bot.render.bidi import LRM, RLM
 from bot.storage._feeds import add
 from tests.admin_helpers import admin_config, register_chats
 from tests.fakes.feed_server import FeedServer, Route
@@ -63,11 +64,11 @@ async def test_addfeed_checks_before_adding(tmp_path: Path, fake_telegram: FakeT
         assert (await storage.stats())["outbox_pending"] == 0
 
         again = await text_of(fake, admin.id, f"/addfeed {feed_server.url('/feed.xml')} اسم")
-        assert again == "ℹ️ هذا المصدر موجود من قبل: #3 «أخبار الموقع»."
+        assert again == f"{RLM}ℹ️ هذا المصدر موجود من قبل: #3 «أخبار الموقع»."
 
         # an HTML page advertising its feed: the feed is found (here: already added)
         found = await text_of(fake, admin.id, f"/addfeed {feed_server.url('/home')}")
-        assert found == "ℹ️ هذا المصدر موجود من قبل: #3 «أخبار الموقع»."
+        assert found == f"{RLM}ℹ️ هذا المصدر موجود من قبل: #3 «أخبار الموقع»."
         feed_server.add_feed("/feed2.xml", rss(ITEMS[:1], title="ثانية"))
         feed_server.add_html("/home2", PAGE.replace("/feed.xml", "/feed2.xml"))
         found = await text_of(fake, admin.id, f"/addfeed {feed_server.url('/home2')} مدونة")
@@ -97,7 +98,7 @@ async def test_addfeed_of_another_spelling_of_a_feed_says_it_exists(
     async with running_service(admin_config(tmp_path, fake, [admin.id])) as service:
         storage = service.storage
         assert storage is not None
-        exists = "ℹ️ هذا المصدر موجود من قبل: #1 «المصدر أ»."  # from the config file
+        exists = f"{RLM}ℹ️ هذا المصدر موجود من قبل: #1 «المصدر أ»."  # from the config file
         for spelling in ("HTTPS://A.EXAMPLE/rss", "https://a.example:443/rss اسم آخر",
                          "https://a.example./rss#top"):
             assert await text_of(fake, admin.id, f"/addfeed {spelling}") == exists
@@ -113,7 +114,7 @@ async def test_addfeed_of_another_spelling_of_a_feed_says_it_exists(
         fetched = len(feed_server.requests("/Feed.xml"))
         variant = feed_server.url("/Feed.xml").replace("http://", "HTTP://") + "#x"
         said = await text_of(fake, admin.id, f"/addfeed {variant}")
-        assert said == "ℹ️ هذا المصدر موجود من قبل: #3 «أخبار الموقع»."
+        assert said == f"{RLM}ℹ️ هذا المصدر موجود من قبل: #3 «أخبار الموقع»."
         assert len(feed_server.requests("/Feed.xml")) == fetched  # answered without a fetch
         assert [f.id for f in await storage.feeds.list()] == [1, 2, 3]
     fake.assert_no_rate_limits()
@@ -196,13 +197,13 @@ async def test_delete_pause_resume_and_list_feeds(tmp_path: Path,
         listing = await text_of(fake, admin.id, "/feeds")
         assert listing.startswith("المصادر (4)\n⚠️ 1 · 🕓 2 · ⛔ 1\n\n")
         blocks = listing.split("\n\n")
-        assert blocks[1] == ("🕓 #1 المصدر أ\n"
+        assert blocks[1] == (f"{RLM}🕓 #1 المصدر أ\n"
                              "آخر نجاح: لم يحدث بعد · الأخبار يوميًا: 2 · المشتركون: 4")
-        assert blocks[2].startswith("⚠️ #2 المصدر ب") and "إخفاقات متتالية: 3" in blocks[2]
+        assert blocks[2].startswith(f"{RLM}⚠️ #2 المصدر ب") and "إخفاقات متتالية: 3" in blocks[2]
         assert "آخر خطأ (قبل دقيقتين): fetch: https://x.example/rss: HTTP 503" in blocks[2]
         assert "المشتركون: 2" in blocks[3]
-        assert blocks[4].startswith(f"⛔ #{other} الجزيرة مباشر")
-        assert f"لإعادة تفعيله: /resumefeed {other}" in blocks[4]
+        assert blocks[4].startswith(f"{RLM}⛔ #{other} الجزيرة مباشر")
+        assert f"لإعادة تفعيله: {LRM}/resumefeed {other}" in blocks[4]
 
         # names: exact (normalized) only; a partial name gets suggestions
         said = await text_of(fake, admin.id, "/pausefeed الجزيره")
@@ -210,12 +211,12 @@ async def test_delete_pause_resume_and_list_feeds(tmp_path: Path,
         assert f"#{extra} «الجزيرة نت»" in said and f"#{other} «الجزيرة مباشر»" in said
         said = await text_of(fake, admin.id, "/pausefeed الجزيره نت")
         assert said == f"⏸ أُوقف جلب المصدر #{extra} «الجزيرة نت» مؤقتًا. للاستئناف:" \
-                       f" /resumefeed {extra}"
+                       f" {LRM}/resumefeed {extra}"
         assert (await storage.feeds.get(extra)).paused  # type: ignore[union-attr]
         said = await text_of(fake, admin.id, f"/pausefeed #{extra}")
-        assert said.startswith("ℹ️ المصدر") and "موقوف من قبل" in said
+        assert said.startswith(f"{RLM}ℹ️ المصدر") and "موقوف من قبل" in said
         listing = await text_of(fake, admin.id, "/feeds")
-        assert f"⏸ #{extra} الجزيرة نت" in listing
+        assert f"{RLM}⏸ #{extra} الجزيرة نت" in listing
 
         said = await text_of(fake, admin.id, "/resumefeed ٣")  # Arabic-Indic digits
         assert said == f"▶️ استُؤنف جلب المصدر #{extra} «الجزيرة نت»، وسيُجلب الآن."
@@ -225,7 +226,7 @@ async def test_delete_pause_resume_and_list_feeds(tmp_path: Path,
         assert resumed is not None and resumed.enabled and resumed.disabled_reason is None
         assert resumed.consecutive_failures == 0 or resumed.last_polled_at
         said = await text_of(fake, admin.id, "/resumefeed 1")
-        assert said == "ℹ️ المصدر #1 «المصدر أ» يعمل أصلًا."
+        assert said == f"{RLM}ℹ️ المصدر #1 «المصدر أ» يعمل أصلًا."
 
         said = await text_of(fake, admin.id, "/delfeed 1")
         assert said.startswith("المصدر #1 «المصدر أ» معرَّف في ملف الإعدادات")
@@ -267,11 +268,11 @@ async def test_feeds_list_splits_and_stats(tmp_path: Path, fake_telegram: FakeTe
         lines = stats.splitlines()
         assert lines[0] == "📊 إحصاءات البوت"
         assert "👥 المحادثات النشطة: 4 (خاصة 4)" in lines
-        assert "🚫 محظورة أو غير متاحة: 1 · أوقفت الأخبار (/stop): 1" in lines
+        assert f"🚫 محظورة أو غير متاحة: 1 · أوقفت الأخبار ({LRM}/stop): 1" in lines
         assert "📰 أخبار جديدة: 1 (في الأرشيف: 1)" in lines
         assert any(line.startswith("📬 في طابور الإرسال: ") for line in lines)
         assert any(line.startswith("🔄 آخر جلب للمصادر: ") for line in lines)
-        assert "🗂 المصادر: 62 (تتعثر: 0 · موقوفة: 0 · معطّلة: 0) — التفاصيل: /feeds" in lines
+        assert f"🗂 المصادر: 62 (تتعثر: 0 · موقوفة: 0 · معطّلة: 0) — التفاصيل: {LRM}/feeds" in lines
         assert "(منذ منتصف الليل بتوقيت Asia/Riyadh)" in stats
     fake.assert_no_rate_limits()
 
@@ -297,9 +298,9 @@ async def test_admins_are_told_when_polling_disables_a_feed(
         blocks = (alert.plain_text or "").split("\n\n")  # in the order they were disabled
         assert sorted(blocks) == sorted([
             f"⛔ توقف جلب المصدر #{feed.id} الخلاصة <المحذوفة>\n{why}"
-            f"لإعادة تفعيله: /resumefeed {feed.id}",
+            f"لإعادة تفعيله: {LRM}/resumefeed {feed.id}",
             f"⛔ توقف جلب المصدر #{second.id} خلاصة ثانية\n{why}"
-            f"لإعادة تفعيله: /resumefeed {second.id}"])
+            f"لإعادة تفعيله: {LRM}/resumefeed {second.id}"])
         listing = await text_of(fake, admin.id, "/feeds")
         assert "معطَّل: أبلغ خادمه أن الخلاصة أُزيلت نهائيًا (HTTP 410)؛ لإعادة تفعيله" \
             in listing

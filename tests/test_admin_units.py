@@ -31,7 +31,7 @@ from bot.admin.stats import day_start, render_stats
 from bot.callbacks import CallbackCodec
 from bot.errors import BlockedAddressError, FetchError
 from bot.models import Article
-from bot.render.bidi import RLM
+from bot.render.bidi import LRM, RLM
 from bot.storage import AdminStats, Feed, FeedFigures, Storage
 from bot.storage._broadcasts import DRAFT_TTL
 
@@ -231,13 +231,13 @@ def test_feed_status_blocks() -> None:
     assert [state_icon(f) for f in (ok, failing, paused, disabled, new)] == [
         "✅", "⚠️", "⏸", "⛔", "🕓"]
     assert feed_block(ok, FeedFigures(70, 12), now) == (
-        "✅ <b>#1 مصدر &lt;سليم&gt;</b>\n"
+        f"{RLM}✅ <b>#1 مصدر &lt;سليم&gt;</b>\n"
         "آخر نجاح: قبل 5 دقائق · الأخبار يوميًا: 10 · المشتركون: 12")
     text = feed_block(failing, FeedFigures(3, 0), now)
     assert "إخفاقات متتالية: 3" in text
     assert "آخر خطأ (قبل دقيقة): fetch: https://x.example: HTTP 503 &lt;b&gt;" in text
-    assert "للاستئناف: /resumefeed 3" in feed_block(paused, FeedFigures(), now)
-    assert "لإعادة تفعيله: /resumefeed 4" in feed_block(disabled, FeedFigures(), now)
+    assert f"للاستئناف: {LRM}/resumefeed 3" in feed_block(paused, FeedFigures(), now)
+    assert f"لإعادة تفعيله: {LRM}/resumefeed 4" in feed_block(disabled, FeedFigures(), now)
     assert items_per_day(new, 5, now) == 5.0  # younger than a day: counted as one day
     assert items_per_day(_feed(6, "x", created_at=now - 2.5 * 86400), 5, now) == 2.0
     assert feeds_header([ok, failing, paused, new, ok]) == (
@@ -256,7 +256,7 @@ def test_stats_message() -> None:
     lines = render_stats(stats, now, "Asia/Riyadh").splitlines()
     assert lines[0] == "📊 <b>إحصاءات البوت</b>"
     assert "👥 المحادثات النشطة: 120 (خاصة 100، مجموعات كبيرة 15، قنوات 5)" in lines
-    assert "🚫 محظورة أو غير متاحة: 7 · أوقفت الأخبار (/stop): 3" in lines
+    assert f"🚫 محظورة أو غير متاحة: 7 · أوقفت الأخبار ({LRM}/stop): 3" in lines
     assert "📰 أخبار جديدة: 250 (في الأرشيف: 9000)" in lines
     assert "📤 رسائل أُرسلت: 30000 · تعذّر إرسالها: 2" in lines
     assert "📬 في طابور الإرسال: 40 · أقدمها: منذ دقيقة" in lines

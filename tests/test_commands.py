@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from bot.render.bidi import LRM, RLM
 from tests.fakes.telegram import FakeTelegram
 from tests.news import ask, eventually, fast_config, store
 from tests.service import running_service
@@ -36,10 +37,10 @@ async def test_commands_before_start_and_unknown_commands(tmp_path: Path,
     async with running_service(fast_config(tmp_path, fake_telegram)) as service:
         for command in ("/mysubs", "/sources", "/latest", "/subscribe سوريا", "/stop"):
             reply = await ask(fake_telegram, chat.id, command)
-            assert "أرسل /start أولًا" in (reply.plain_text or ""), command
+            assert f"أرسل {LRM}/start أولًا" in (reply.plain_text or ""), command
         assert await service.storage.chats.get(chat.id) is None  # nothing was created
         reply = await ask(fake_telegram, chat.id, "/frobnicate now <b>")
-        assert reply.plain_text == "لا أعرف الأمر /frobnicate. أرسل /help لعرض الأوامر."
+        assert reply.plain_text == f"لا أعرف الأمر {LRM}/frobnicate. أرسل {LRM}/help لعرض الأوامر."
         fake_telegram.inject_message(group.id, "/frobnicate")  # maybe another bot's
         fake_telegram.inject_message(group.id, "/start@other_bot")
         await fake_telegram.wait_for_updates_consumed()
@@ -59,11 +60,11 @@ async def test_subscribe_unsubscribe_and_keyword_delivery(tmp_path: Path,
         said = (await ask(fake_telegram, chat.id, "/subscribe الأمم المتحدة")).plain_text
         assert said == "✅ تم الاشتراك في الكلمة «الأمم المتحدة». ستصل الأخبار التي تذكرها."
         again = (await ask(fake_telegram, chat.id, "/subscribe الامم المتحده")).plain_text
-        assert again == "ℹ️ الاشتراك في الكلمة «الامم المتحده» موجود من قبل."
+        assert again == f"{RLM}ℹ️ الاشتراك في الكلمة «الامم المتحده» موجود من قبل."
         several = (await ask(fake_telegram, chat.id, "/subscribe عام، المصدر أ، #اقتصاد, !!!"))
         assert (several.plain_text or "").splitlines() == [
             "✅ تم الاشتراك في التصنيف «عام».",
-            "ℹ️ الاشتراك في المصدر «المصدر أ» موجود من قبل.",
+            f"{RLM}ℹ️ الاشتراك في المصدر «المصدر أ» موجود من قبل.",
             "✅ تم الاشتراك في الكلمة «اقتصاد». ستصل الأخبار التي تذكرها.",
             "⚠️ «!!!» لا يحوي حروفًا أو أرقامًا يمكن متابعتها.",
         ]
@@ -92,7 +93,8 @@ async def test_subscribe_unsubscribe_and_keyword_delivery(tmp_path: Path,
         gone = (await ask(fake_telegram, chat.id, "/unsubscribe الامم المتحده")).plain_text
         assert gone == "☑️ أُلغي الاشتراك في الكلمة «الأمم المتحدة»."
         never = (await ask(fake_telegram, chat.id, "/unsubscribe الأمم المتحدة")).plain_text
-        assert never == "ℹ️ لا يوجد اشتراك في «الأمم المتحدة» لإلغائه. لعرض الاشتراكات: /mysubs"
+        assert never == (f"{RLM}ℹ️ لا يوجد اشتراك في «الأمم المتحدة» لإلغائه. لعرض الاشتراكات:"
+                         f" {LRM}/mysubs")
         usage = (await ask(fake_telegram, chat.id, "/unsubscribe")).plain_text or ""
         assert "/unsubscribe الأمم المتحدة" in usage
         await asyncio.sleep(0.3)
@@ -131,8 +133,8 @@ async def test_sources_buttons_toggle_and_refuse_forged_or_stale(
             fake_telegram.inject_callback(chat.id, listing.message_id, data)
         answers = await fake_telegram.wait_for_callback_answers(6)
         assert [a.text for a in answers[2:]] == [
-            "هذا الزر قديم أو غير صالح. أرسل /sources لعرض القائمة من جديد.",
-            "هذا الزر قديم أو غير صالح. أرسل /sources لعرض القائمة من جديد.",
+            f"هذا الزر قديم أو غير صالح. أرسل {LRM}/sources لعرض القائمة من جديد.",
+            f"هذا الزر قديم أو غير صالح. أرسل {LRM}/sources لعرض القائمة من جديد.",
             "هذا الزر لم يعد صالحًا.", "هذا الزر لم يعد صالحًا."]
         # (a chat's updates are handled in order: the page button's handler is done)
         edits = fake_telegram.calls_to("editMessageText")
@@ -258,14 +260,15 @@ async def test_stop_start_and_forget(tmp_path: Path, fake_telegram: FakeTelegram
         assert await service.storage.chats.get(chat.id) is not None
         fake_telegram.inject_callback(chat.id, ask_forget.message_id, yes)
         edits = await fake_telegram.wait_for_edits(chat.id, 2)
-        assert edits[-1].plain_text == "🗑 حُذفت بيانات هذه المحادثة. إن أردت العودة فأرسل /start."
+        assert edits[-1].plain_text == (
+            f"🗑 حُذفت بيانات هذه المحادثة. إن أردت العودة فأرسل {LRM}/start.")
         assert await service.storage.chats.get(chat.id) is None
         assert await service.storage.subscriptions.list(chat.id) == []
         fake_telegram.inject_callback(chat.id, ask_forget.message_id, yes)  # pressed again
         answers = await fake_telegram.wait_for_callback_answers(3)
         assert len(answers) == 3
         again = await ask(fake_telegram, chat.id, "/forget")
-        assert "أرسل /start أولًا" in (again.plain_text or "")
+        assert f"أرسل {LRM}/start أولًا" in (again.plain_text or "")
 
 
 async def _wait_for_no_message(fake: FakeTelegram, chat_id: int, text: str) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.app import GENERIC_ERROR
+from bot.render.bidi import RLM
 from tests.admin_helpers import admin_config
 from tests.fakes.telegram import FakeTelegram
 from tests.news import ask, fast_config, store
@@ -23,7 +24,8 @@ async def test_digits_that_are_not_decimal_get_the_usual_answers(
         assert latest != GENERIC_ERROR and "/latest" in latest  # the usage
         for text in ("/subscribe ²", "/subscribe ①", "/unsubscribe ²"):
             answer = (await ask(fake_telegram, chat.id, text)).plain_text or ""
-            assert answer != GENERIC_ERROR and answer.startswith(("⚠️", "ℹ️", "✅")), answer
+            assert answer != GENERIC_ERROR, answer
+            assert answer.lstrip(RLM).startswith(("⚠️", "ℹ️", "✅")), answer
         # Arabic-Indic digits are decimal: still a count
         arabic = (await ask(fake_telegram, chat.id, "/latest ٣")).plain_text or ""
         assert arabic != GENERIC_ERROR

@@ -14,7 +14,7 @@ import pytest
 
 from bot.models import Article, RenderedMessage
 from bot.render import format_for_terminal, render_article
-from bot.render.bidi import RLM
+from bot.render.bidi import LRM, RLM, rtl_text
 from bot.render.escape import html_to_text, utf16_length, visible_length
 from bot.render.limits import CAPTION_LIMIT, HEADLINE_LIMIT, TEXT_LIMIT
 from tests.test_render_htmlcheck import assert_telegram_html
@@ -179,6 +179,24 @@ def test_rtl_mark_only_where_an_arabic_line_starts_otherwise() -> None:
     assert lines[4] == "English only line."
     assert lines[6].startswith(f"{RLM}BBC عربي · ")
     assert RLM not in render_article(_article()).text
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("أرسل /start أولًا", f"أرسل {LRM}/start أولًا"),
+    ("/start — بدء استقبال الأخبار", f"{RLM}{LRM}/start — بدء استقبال الأخبار"),
+    ("<b>/help</b> — الأوامر", f"{RLM}<b>{LRM}/help</b> — الأوامر"),
+    ("اكتب @newsbot ثم كلمات البحث", f"اكتب {LRM}@newsbot ثم كلمات البحث"),
+    ("ℹ️ موجود من قبل.", f"{RLM}ℹ️ موجود من قبل."),
+    ("عنوان\n1–5 من 7", f"عنوان\n{RLM}1–5 من 7"),
+    # not commands: URLs, e-mail, escaped markup; lines without Arabic stay as they are
+    ("مثل https://x.example/a/@b أو a@b.example", "مثل https://x.example/a/@b أو a@b.example"),
+    ("الكلمة «&lt;b&gt;x&lt;/b&gt;»", "الكلمة «&lt;b&gt;x&lt;/b&gt;»"),
+    ("مثل:\n/timezone Asia/Riyadh", "مثل:\n/timezone Asia/Riyadh"),
+])
+def test_rtl_text_marks_commands_and_lines_that_start_left_to_right(text: str,
+                                                                    expected: str) -> None:
+    assert rtl_text(text) == expected
+    assert rtl_text(expected) == expected  # twice changes nothing
 
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from bot.callbacks import CallbackCodec, new_key
 from bot.render import ENTITY_LIMIT, TEXT_LIMIT, visible_length
+from bot.render.bidi import RLM
 from bot.render.limits import CALLBACK_DATA_LIMIT
 from bot.search import present
 from bot.search.query import parse_query
@@ -55,7 +56,7 @@ def test_results_page_stays_within_telegram_entity_limit() -> None:
     _, entities = parse_html(text)
     assert len(entities) <= ENTITY_LIMIT
     assert text.count("<b>غزة</b>") > 20  # still highlighted, in shorter snippets
-    assert "1–5 من 5" in text and all(f"\n{i}. <b>" in text for i in range(1, 6))
+    assert "1–5 من 5" in text and all(f"\n{RLM}{i}. <b>" in text for i in range(1, 6))
 
 
 def test_results_page_mentions_dropped_stopwords_and_more() -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import GENERIC_ERROR, Service
+from bot.render.bidi import rtl_text
 from bot.render.limits import CALLBACK_DATA_LIMIT
 from bot.search import present
 from tests.fakes.telegram import FakeTelegram
@@ -104,7 +105,7 @@ async def test_forged_stale_and_edited_buttons_get_a_polite_answer(
     for n, data in enumerate(cases, 1):
         fake_telegram.inject_callback(chat.id, results.message_id, data)
         answers = await fake_telegram.wait_for_callback_answers(n)
-        assert answers[-1].text == cases[data], data
+        assert answers[-1].text == rtl_text(cases[data]), data
     assert fake_telegram.edits(chat.id) == []
     assert len(fake_telegram.sent(chat.id)) == 1  # no error message either
 

@@ -28,6 +28,7 @@ from bot.ingest.work import parse_in_worker
 from bot.ops.feeds import feed_url_problem
 from bot.parse import ParsedFeed, find_feed_links, looks_like_html
 from bot.render import escape, truncate_words
+from bot.render.bidi import rtl_text
 from bot.render.truncate import clean_line
 from bot.storage import Feed, FeedFigures
 
@@ -154,7 +155,7 @@ def feed_block(feed: Feed, figures: FeedFigures, now: float) -> str:
             feed.last_success_at is None or feed.last_error_at > feed.last_success_at
             or feed.consecutive_failures):
         lines.append(f"آخر خطأ ({ago(feed.last_error_at, now)}): {_error(feed.last_error)}")
-    return "\n".join(lines)
+    return rtl_text("\n".join(lines))
 
 
 def _disabled_why(reason: str) -> str:
@@ -166,10 +167,10 @@ def _disabled_why(reason: str) -> str:
 def disabled_alert(feed: Feed, reason: str) -> str:
     """What the admins are told when polling disables ``feed`` (Telegram HTML)."""
     name = escape(truncate_words(clean_line(feed.name), NAME_CHARS) or "؟")
-    return (f"⛔ <b>توقف جلب المصدر #{feed.id} {name}</b>\n"
-            f"{_disabled_why(reason)}، ولن يُجلب حتى يُعاد تفعيله.\n"
-            f"السبب: {_error(reason)}\n"
-            f"لإعادة تفعيله: /resumefeed {feed.id}")
+    return rtl_text(f"⛔ <b>توقف جلب المصدر #{feed.id} {name}</b>\n"
+                    f"{_disabled_why(reason)}، ولن يُجلب حتى يُعاد تفعيله.\n"
+                    f"السبب: {_error(reason)}\n"
+                    f"لإعادة تفعيله: /resumefeed {feed.id}")
 
 
 def feeds_header(feeds: Sequence[Feed]) -> str:
@@ -183,6 +184,6 @@ def feed_blocks(feeds: Sequence[Feed], figures: Mapping[int, FeedFigures],
                 now: float) -> list[str]:
     """The header and one block per feed, for ``split_message``."""
     if not feeds:
-        return ["لا توجد مصادر بعد. أضف مصدرًا: /addfeed رابط_الخلاصة [الاسم]"]
+        return [rtl_text("لا توجد مصادر بعد. أضف مصدرًا: /addfeed رابط_الخلاصة [الاسم]")]
     return [feeds_header(feeds)] + [
         feed_block(f, figures.get(f.id, FeedFigures()), now) for f in feeds]

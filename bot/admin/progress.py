@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.admin.arabic import count_phrase, duration, eta
-from bot.render.bidi import RLM
+from bot.render.bidi import RLM, rtl_text
 
 BAR_WIDTH = 10
 FULL, EMPTY = "▓", "░"
@@ -118,7 +118,7 @@ def render_progress(broadcast_id: int, p: Progress, eta_seconds: float | None, *
     lines.append(f"⏳ المتبقي: {p.pending} من {p.total}")
     if not stopping:
         lines.append(f"⏱ الوقت المتبقي المتوقَّع: {eta(eta_seconds)}")
-    return "\n".join(lines)
+    return rtl_text("\n".join(lines))
 
 
 def render_final(broadcast_id: int, p: Progress, status: str, elapsed: float | None) -> str:
@@ -135,7 +135,7 @@ def render_final(broadcast_id: int, p: Progress, status: str, elapsed: float | N
     lines.append(f"👥 المجموع: {p.total}")
     if elapsed is not None:
         lines.append(f"⏱ المدة: {duration(max(0.0, elapsed))}")
-    return "\n".join(lines)
+    return rtl_text("\n".join(lines))
 
 
 def render_preview_footer(broadcast_id: int, chats: int, messages: int = 1) -> str:
@@ -147,4 +147,4 @@ def render_preview_footer(broadcast_id: int, chats: int, messages: int = 1) -> s
         lines.append(f"النص طويل، فسيُقسم إلى {count_phrase(messages, 'message')}"
                      " لكل محادثة.")
     lines.append("اضغط «✅ تأكيد الإرسال» للبدء، أو «❌ إلغاء» للتراجع.")
-    return "\n".join(lines)
+    return rtl_text("\n".join(lines))

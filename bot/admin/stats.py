@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.admin.arabic import ago
 from bot.render import escape
+from bot.render.bidi import rtl_text
 from bot.storage import AdminStats
 
 CHAT_TYPES = (("private", "خاصة"), ("group", "مجموعات"), ("supergroup", "مجموعات كبيرة"),
@@ -52,4 +53,4 @@ def render_stats(s: AdminStats, now: float, tz: str) -> str:
     if s.search_index_stale:
         lines.append("🔎 فهرس البحث يُعاد بناؤه بعد التحديث؛ قد تغيب بعض الأخبار القديمة عن"
                      " نتائج البحث حتى يكتمل.")
-    return "\n".join(lines)
+    return rtl_text("\n".join(lines))

@@ -23,7 +23,7 @@ from bot.render import (
     truncate_words,
     visible_length,
 )
-from bot.render.bidi import rtl_line
+from bot.render.bidi import rtl_line, rtl_text
 from bot.render.dates import gregorian_date, local_date
 from bot.render.truncate import clean_line
 from bot.render.urls import is_http_url
@@ -90,13 +90,14 @@ def shown_query(text: str) -> str:
 
 
 def usage(bot_username: str = "") -> str:
-    return USAGE + (INLINE_HINT.format(bot=escape(bot_username)) if bot_username else "")
+    return rtl_text(USAGE + (INLINE_HINT.format(bot=escape(bot_username)) if bot_username
+                             else ""))
 
 
 def invalid_message(reason: str, words: tuple[str, ...] = ()) -> str:
     template = INVALID.get(reason, INVALID["invalid"])
     listed = f" ({escape('، '.join(words[:6]))})" if words else ""
-    return template.format(words=listed)
+    return rtl_text(template.format(words=listed))
 
 
 def inline_invalid_text(reason: str) -> str:
@@ -153,7 +154,7 @@ def results_message(raw: str, query: Query, page: SearchPage, tz: str) -> str:
     width = SNIPPET_CHARS
     while True:
         items = [result_item(page.offset + i + 1, h, keys, tz, width) for i, h in enumerate(hits)]
-        text = header + "\n\n" + "\n\n".join(items) + note
+        text = rtl_text(header + "\n\n" + "\n\n".join(items) + note)  # marks count too
         fits = visible_length(text) <= TEXT_LIMIT and entity_count(text) <= ENTITY_LIMIT
         if fits or not hits:  # (narrower snippets: fewer highlighted words to embolden)
             return text
@@ -176,7 +177,7 @@ def no_results_message(raw: str, suggestions: list[Query], unknown_source: bool,
         lines += [f"• {escape(s.display())}" for s in suggestions]
     else:
         lines.append("جرّب كلمات أقل أو أعم، أو تأكد من الإملاء.")
-    return "\n".join(lines)
+    return rtl_text("\n".join(lines))
 
 
 def paging_buttons(codec: CallbackCodec, query_id: int, page: SearchPage, page_size: int
