@@ -46,7 +46,10 @@ sentence. Then, in every text:
 ``spelling``        none of :data:`MISSPELLED` (missing or wrong hamza: «الغاء», «اخبار»,
                     «إسم»; ه for ة: «الرساله»; ي for ى: «حتي»)
 ``tanween``         fathatan before the alef («كاملًا», the bot's spelling), not on it
-                    («كاملاً»); no adverb of :data:`ADVERBS` without it («مثلا»)
+                    («كاملاً»); no adverb of :data:`ADVERBS` without it («مثلا»). One
+                    exception, :data:`CONTRACT`: the news link «اقرأ الخبر كاملاً» is
+                    spelled as DESIGN.md's message shape gives it (other tools and
+                    tests rely on that exact text)
 ``digits``          Western digits (the bot's choice, ``bot/render/dates.py``), no
                     Arabic-Indic ones; the Arabic percent sign ``٪`` after a number
 ``consistency``     (static, over all copy) one spelling per word: a word written with
@@ -262,8 +265,14 @@ def _brackets(text: str) -> list[str]:
     return found
 
 
+#: Texts whose spelling is a contract (DESIGN.md's message shape): left out of the checks.
+CONTRACT = ("اقرأ الخبر كاملاً",)
+
+
 def text_violations(text: str) -> Iterator[tuple[str, str]]:
     """(rule, excerpt) for each problem in ``text`` (plain text, masked or not)."""
+    for fixed in CONTRACT:
+        text = text.replace(fixed, "اقرأ الخبر")
     text = masked(text)
 
     def around(m: re.Match[str]) -> str:
@@ -483,7 +492,8 @@ def test_static_copy() -> None:
     ("الأحد 2 رجب 1447 هـ ويبدأ بـ http أو لـ «كلمة»", []),
     ("بعـد", ["tatweel"]),
     ("الغاء الاشتراك", ["spelling"]),
-    ("اقرأ الخبر كاملاً", ["tanween"]),
+    ("اقرأ النص كاملاً", ["tanween"]),
+    ("اقرأ الخبر كاملاً", []),  # CONTRACT
     ("اكتب مثلا كلمة", ["tanween"]),
     ("الساعة ٨", ["digits"]),
     ("بنسبة 45%", ["digits"]),

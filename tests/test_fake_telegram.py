@@ -38,7 +38,7 @@ from tests.fakes.telegram_ptb import make_bot
 
 NEWS_HTML = (
     "<b>عنوان الخبر</b>\n\nملخص قصير للخبر.\n\nالمصدر · ١ رجب ١٤٤٦ هـ — 1 يناير 2025\n"
-    '<a href="https://example.com/news/1?a=1&amp;b=2">اقرأ الخبر كاملًا</a>'
+    '<a href="https://example.com/news/1?a=1&amp;b=2">اقرأ الخبر كاملاً</a>'
 )
 SHARE = InlineKeyboardMarkup(
     [

@@ -23,7 +23,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "render"
 GOLDEN = FIXTURES / "golden"
 WHEN = datetime(2018, 2, 18, 19, 28, 6, tzinfo=UTC)
 DATE_LINE = "الأحد 2 جمادى الآخرة 1439 هـ — 18 فبراير 2018"
-LINK = "اقرأ الخبر كاملًا"
+LINK = "اقرأ الخبر كاملاً"
 
 
 def _fixture_articles() -> list[tuple[str, Article]]:

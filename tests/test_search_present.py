@@ -113,7 +113,7 @@ def test_inline_item_is_the_full_news_message() -> None:
                                "Asia/Riyadh")
     assert item.id == "a123456789" and item.thumbnail_url == "https://example.com/a.jpg"
     assert item.message.startswith(f"<b>{article.title}</b>")
-    assert "هـ — 18 فبراير 2018" in item.message and "اقرأ الخبر كاملًا" in item.message
+    assert "هـ — 18 فبراير 2018" in item.message and "اقرأ الخبر كاملاً" in item.message
     assert [b.text for b in item.buttons[0]] == ["واتساب", "تيليجرام", "إكس", "فيسبوك"]
     assert item.description.startswith("العربية · 18 فبراير 2018\n")
 

@@ -155,7 +155,7 @@ def assert_valid_inline(answer_results: list[dict]) -> None:
         content = r["input_message_content"]
         assert content["parse_mode"] == "HTML" and content["message_text"].startswith(
             ("<b>", "\u200f<b>"))
-        assert "اقرأ الخبر كاملًا" in content["message_text"]
+        assert "اقرأ الخبر كاملاً" in content["message_text"]
         rows = r["reply_markup"]["inline_keyboard"]
         assert [b["text"] for b in rows[0]] == ["واتساب", "تيليجرام", "إكس", "فيسبوك"]
 

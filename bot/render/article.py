@@ -5,7 +5,7 @@
     SUMMARY
 
     SOURCE · DAY HIJRI هـ — GREGORIAN
-    <a href="URL">اقرأ الخبر كاملًا</a>
+    <a href="URL">اقرأ الخبر كاملاً</a>
 
 Feed text is cleaned (control characters dropped, whitespace collapsed, the spacing around
 punctuation fixed in the headline and summary: ``punctuation.py``), shortened on
@@ -27,7 +27,7 @@ from bot.render.share import share_buttons
 from bot.render.truncate import clean_line, clean_paragraphs, truncate_words
 from bot.render.urls import is_http_url
 
-READ_MORE = "اقرأ الخبر كاملًا"
+READ_MORE = "اقرأ الخبر كاملاً"
 SOURCE_SEPARATOR = " · "
 CREDIT_LIMIT = 40
 """The credit (agency or byline, ``Article.author``) shown after the source name."""
