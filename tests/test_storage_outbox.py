@@ -116,8 +116,12 @@ async def test_stop_and_forget(storage: Storage) -> None:
     assert await storage.chat_settings.stop(1) == 1
     assert await storage.subscriptions.list(1) == []
     assert [r[2] for r in rows(storage) if r[1] == 1] == ["dropped"]
+    mine = await storage.search.save_query("غزة", 2)
+    theirs = await storage.search.save_query("غزة", 1)
     assert await storage.chat_settings.forget(2)
     assert await storage.chats.get(2) is None and [r[1] for r in rows(storage)] == [1]
+    assert await storage.search.load_query(mine) is None  # its /search paging buttons
+    assert await storage.search.load_query(theirs) == ("غزة", 1)
     assert not await storage.chat_settings.forget(2)
 
 
