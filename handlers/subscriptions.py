@@ -120,7 +120,9 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = await managed_chat(update, context)
     if chat is None:
         return
-    removed = await get_services(context).storage.chat_settings.stop(chat.id)
+    services = get_services(context)
+    removed = await services.without_sends(  # the reply is the last message
+        chat.id, lambda: services.storage.chat_settings.stop(chat.id))
     await reply(update, STOPPED.format(n=removed))
 
 

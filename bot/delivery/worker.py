@@ -15,6 +15,9 @@ Crash safety: claimed rows are ``sending`` with a lease; at start every row left
 only the rows in flight (at most ``concurrency`` sends, plus outcomes not yet recorded:
 ``flush_seconds`` worth, 20-100 ms) can be sent twice. :meth:`Delivery.stop` (SIGTERM) finishes the
 sends in flight, records them and releases every row not sent.
+
+Each send holds its chat's gate (``gates.py``): /stop and /forget wait for a send under
+way to their chat, and a row claimed before them is not sent after them.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from collections.abc import Callable
 
 from bot.delivery.attempt import Attempt
 from bot.delivery.fairness import next_cursor, pick
+from bot.delivery.gates import ChatGates
 from bot.delivery.http import DeliveryBot
 from bot.metrics import OUTBOX_PENDING, heartbeat
 from bot.storage import OutboxRow, Storage
@@ -76,7 +80,9 @@ class Delivery:
         self.lease_seconds = lease_seconds
         limiter = getattr(bot, "rate_limiter", None)
         self._ready_in = getattr(limiter, "chat_ready_in", lambda chat_id: 0.0)
-        self._queue: asyncio.Queue[OutboxRow | None] = asyncio.Queue()
+        self.gates = ChatGates()
+        # claimed rows for the senders, each with the gates' mark taken before its claim
+        self._queue: asyncio.Queue[tuple[OutboxRow, int] | None] = asyncio.Queue()
         self._claimed: dict[int, OutboxRow] = {}  # row id -> claimed row not yet recorded
         self._busy: set[int] = set()  # chats with a claimed row
         self._deferred: dict[int, float] = {}  # chat -> monotonic time it is ready again
@@ -204,24 +210,30 @@ class Delivery:
         self._cursor, wrapped = next_cursor(self._cursor, len(rows), window, chosen)
         if not chosen.ids:
             return 0, wrapped
+        mark = self.gates.mark()  # a chat stopped or forgotten after it: not sent
         claimed = await self.storage.outbox.claim(chosen.ids, self.owner,
                                                   time.time() + self.lease_seconds)
         await self.attempt.composer.prepare(claimed)
         for row in claimed:
             self._claimed[row.id] = row
             self._busy.add(row.chat_id)
-            self._queue.put_nowait(row)
+            self._queue.put_nowait((row, mark))
         return len(claimed), wrapped
 
     async def _send_loop(self) -> None:
         while True:
-            row = await self._queue.get()
-            if row is None:
+            item = await self._queue.get()
+            if item is None:
                 return
             if self._queue.qsize() <= self.depth // 2:
                 self._signal.set()
-            try:
-                await self.attempt.run(row)
-            except Exception as exc:  # a bug (rendering ...): fail the row, keep the sender
-                log.exception("delivery: row %s failed unexpectedly", row.id)
-                self.attempt.fail(row, exc)
+            row, mark = item
+            async with self.gates.hold(row.chat_id):
+                if self.gates.closed_since(row.chat_id, mark):
+                    self.attempt.skip(row, "the chat stopped before the send")
+                    continue
+                try:
+                    await self.attempt.run(row)
+                except Exception as exc:  # a bug (rendering ...): fail the row, keep the sender
+                    log.exception("delivery: row %s failed unexpectedly", row.id)
+                    self.attempt.fail(row, exc)
