@@ -183,3 +183,35 @@ async def test_stop_while_a_row_for_the_chat_waits_for_a_sender(
     assert [m.plain_text for m in fake.sent(chat.id)
             if "خبر للمحادثة" in (m.plain_text or "")] == []
     assert errors(caplog) == []
+
+
+async def test_stop_while_a_send_to_the_chat_fails(
+        tmp_path: Path, fake_telegram: FakeTelegram, caplog: pytest.LogCaptureFixture) -> None:
+    fake = fake_telegram
+    chat = fake.add_private_chat()
+    async with running_service(fast_config(tmp_path, fake)) as service:
+        storage, delivery = service.storage, service.services.delivery
+        assert storage is not None and delivery is not None
+        await ask(fake, chat.id, "/start")
+        hold = fake.hold_next("sendMessage", chat_id=chat.id, status=500)
+        await store(service, "خبر قبل الإيقاف")
+        await store(service, "خبر ثانٍ قبل الإيقاف")
+        await hold.arrived.wait()
+        fake.inject_message(chat.id, "/stop")
+
+        async def stopped() -> bool:
+            record = await storage.chats.get(chat.id)
+            return gate_waiting(service, chat.id) or (record is not None and not record.active)
+
+        await eventually(stopped)
+        hold.release()
+        await until(lambda: delivery.in_flight == 0)  # the failure is recorded
+        # the failed send does not bring its row back to be retried after /stop
+        assert statuses(service, chat.id) == ["dropped", "dropped"]
+        await ask(fake, chat.id, "/start")
+        await store(service, "خبر بعد العودة")
+        await fake.wait_for(lambda f: any("خبر بعد العودة" in (m.plain_text or "")
+                                          for m in f.sent(chat.id)))
+        await until(lambda: delivery.in_flight == 0)
+        assert statuses(service, chat.id) == ["dropped", "dropped", "sent"]
+    assert errors(caplog) == []
