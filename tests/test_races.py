@@ -7,15 +7,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from bot.app import Service
+from tests.admin_helpers import admin_config
+from tests.fakes.feed_server import FeedServer, http_date
 from tests.fakes.telegram import FakeTelegram, SentMessage
+from tests.fixtures.ingest.site import item, rss
 from tests.news import ask, eventually, fast_config, feed_id, register, store
 from tests.service import running_service
+
+pytest_plugins = ["tests.fakes.feed_fixtures"]
 
 
 def chat_rows(service: Service, chat_id: int) -> dict[str, int]:
@@ -214,4 +220,93 @@ async def test_stop_while_a_send_to_the_chat_fails(
                                           for m in f.sent(chat.id)))
         await until(lambda: delivery.in_flight == 0)
         assert statuses(service, chat.id) == ["dropped", "dropped", "sent"]
+    assert errors(caplog) == []
+
+
+# ----------------------------------------------------------------------------- feeds
+
+def news_items(*titles: str) -> list[str]:
+    """Feed items, oldest first, dated within the last hour (pushed when new)."""
+    now = time.time()
+    return [item(title, f"https://site.example/{abs(hash(title))}", title,
+                 description=f"{title}: تفاصيل الخبر كما نشرها الموقع اليوم مع سياق كاف.",
+                 date=http_date(now - 600 + 60 * i)) for i, title in enumerate(titles)]
+
+
+async def polled_feed(service: Service, server: FeedServer, items: list[str]) -> int:
+    """An admin feed served by ``server``, polled once (stored, not pushed)."""
+    storage, poller = service.storage, service.services.poller
+    assert storage is not None and poller is not None
+    server.add_feed("/feed.xml", rss(items))
+    feed, _ = await storage.feeds.add(server.url("/feed.xml"), "مصدر السباق")
+    await poller.poll_now(feed.id)
+    await poller.wait_idle()
+    polled = await storage.feeds.get(feed.id)
+    assert polled is not None and polled.initialized
+    return feed.id
+
+
+def count(service: Service, sql: str, *args: object) -> int:
+    assert service.storage is not None
+    conn = sqlite3.connect(service.storage.db.path)
+    try:
+        return int(conn.execute(sql, args).fetchone()[0])
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("action", ["delfeed", "unsubscribe"])
+async def test_a_source_removed_while_its_news_goes_out(
+        tmp_path: Path, fake_telegram: FakeTelegram, feed_server: FeedServer,
+        caplog: pytest.LogCaptureFixture, action: str) -> None:
+    # /delfeed (admin) or /unsubscribe (the reader) while the reader's rows from the
+    # feed's last poll are being sent and its next poll is fetching the feed
+    fake = fake_telegram
+    admin, reader = fake.add_private_chat(), fake.add_private_chat()
+    async with running_service(admin_config(tmp_path, fake, [admin.id], feeds=[])) as service:
+        storage, poller = service.storage, service.services.poller
+        assert storage is not None and poller is not None
+        fid = await polled_feed(service, feed_server, news_items("خبر قديم"))
+        await ask(fake, reader.id, "/start")
+        await storage.subscriptions.add(reader.id, "feed", str(fid), "مصدر السباق", fid)
+        await ask(fake, reader.id, "/subscribe الاقتصاد")
+        hold = fake.hold_next("sendMessage", chat_id=reader.id)
+        feed_server.add_feed("/feed.xml", rss(news_items(
+            "خبر قديم", "خبر أول عاجل", "خبر عن الاقتصاد", "خبر ثالث عاجل")))
+        await poller.poll_now(fid)
+        await hold.arrived.wait()  # the first of three is at Telegram, two wait
+        feed_server.add_feed("/feed.xml", rss(news_items(
+            "خبر قديم", "خبر أول عاجل", "خبر عن الاقتصاد", "خبر ثالث عاجل", "خبر رابع")))
+        fetching = feed_server.hold("/feed.xml")
+        poll = asyncio.create_task(poller.poll_now(fid))
+        await fetching.arrived.wait()  # and the next poll is fetching the feed
+        who, command = ((admin, f"/delfeed {fid}") if action == "delfeed"
+                        else (reader, "/unsubscribe مصدر السباق"))
+        before = len(fake.sent(who.id))
+        fake.inject_message(who.id, command)
+
+        async def unsubscribed() -> bool:
+            return all(s.kind != "feed" for s in await storage.subscriptions.list(reader.id))
+
+        await eventually(unsubscribed)
+        fetching.release()
+        [outcome] = (await poll).outcomes
+        hold.release()
+        reply = (f"🗑 حُذف المصدر #{fid} «مصدر السباق»" if action == "delfeed"
+                 else "☑️ أُلغي الاشتراك في المصدر «مصدر السباق».")
+        await fake.wait_for(lambda f: any((m.plain_text or "").startswith(reply)
+                                          for m in f.sent(who.id)[before:]))
+        await until(lambda: not {"pending", "sending"} & set(statuses(service, reader.id)))
+        # the send under way went out; the keyword still wants its row; the rest is dropped
+        assert statuses(service, reader.id) == ["sent", "sent", "dropped"]
+        if action == "delfeed":
+            assert outcome.result == "gone" and await storage.feeds.get(fid) is None
+            assert count(service, "SELECT COUNT(*) FROM articles") == 4  # none of that poll
+            await poller.poll_now()
+            assert await storage.feeds.list() == []  # not brought back
+        else:
+            assert (outcome.result, outcome.stored, outcome.queued) == ("ok", 1, 0)
+    titles = [(m.plain_text or "").split("\n")[0] for m in fake.sent(reader.id)
+              if "خبر" in (m.plain_text or "")]
+    assert titles == ["خبر أول عاجل", "خبر عن الاقتصاد"]
     assert errors(caplog) == []
