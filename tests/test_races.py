@@ -5,6 +5,7 @@ the test releases it, the feed server holds a poll's fetch."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import sqlite3
 import time
@@ -309,4 +310,45 @@ async def test_a_source_removed_while_its_news_goes_out(
     titles = [(m.plain_text or "").split("\n")[0] for m in fake.sent(reader.id)
               if "خبر" in (m.plain_text or "")]
     assert titles == ["خبر أول عاجل", "خبر عن الاقتصاد"]
+    assert errors(caplog) == []
+
+
+@pytest.mark.parametrize("answer", [200, 500])
+async def test_pausefeed_while_the_feed_is_polled(
+        tmp_path: Path, fake_telegram: FakeTelegram, feed_server: FeedServer,
+        caplog: pytest.LogCaptureFixture, answer: int) -> None:
+    fake = fake_telegram
+    admin, reader = fake.add_private_chat(), fake.add_private_chat()
+    config = admin_config(tmp_path, fake, [admin.id], feeds=[],
+                          polling={"allow_private_addresses": True,
+                                   "max_consecutive_failures": 1})
+    async with running_service(config) as service:
+        storage, poller = service.storage, service.services.poller
+        assert storage is not None and poller is not None
+        fid = await polled_feed(service, feed_server, news_items("خبر قديم"))
+        await register(service, reader.id)
+        await storage.subscriptions.add(reader.id, "feed", str(fid), "مصدر السباق", fid)
+        before = await storage.feeds.get(fid)
+        feed_server.add_feed("/feed.xml", rss(news_items("خبر قديم", "خبر جديد")),
+                             status=answer)
+        hold = feed_server.hold("/feed.xml")
+        poll = asyncio.create_task(poller.poll_now(fid))
+        await hold.arrived.wait()
+        said = (await ask(fake, admin.id, f"/pausefeed {fid}")).plain_text or ""
+        assert said.startswith(f"⏸ أُوقف جلب المصدر #{fid} «مصدر السباق» مؤقتًا")
+        hold.release()
+        [outcome] = (await poll).outcomes
+        assert outcome.result == ("paused" if answer == 200 else "error")
+        # the feed is as the pause left it: nothing of that poll stored or counted
+        after = await storage.feeds.get(fid)
+        assert after == dataclasses.replace(before, paused=True, next_poll_at=0.0)
+        assert count(service, "SELECT COUNT(*) FROM articles") == 1
+        feeds = (await ask(fake, admin.id, "/feeds")).plain_text or ""
+        assert f"⏸ #{fid} مصدر السباق" in feeds
+        feed_server.add_feed("/feed.xml", rss(news_items("خبر قديم", "خبر جديد")))
+        said = (await ask(fake, admin.id, f"/resumefeed {fid}")).plain_text or ""
+        assert said == f"▶️ استُؤنف جلب المصدر #{fid} «مصدر السباق»، وسيُجلب الآن."
+        [news] = await fake.wait_for_messages(reader.id, 1)  # after the resume
+        assert (news.plain_text or "").startswith("خبر جديد")
+    assert [m.plain_text for m in fake.sent(admin.id) if "⛔" in (m.plain_text or "")] == []
     assert errors(caplog) == []
