@@ -16,7 +16,7 @@ import pytest
 
 from bot.app import Service
 from tests.admin_helpers import admin_config
-from tests.fakes.feed_server import FeedServer, http_date
+from tests.fakes.feed_server import FeedServer, Route, http_date
 from tests.fakes.telegram import FakeTelegram, SentMessage
 from tests.fixtures.ingest.site import item, rss
 from tests.news import ask, eventually, fast_config, feed_id, register, store
@@ -352,3 +352,36 @@ async def test_pausefeed_while_the_feed_is_polled(
         assert (news.plain_text or "").startswith("خبر جديد")
     assert [m.plain_text for m in fake.sent(admin.id) if "⛔" in (m.plain_text or "")] == []
     assert errors(caplog) == []
+
+
+async def test_resumefeed_before_the_disabled_alert_goes_out(
+        tmp_path: Path, fake_telegram: FakeTelegram, feed_server: FeedServer,
+        caplog: pytest.LogCaptureFixture) -> None:
+    # a 410 disables the feed; the admins are told ALERT_DELAY (2 s) later, by then an
+    # admin has resumed it and its new poll is under way
+    fake = fake_telegram
+    admin = fake.add_private_chat()
+    async with running_service(admin_config(tmp_path, fake, [admin.id], feeds=[])) as service:
+        storage, poller, app = service.storage, service.services.poller, service.app
+        assert storage is not None and poller is not None and app is not None
+        assert app.job_queue is not None
+        fid = await polled_feed(service, feed_server, news_items("خبر قديم"))
+        feed_server.add("/feed.xml", Route(status=410, body=b"gone"))
+        await poller.poll_now(fid)
+        disabled = await storage.feeds.get(fid)
+        assert disabled is not None and disabled.disabled_reason
+        assert app.job_queue.get_jobs_by_name("feeds-disabled")  # the alert is on its way
+        feed_server.add_feed("/feed.xml", rss(news_items("خبر قديم", "خبر جديد")))
+        hold = feed_server.hold("/feed.xml")
+        said = (await ask(fake, admin.id, f"/resumefeed {fid}")).plain_text or ""
+        assert said.startswith(f"▶️ استُؤنف جلب المصدر #{fid} «مصدر السباق» (كان معطَّلًا")
+        assert app.job_queue.get_jobs_by_name("feeds-disabled")  # not gone out yet
+        await hold.arrived.wait()  # polled again
+        await until(lambda: not app.job_queue.get_jobs_by_name("feeds-disabled"))
+        hold.release()
+        await poller.wait_idle()
+        feed = await storage.feeds.get(fid)
+        assert feed is not None and feed.enabled and feed.consecutive_failures == 0
+        assert count(service, "SELECT COUNT(*) FROM articles") == 2
+    assert [m.plain_text for m in fake.sent(admin.id) if "⛔" in (m.plain_text or "")] == []
+    assert [e for e in errors(caplog) if "disabled: the server says" not in e] == []
