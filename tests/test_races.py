@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import Service
-from tests.admin_helpers import admin_config
+from tests.admin_helpers import admin_config, buttons, figure, final_edit, register_chats
 from tests.fakes.feed_server import FeedServer, Route, http_date
 from tests.fakes.telegram import FakeTelegram, SentMessage
 from tests.fixtures.ingest.site import item, rss
@@ -385,3 +385,47 @@ async def test_resumefeed_before_the_disabled_alert_goes_out(
         assert count(service, "SELECT COUNT(*) FROM articles") == 2
     assert [m.plain_text for m in fake.sent(admin.id) if "⛔" in (m.plain_text or "")] == []
     assert [e for e in errors(caplog) if "disabled: the server says" not in e] == []
+
+
+# ------------------------------------------------------------------------- broadcasts
+
+async def test_stop_a_broadcast_while_its_rows_wait_for_a_sender(
+        tmp_path: Path, fake_telegram: FakeTelegram, caplog: pytest.LogCaptureFixture) -> None:
+    # 4 senders, all held by the broadcast's first 4 sends: its next 4 rows are claimed
+    # and queued when ⏹ is pressed; "a send under way may still arrive", those may not
+    fake = fake_telegram
+    admin = fake.add_private_chat()
+    chats = [fake.add_private_chat() for _ in range(8)]
+    config = admin_config(tmp_path, fake, [admin.id], rate=4, feeds=[])
+    fake.disable_rate_limits()  # the 4 held sends are answered at once
+    async with running_service(config) as service:
+        delivery = service.services.delivery
+        assert delivery is not None and delivery.concurrency == 4
+        await register_chats(service, chats)
+        holds = [fake.hold_next("sendMessage", chat_id=c.id) for c in chats[:4]]
+        fake.inject_message(admin.id, "/broadcast رسالة إلى الجميع")
+        _, footer = await fake.wait_for_messages(admin.id, 2)
+        fake.inject_callback(admin.id, footer.message_id, buttons(footer)["✅ تأكيد الإرسال"])
+        for hold in holds:
+            await hold.arrived.wait()
+        await until(lambda: count(service, "SELECT COUNT(*) FROM outbox WHERE broadcast_id = 1"
+                                           " AND status = 'sending'") == 8)
+        progress = await fake.wait_for(lambda f: next(
+            (e for e in f.edits(admin.id) if e.reply_markup), None))
+        [[stop]] = progress.reply_markup["inline_keyboard"]
+        query = fake.inject_callback(admin.id, footer.message_id, stop["callback_data"])
+        await fake.wait_for(lambda f: any(a.callback_query_id == query
+                                          for a in f.callback_answers))
+        answer = next(a for a in fake.callback_answers if a.callback_query_id == query)
+        assert answer.text == "أُوقف الإرسال؛ أُلغيت الرسائل التي لم تُرسل بعد (4)."
+        for hold in holds:
+            hold.release()
+        await until(lambda: delivery.in_flight == 0)
+        tracker, app = service.services.broadcasts, service.app
+        assert tracker is not None and app is not None
+        await tracker.refresh(app.bot, 1)  # what the progress job does every 3 s
+        report = await fake.wait_for(lambda f: final_edit(f, admin.id, 1))
+        text = report.plain_text or ""
+        assert figure(text, "أُرسلت") == 4 and figure(text, "لم تُرسل (أُلغيت)") == 4
+    assert [c.id for c in chats if fake.sent(c.id)] == [c.id for c in chats[:4]]
+    assert errors(caplog) == []

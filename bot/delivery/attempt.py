@@ -66,11 +66,13 @@ class Attempt:
         self.recorder.add(row.chat_id, RowUpdate(row.id, "sent", message_id=message_id,
                                                  silent=silent))
 
-    def skip(self, row: OutboxRow, reason: str) -> None:
-        """Not sent: the chat was stopped or forgotten after the row was claimed (the
-        row is dropped or deleted already; this frees the chat in the worker)."""
+    def skip(self, row: OutboxRow, status: str, reason: str) -> None:
+        """Not sent after all (``status`` dropped: the chat was stopped or forgotten
+        after the row was claimed; cancelled: its broadcast was stopped)."""
         self.partial.pop(row.id, None)
-        self.recorder.add(row.chat_id, RowUpdate(row.id, "dropped", error=reason))
+        if status == "cancelled":
+            SENDS.labels(status).inc()
+        self.recorder.add(row.chat_id, RowUpdate(row.id, status, error=reason))
 
     def fail(self, row: OutboxRow, exc: Exception) -> None:
         """Record ``row`` as failed because of an unexpected error (a bug)."""

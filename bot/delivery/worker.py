@@ -17,7 +17,9 @@ only the rows in flight (at most ``concurrency`` sends, plus outcomes not yet re
 sends in flight, records them and releases every row not sent.
 
 Each send holds its chat's gate (``gates.py``): /stop and /forget wait for a send under
-way to their chat, and a row claimed before them is not sent after them.
+way to their chat, and a row claimed before them is not sent after them. Likewise a
+stopped broadcast's rows that are claimed but not yet taken by a sender are not sent
+(:meth:`Delivery.stop_broadcast`).
 """
 
 from __future__ import annotations
@@ -84,6 +86,8 @@ class Delivery:
         # claimed rows for the senders, each with the gates' mark taken before its claim
         self._queue: asyncio.Queue[tuple[OutboxRow, int] | None] = asyncio.Queue()
         self._claimed: dict[int, OutboxRow] = {}  # row id -> claimed row not yet recorded
+        self._queued: dict[int, OutboxRow] = {}  # claimed rows no sender has taken yet
+        self._stopped: dict[int, None] = {}  # broadcasts stopped in this run (ordered set)
         self._busy: set[int] = set()  # chats with a claimed row
         self._deferred: dict[int, float] = {}  # chat -> monotonic time it is ready again
         self._cursor = 0
@@ -105,6 +109,15 @@ class Delivery:
     @property
     def in_flight(self) -> int:
         return len(self._claimed)
+
+    def stop_broadcast(self, broadcast_id: int) -> int:
+        """The broadcast was stopped (its pending rows cancelled in the database): its
+        rows claimed before that and not taken by a sender yet are not sent either (they
+        are recorded ``cancelled``). Returns how many such rows there are now."""
+        self._stopped[broadcast_id] = None
+        while len(self._stopped) > 1000:
+            del self._stopped[next(iter(self._stopped))]
+        return sum(r.broadcast_id == broadcast_id for r in self._queued.values())
 
     async def start(self) -> None:
         await self.bot.initialize()
@@ -133,6 +146,7 @@ class Delivery:
         feeder.cancel()
         while not self._queue.empty():  # claimed, never started: not sent
             self._queue.get_nowait()
+        self._queued.clear()
         for _ in senders:
             self._queue.put_nowait(None)
         _, late = await asyncio.wait(senders, timeout=timeout)
@@ -213,10 +227,12 @@ class Delivery:
         mark = self.gates.mark()  # a chat stopped or forgotten after it: not sent
         claimed = await self.storage.outbox.claim(chosen.ids, self.owner,
                                                   time.time() + self.lease_seconds)
+        for row in claimed:  # known at once: a broadcast stopped meanwhile counts them
+            self._claimed[row.id] = row
+            self._queued[row.id] = row
+            self._busy.add(row.chat_id)
         await self.attempt.composer.prepare(claimed)
         for row in claimed:
-            self._claimed[row.id] = row
-            self._busy.add(row.chat_id)
             self._queue.put_nowait((row, mark))
         return len(claimed), wrapped
 
@@ -228,9 +244,13 @@ class Delivery:
             if self._queue.qsize() <= self.depth // 2:
                 self._signal.set()
             row, mark = item
+            self._queued.pop(row.id, None)
+            if row.broadcast_id is not None and row.broadcast_id in self._stopped:
+                self.attempt.skip(row, "cancelled", "the broadcast was stopped")
+                continue
             async with self.gates.hold(row.chat_id):
                 if self.gates.closed_since(row.chat_id, mark):
-                    self.attempt.skip(row, "the chat stopped before the send")
+                    self.attempt.skip(row, "dropped", "the chat stopped before the send")
                     continue
                 try:
                     await self.attempt.run(row)
