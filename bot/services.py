@@ -63,12 +63,13 @@ class Services:
     broadcasts: BroadcastTracker | None = None
 
     async def without_sends(self, chat_id: int, change: Callable[[], Awaitable[T]]) -> T:
-        """Run ``change``, a write that ends sending to the chat (/stop, /forget), once
-        no send or digest to the chat is under way; a row claimed before it is not sent
-        after it (``bot.delivery.gates``). Its reply is then the chat's last message."""
+        """Run ``change``, what changes the chat's rows to send (/stop, /forget,
+        /unsubscribe, /latest), once no send or digest to the chat is under way; a row
+        the worker claimed before it is not sent unless the change left it to send
+        (``bot.delivery.gates``). So nothing it took away reaches the chat after it."""
         if self.delivery is None:
             return await change()
-        return await self.delivery.gates.close(chat_id, change)
+        return await self.delivery.gates.change(chat_id, change)
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.config.telegram.admins

@@ -429,3 +429,37 @@ async def test_stop_a_broadcast_while_its_rows_wait_for_a_sender(
         assert figure(text, "أُرسلت") == 4 and figure(text, "لم تُرسل (أُلغيت)") == 4
     assert [c.id for c in chats if fake.sent(c.id)] == [c.id for c in chats[:4]]
     assert errors(caplog) == []
+
+
+async def test_latest_while_a_row_for_the_chat_waits_for_a_sender(
+        tmp_path: Path, fake_telegram: FakeTelegram, caplog: pytest.LogCaptureFixture) -> None:
+    # /latest lists the story whose row the worker has claimed and queued: the row counts
+    # as delivered by the list, as a pending one does (README: "/latest and the outbox")
+    fake = fake_telegram
+    chat = fake.add_private_chat()
+    others = [fake.add_private_chat() for _ in range(4)]
+    async with running_service(fast_config(tmp_path, fake, messages_per_second=4)) as service:
+        storage, delivery = service.storage, service.services.delivery
+        assert storage is not None and delivery is not None and delivery.concurrency == 4
+        await ask(fake, chat.id, "/start")
+        a, b = await feed_id(service, 0), await feed_id(service, 1)
+        for other in others:  # subscribed to feed b only
+            await register(service, other.id)
+            await storage.subscriptions.remove(other.id, "feed", str(a))
+            await storage.subscriptions.add(other.id, "feed", str(b), "المصدر ب", b)
+        holds = [fake.hold_next("sendMessage", chat_id=other.id) for other in others]
+        await store(service, "خبر للآخرين", feed=1)
+        for hold in holds:
+            await hold.arrived.wait()
+        await store(service, "خبر للمحادثة")
+        await until(lambda: statuses(service, chat.id) == ["sending"])  # claimed, queued
+        listed = (await ask(fake, chat.id, "/latest")).plain_text or ""
+        assert "خبر للمحادثة" in listed
+        for hold in holds:
+            hold.release()
+        await fake.wait_for(lambda f: all(f.sent(o.id) for o in others))
+        await until(lambda: delivery.in_flight == 0)  # the queued row's turn came
+        assert statuses(service, chat.id) == ["sent"]
+    pushed = [m for m in fake.sent(chat.id) if (m.plain_text or "").startswith("خبر للمحادثة")]
+    assert pushed == []  # only in the /latest list
+    assert errors(caplog) == []

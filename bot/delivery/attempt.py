@@ -66,9 +66,10 @@ class Attempt:
         self.recorder.add(row.chat_id, RowUpdate(row.id, "sent", message_id=message_id,
                                                  silent=silent))
 
-    def skip(self, row: OutboxRow, status: str, reason: str) -> None:
-        """Not sent after all (``status`` dropped: the chat was stopped or forgotten
-        after the row was claimed; cancelled: its broadcast was stopped)."""
+    def skip(self, row: OutboxRow, status: str, reason: str | None) -> None:
+        """Not sent after all: ``status`` pending (a change to the chat after the row was
+        claimed: back to pending, unless the change dropped, deleted or covered it),
+        cancelled (its broadcast was stopped)."""
         self.partial.pop(row.id, None)
         if status == "cancelled":
             SENDS.labels(status).inc()

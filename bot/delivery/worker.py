@@ -16,8 +16,9 @@ only the rows in flight (at most ``concurrency`` sends, plus outcomes not yet re
 ``flush_seconds`` worth, 20-100 ms) can be sent twice. :meth:`Delivery.stop` (SIGTERM) finishes the
 sends in flight, records them and releases every row not sent.
 
-Each send holds its chat's gate (``gates.py``): /stop and /forget wait for a send under
-way to their chat, and a row claimed before them is not sent after them. Likewise a
+Each send holds its chat's gate (``gates.py``): /stop, /forget, /unsubscribe and
+/latest wait for a send under way to their chat, and a row claimed before them goes back
+to pending (they may have dropped, deleted or covered it) instead of out. Likewise a
 stopped broadcast's rows that are claimed but not yet taken by a sender are not sent
 (:meth:`Delivery.stop_broadcast`).
 """
@@ -224,7 +225,7 @@ class Delivery:
         self._cursor, wrapped = next_cursor(self._cursor, len(rows), window, chosen)
         if not chosen.ids:
             return 0, wrapped
-        mark = self.gates.mark()  # a chat stopped or forgotten after it: not sent
+        mark = self.gates.mark()  # a chat changed after it: its row is looked at again
         claimed = await self.storage.outbox.claim(chosen.ids, self.owner,
                                                   time.time() + self.lease_seconds)
         for row in claimed:  # known at once: a broadcast stopped meanwhile counts them
@@ -249,8 +250,8 @@ class Delivery:
                 self.attempt.skip(row, "cancelled", "the broadcast was stopped")
                 continue
             async with self.gates.hold(row.chat_id):
-                if self.gates.closed_since(row.chat_id, mark):
-                    self.attempt.skip(row, "dropped", "the chat stopped before the send")
+                if self.gates.changed_since(row.chat_id, mark):
+                    self.attempt.skip(row, "pending", None)  # unless the change took it
                     continue
                 try:
                     await self.attempt.run(row)
