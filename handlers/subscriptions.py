@@ -79,9 +79,13 @@ async def _change(update: Update, context: ContextTypes.DEFAULT_TYPE, usage: str
     chat = await managed_chat(update, context)
     if chat is None:
         return
-    storage = get_services(context).storage
-    op = manage.subscribe if subscribe else manage.unsubscribe
-    changes = await op(storage, chat.id, text)
+    services = get_services(context)
+    storage = services.storage
+    if subscribe:
+        changes = await manage.subscribe(storage, chat.id, text)
+    else:  # while no send to the chat is under way: nothing unsubscribed follows the reply
+        changes = await services.without_sends(
+            chat.id, lambda: manage.unsubscribe(storage, chat.id, text))
     lines = [describe(c) for c in changes if c.status != "skipped"]
     skipped = [quoted(c.target.display) for c in changes if c.status == "skipped"]
     if skipped:

@@ -135,16 +135,20 @@ class OutboxBatch:
 
 def drop_unwanted(conn: sqlite3.Connection, where: str, params: Sequence[object], reason: str,
                   *, feed_gone: int | None = None) -> int:
-    """After a subscription went (/unsubscribe, a feed deleted): drop the pending article
-    rows chosen by ``where`` (SQL over ``o``, the outbox row, and ``a``, its article) whose
+    """After a subscription went (/unsubscribe, a feed deleted): drop the article rows
+    still to send chosen by ``where`` (SQL over ``o``, the outbox row, and ``a``, its article) whose
     chat no longer wants their story: none of the chat's subscriptions matches the article
     (as :func:`enqueue_article` matches), nor another stored article of the same story.
     ``feed_gone``: a feed about to be deleted, whose subscriptions no longer count (its
     category still does: a chat subscribed to the category still wants its news). Rows
-    already claimed (``sending``) are left to go out. Returns the rows dropped."""
+    the worker claimed (``sending``) are dropped too; whether one still goes out depends
+    on the caller (/unsubscribe runs while no send to the chat is under way, and the
+    worker does not send what it claimed before: ``bot.delivery.gates``). Returns the
+    rows dropped."""
     rows = conn.execute(
         "SELECT o.id, o.chat_id, o.article_id, o.story_id FROM outbox o JOIN articles a"
-        f" ON a.id = o.article_id WHERE o.status = 'pending' AND ({where})", params).fetchall()
+        f" ON a.id = o.article_id WHERE o.status IN ('pending', 'sending') AND ({where})",
+        params).fetchall()
     wants: dict[int, tuple[set[int], set[str], list[str]]] = {}
     facts: dict[int, tuple[int | None, set[str], str]] = {}
     indexes: dict[int, KeywordIndex] = {}  # built only for chats with keywords
@@ -197,6 +201,7 @@ def drop_unwanted(conn: sqlite3.Connection, where: str, params: Sequence[object]
 
     drop = [(reason, r[0]) for r in rows
             if not any(wanted(r[1], a) for a in story(r[3], r[2]))]
-    conn.executemany("UPDATE outbox SET status = 'dropped', error = ? WHERE id = ?"
-                     " AND status = 'pending'", drop)
+    conn.executemany("UPDATE outbox SET status = 'dropped', error = ?, lease_owner = NULL,"
+                     " lease_until = NULL WHERE id = ? AND status IN ('pending', 'sending')",
+                     drop)
     return len(drop)

@@ -56,7 +56,7 @@ def add(conn: sqlite3.Connection, chat_id: int, kind: str, value: str, display: 
 def remove(conn: sqlite3.Connection, chat_id: int, kind: str, value: str) -> bool:
     """Unsubscribe; False when the chat did not have it. The chat's rows still to send
     that no other subscription wants are dropped with it (a fan-out of the source's news
-    under way does not go on after the reply; a send already under way may still arrive)."""
+    under way does not go on after the reply)."""
     removed = conn.execute(
         "DELETE FROM subscriptions WHERE chat_id = ? AND kind = ? AND value = ?",
         (chat_id, kind, value)).rowcount > 0
