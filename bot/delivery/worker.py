@@ -232,9 +232,11 @@ class Delivery:
             self._claimed[row.id] = row
             self._queued[row.id] = row
             self._busy.add(row.chat_id)
-        await self.attempt.composer.prepare(claimed)
-        for row in claimed:
-            self._queue.put_nowait((row, mark))
+        try:
+            await self.attempt.composer.prepare(claimed)
+        finally:  # claimed: sent (a failed load is tried again per row), never left behind
+            for row in claimed:
+                self._queue.put_nowait((row, mark))
         return len(claimed), wrapped
 
     async def _send_loop(self) -> None:
