@@ -1,6 +1,7 @@
-"""Chat and admin actions racing the background jobs (delivery, digests, polling,
-retention, index rebuild), driven deterministically: the fake Bot API holds a send until
-the test releases it, the feed server holds a poll's fetch."""
+"""Chat and admin actions racing the background jobs (delivery, digests, polling, the
+disabled-feed alert, broadcasts), driven deterministically: the fake Bot API holds a
+send until the test releases it, the feed server holds a poll's fetch. (The index
+rebuild racing retention and new articles: tests/test_search_storage.py.)"""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+import jobs.poll
 from bot.app import Service
 from tests.admin_helpers import admin_config, buttons, figure, final_edit, register_chats
 from tests.fakes.feed_server import FeedServer, Route, http_date
@@ -156,11 +158,12 @@ async def test_forget_while_a_digest_for_the_chat_goes_out(
 
 async def test_stop_while_a_row_for_the_chat_waits_for_a_sender(
         tmp_path: Path, fake_telegram: FakeTelegram, caplog: pytest.LogCaptureFixture) -> None:
-    # 4 senders, all held by sends to other chats: the chat's row is claimed and queued
+    # 4 senders (at 16 messages a second), all held by sends to other chats: the chat's
+    # row is claimed and queued
     fake = fake_telegram
     chat = fake.add_private_chat()
     others = [fake.add_private_chat() for _ in range(4)]
-    async with running_service(fast_config(tmp_path, fake, messages_per_second=4)) as service:
+    async with running_service(fast_config(tmp_path, fake, messages_per_second=16)) as service:
         storage, delivery = service.storage, service.services.delivery
         assert storage is not None and delivery is not None and delivery.concurrency == 4
         await ask(fake, chat.id, "/start")
@@ -359,9 +362,10 @@ async def test_pausefeed_while_the_feed_is_polled(
 
 async def test_resumefeed_before_the_disabled_alert_goes_out(
         tmp_path: Path, fake_telegram: FakeTelegram, feed_server: FeedServer,
-        caplog: pytest.LogCaptureFixture) -> None:
-    # a 410 disables the feed; the admins are told ALERT_DELAY (2 s) later, by then an
-    # admin has resumed it and its new poll is under way
+        caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a 410 disables the feed; the admins are told ALERT_DELAY later, by then an admin
+    # has resumed it and its new poll is under way
+    monkeypatch.setattr(jobs.poll, "ALERT_DELAY", 1.0)  # 2 s in production
     fake = fake_telegram
     admin = fake.add_private_chat()
     async with running_service(admin_config(tmp_path, fake, [admin.id], feeds=[])) as service:
@@ -394,12 +398,13 @@ async def test_resumefeed_before_the_disabled_alert_goes_out(
 
 async def test_stop_a_broadcast_while_its_rows_wait_for_a_sender(
         tmp_path: Path, fake_telegram: FakeTelegram, caplog: pytest.LogCaptureFixture) -> None:
-    # 4 senders, all held by the broadcast's first 4 sends: its next 4 rows are claimed
-    # and queued when ⏹ is pressed; "a send under way may still arrive", those may not
+    # 4 senders (at 16 messages a second), all held by the broadcast's first 4 sends:
+    # its next 4 rows are claimed and queued when ⏹ is pressed; "a send under way may
+    # still arrive", those may not
     fake = fake_telegram
     admin = fake.add_private_chat()
     chats = [fake.add_private_chat() for _ in range(8)]
-    config = admin_config(tmp_path, fake, [admin.id], rate=4, feeds=[])
+    config = admin_config(tmp_path, fake, [admin.id], rate=16, feeds=[])
     fake.disable_rate_limits()  # the 4 held sends are answered at once
     async with running_service(config) as service:
         delivery = service.services.delivery
@@ -441,7 +446,7 @@ async def test_latest_while_a_row_for_the_chat_waits_for_a_sender(
     fake = fake_telegram
     chat = fake.add_private_chat()
     others = [fake.add_private_chat() for _ in range(4)]
-    async with running_service(fast_config(tmp_path, fake, messages_per_second=4)) as service:
+    async with running_service(fast_config(tmp_path, fake, messages_per_second=16)) as service:
         storage, delivery = service.storage, service.services.delivery
         assert storage is not None and delivery is not None and delivery.concurrency == 4
         await ask(fake, chat.id, "/start")
