@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.callbacks import CallbackCodec
 from bot.config import Config
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from bot.ingest import Poller
 
 KEY = "services"
+T = TypeVar("T")
 
 
 @dataclass
@@ -60,6 +61,15 @@ class Services:
     digests: DigestRunner | None = None
     #: edits the progress messages of admin broadcasts (jobs/broadcast_progress.py)
     broadcasts: BroadcastTracker | None = None
+
+    async def without_sends(self, chat_id: int, change: Callable[[], Awaitable[T]]) -> T:
+        """Run ``change``, what changes the chat's rows to send (/stop, /forget,
+        /unsubscribe, /latest), once no send or digest to the chat is under way; a row
+        the worker claimed before it is not sent unless the change left it to send
+        (``bot.delivery.gates``). So nothing it took away reaches the chat after it."""
+        if self.delivery is None:
+            return await change()
+        return await self.delivery.gates.change(chat_id, change)
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.config.telegram.admins

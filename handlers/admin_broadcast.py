@@ -235,9 +235,12 @@ async def _cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, services: 
         await answer(query, "أُلغي البث.")
         await _edit(query, DISCARDED.format(id=broadcast_id))
     elif outcome.result == "stopping":
+        # and the rows the worker claimed but has not started sending
+        cancelled = outcome.cancelled + (services.delivery.stop_broadcast(broadcast_id)
+                                         if services.delivery is not None else 0)
         log.info("admin: broadcast %d stopped by user %s: %d row(s) cancelled", broadcast_id,
-                 user_id, outcome.cancelled)
-        await answer(query, f"أُوقف الإرسال؛ أُلغيت الرسائل التي لم تُرسل بعد ({outcome.cancelled}).")
+                 user_id, cancelled)
+        await answer(query, f"أُوقف الإرسال؛ أُلغيت الرسائل التي لم تُرسل بعد ({cancelled}).")
         if services.broadcasts is not None:
             await services.broadcasts.refresh(context.bot, broadcast_id)
     elif outcome.result == "done":

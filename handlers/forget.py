@@ -58,9 +58,10 @@ async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     if decoded[1] == ["n"]:
         text = FORGET_CANCELLED
-    else:
-        text = FORGOTTEN if await services.storage.chat_settings.forget(chat.id) \
-            else NOTHING_STORED
+    else:  # once no send to the chat is under way: the answer is its last message
+        forgotten = await services.without_sends(
+            chat.id, lambda: services.storage.chat_settings.forget(chat.id))
+        text = FORGOTTEN if forgotten else NOTHING_STORED
     await answer(query)
     try:
         await query.edit_message_text(rtl_text(text))

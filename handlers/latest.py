@@ -1,10 +1,11 @@
 """/latest [n]: the newest n (default 5, at most 20) articles matching the chat's
 subscriptions, as one list of linked headlines (split if longer than a message).
 
-Articles listed here are marked as delivered to the chat: their pending outbox rows
-become ``sent`` (with this message's id), so the worker does not push the same story a
-moment later. Articles the chat already received may be listed again: /latest answers
-"what is new", not "what did I miss".
+Articles listed here are marked as delivered to the chat: their outbox rows still to
+send (pending, or claimed by the worker and not sent yet) become ``sent`` (with this
+message's id), so the worker does not push the same story a moment later. Articles the
+chat already received may be listed again: /latest answers "what is new", not "what did
+I miss".
 """
 
 from __future__ import annotations
@@ -53,26 +54,33 @@ async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = await registered(update, context)
     if chat is None:
         return
-    storage = get_services(context).storage
+    services = get_services(context)
+    storage = services.storage
     if not await storage.subscriptions.count(chat.id):
         await reply(update, NO_SUBS)
         return
-    articles = await storage.latest.for_chat(chat.id, n)
-    if not articles:
-        await reply(update, NOTHING)
-        return
-    first = None
-    for chunk in render_latest(articles):
-        try:
-            msg = await context.bot.send_message(
-                chat.id, chunk, parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True))
-        except TelegramError as exc:
-            log.warning("handlers: /latest to chat %s failed: %s", chat.id, exc)
+
+    async def answer() -> None:
+        articles = await storage.latest.for_chat(chat.id, n)
+        if not articles:
+            await reply(update, NOTHING)
             return
-        first = first or msg.message_id
-    if first is not None:
-        await storage.latest.cover(chat.id, articles, first)
+        first = None
+        for chunk in render_latest(articles):
+            try:
+                msg = await context.bot.send_message(
+                    chat.id, chunk, parse_mode=ParseMode.HTML,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True))
+            except TelegramError as exc:
+                log.warning("handlers: /latest to chat %s failed: %s", chat.id, exc)
+                return
+            first = first or msg.message_id
+        if first is not None:
+            await storage.latest.cover(chat.id, articles, first)
+
+    # while no send to the chat is under way: a row the worker claimed for a story the
+    # list shows is covered like a pending one, not pushed a moment later
+    await services.without_sends(chat.id, answer)
 
 
 def register(app: Application, services: Services) -> list[tuple[str, str]]:

@@ -115,7 +115,8 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     note = None
     if action == "t":
-        result = await manage.toggle_feed(storage, chat.id, feed_id)
+        result = await services.without_sends(  # see /unsubscribe
+            chat.id, lambda: manage.toggle_feed(storage, chat.id, feed_id))
         if result is None:
             note = GONE
         else:

@@ -80,9 +80,13 @@ async def _change(update: Update, context: ContextTypes.DEFAULT_TYPE, usage: str
     chat = await managed_chat(update, context)
     if chat is None:
         return
-    storage = get_services(context).storage
-    op = manage.subscribe if subscribe else manage.unsubscribe
-    changes = await op(storage, chat.id, text)
+    services = get_services(context)
+    storage = services.storage
+    if subscribe:
+        changes = await manage.subscribe(storage, chat.id, text)
+    else:  # while no send to the chat is under way: nothing unsubscribed follows the reply
+        changes = await services.without_sends(
+            chat.id, lambda: manage.unsubscribe(storage, chat.id, text))
     lines = [describe(c) for c in changes if c.status != "skipped"]
     skipped = [quoted(c.target.display) for c in changes if c.status == "skipped"]
     if skipped:
@@ -121,7 +125,9 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = await managed_chat(update, context)
     if chat is None:
         return
-    removed = await get_services(context).storage.chat_settings.stop(chat.id)
+    services = get_services(context)
+    removed = await services.without_sends(  # the reply is the last message
+        chat.id, lambda: services.storage.chat_settings.stop(chat.id))
     await reply(update, STOPPED.format(n=removed))
 
 

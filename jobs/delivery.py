@@ -20,7 +20,7 @@ def schedule(app: Application, services: Services) -> None:
                       messages_per_second=rate, may_send=services.may_send)
     services.delivery = worker
     services.on_new_articles.append(worker.wake)
-    services.digests = DigestRunner(services.storage, app.bot, worker.owner)
+    services.digests = DigestRunner(services.storage, app.bot, worker.owner, gates=worker.gates)
 
     async def start(context: ContextTypes.DEFAULT_TYPE) -> None:
         await worker.start()

@@ -12,6 +12,9 @@ When a poll disables a feed (too many failures in a row, or 410 Gone), every adm
 re-enables it (an admin who never opened the bot cannot be written to: logged at INFO).
 Feeds disabled within :data:`ALERT_DELAY` seconds of each other share one message (split
 at Telegram's limits), so a site that takes many feeds down does not flood the admins.
+The message is written when it goes out, from the feeds as they are then: a feed an
+admin resumed or deleted in the meantime is left out (it said "disabled, /resumefeed"
+after the admin's /resumefeed was answered).
 """
 
 from __future__ import annotations
@@ -41,12 +44,12 @@ def schedule(app: Application, services: Services) -> None:
     assert app.job_queue is not None
     job_queue = app.job_queue
 
-    waiting: list[str] = []  # alerts not sent yet; the job takes them all
+    waiting: list[int] = []  # ids of feeds disabled, not told yet; the job takes them all
 
     def disabled(feed: Feed, reason: str) -> None:
         if not services.config.telegram.admins:
             return
-        waiting.append(disabled_alert(feed, reason))
+        waiting.append(feed.id)
         if len(waiting) == 1:
             job_queue.run_once(_tell_admins, when=ALERT_DELAY, data=waiting,
                                name="feeds-disabled")
@@ -69,10 +72,15 @@ async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _tell_admins(context: ContextTypes.DEFAULT_TYPE) -> None:
     assert context.job is not None
-    waiting: list[str] = context.job.data  # type: ignore[assignment]
-    chunks = split_message(waiting)
+    waiting: list[int] = context.job.data  # type: ignore[assignment]
+    ids = list(dict.fromkeys(waiting))
     waiting.clear()  # the next disabled feed schedules the next message
     services = get_services(context)
+    feeds = {f.id: f for f in await services.storage.feeds.list()}
+    still = [feeds[i] for i in ids if i in feeds and feeds[i].disabled_reason]
+    if not still:  # resumed (or deleted) by an admin meanwhile
+        return
+    chunks = split_message([disabled_alert(f, f.disabled_reason or "") for f in still])
     for admin in services.config.telegram.admins:
         for text in chunks:
             if not services.may_send():

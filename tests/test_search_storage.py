@@ -19,7 +19,7 @@ from bot.models import Article
 from bot.search.query import parse_query
 from bot.search.ranking import blend
 from bot.search.terms import TERMS_VERSION
-from bot.storage import Storage, _fts, _maintenance, _meta, _search
+from bot.storage import Storage, _articles, _fts, _maintenance, _meta, _search
 from bot.storage._db import _configure
 from bot.storage._reindex import reindex_file
 from bot.storage._schema import V1, run_script
@@ -507,3 +507,43 @@ async def test_an_article_pruned_during_a_rebuild_leaves_no_row_behind(tmp_path:
     finally:
         await s.close()
     assert 1 not in ids and fts == ids
+
+
+@pytest.mark.parametrize("at", [5, 15])
+async def test_an_article_stored_during_a_rebuild_under_a_pruned_id_is_found(
+        tmp_path: Path, at: int) -> None:
+    # retention prunes the newest articles (a bot whose feeds fell silent for 180 days)
+    # and a new article then takes the highest id again: below the rebuild's last id,
+    # before (5) or after (15) the rebuild got there
+    path = str(tmp_path / "s.sqlite3")
+    s = await Storage.open(path)
+    for article in (SEA, BAHRAIN, *ARTICLES):
+        await s.articles.insert(article, enqueue=False)
+    new = replace(SEA, url="https://news.example/new", guid=None,
+                  title="خبر جديد عن القرنفل في الأسواق")
+
+    done_once: list[int] = []
+
+    def prune_then_store(done: int, total: int) -> None:  # between two batches
+        if done == at and not done_once:  # ids 1 to `at` are in the new index
+            done_once.append(done)
+            conn = sqlite3.connect(path, isolation_level=None)
+            _configure(conn)
+            conn.execute("BEGIN IMMEDIATE")
+            assert _maintenance.prune_articles_batch(conn, cutoff=time.time() + 1,
+                                                     limit=100, after=10) == (8, 0, 18)
+            conn.execute("COMMIT")
+            conn.execute("BEGIN IMMEDIATE")
+            assert _articles.insert(conn, new, enqueue=False) == 11  # the id is free again
+            conn.execute("COMMIT")
+            conn.close()
+
+    try:
+        await asyncio.to_thread(reindex_file, path, batch=5, progress=prune_then_store)
+        fts, ids = await s.db.read(lambda c: (
+            {r[0] for r in c.execute("SELECT rowid FROM articles_fts")},
+            {r[0] for r in c.execute("SELECT id FROM articles")}))
+        assert fts == ids == set(range(1, 12))
+        assert await titles(s, "القرنفل") == [new.title]
+    finally:
+        await s.close()

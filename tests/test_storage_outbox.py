@@ -116,9 +116,36 @@ async def test_stop_and_forget(storage: Storage) -> None:
     assert await storage.chat_settings.stop(1) == 1
     assert await storage.subscriptions.list(1) == []
     assert [r[2] for r in rows(storage) if r[1] == 1] == ["dropped"]
+    mine = await storage.search.save_query("غزة", 2)
+    theirs = await storage.search.save_query("غزة", 1)
     assert await storage.chat_settings.forget(2)
     assert await storage.chats.get(2) is None and [r[1] for r in rows(storage)] == [1]
+    assert await storage.search.load_query(mine) is None  # its /search paging buttons
+    assert await storage.search.load_query(theirs) == ("غزة", 1)
     assert not await storage.chat_settings.forget(2)
+
+
+async def test_removing_a_source_drops_the_rows_no_subscription_wants(storage: Storage) -> None:
+    feed = await setup(storage, [1, 2, 3, 4])  # all subscribed to `feed` (category عام)
+    other, _ = await storage.feeds.add("https://b.example/rss", "ب")
+    await storage.subscriptions.add(2, "category", "عام", "عام")
+    await storage.subscriptions.add(3, "feed", str(other.id), "ب", other.id)
+    first = await article(storage, feed, 1)
+    story = await storage.articles.insert(Article(  # the same story from the other feed
+        title="خبر 1 من مصدر آخر", url="https://b.example/1", source="ب",
+        published=datetime(2026, 1, 1, tzinfo=UTC), feed_id=other.id), story_id=first)
+    assert story is not None
+    await article(storage, feed, 2, "اقتصاد")
+    await storage.subscriptions.add(4, "keyword", "اقتصاد", "اقتصاد")
+    assert await storage.feeds.remove(feed)
+    # 1: nothing else wants them; 2: its category does; 3: the story comes from feed ب
+    # too; 4: its keyword wants the second
+    assert [(r[1], r[2]) for r in rows(storage)] == [
+        (1, "dropped"), (2, "pending"), (3, "pending"), (4, "dropped"),
+        (1, "dropped"), (2, "pending"), (3, "dropped"), (4, "pending")]
+    assert await storage.subscriptions.remove(2, "category", "عام")
+    assert [r[2] for r in rows(storage) if r[1] == 2] == ["dropped", "dropped"]
+    assert not await storage.subscriptions.remove(2, "category", "عام")
 
 
 async def test_broadcast_rows_counts_and_cancel(storage: Storage) -> None:

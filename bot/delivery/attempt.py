@@ -66,6 +66,15 @@ class Attempt:
         self.recorder.add(row.chat_id, RowUpdate(row.id, "sent", message_id=message_id,
                                                  silent=silent))
 
+    def skip(self, row: OutboxRow, status: str, reason: str | None) -> None:
+        """Not sent after all: ``status`` pending (a change to the chat after the row was
+        claimed: back to pending, unless the change dropped, deleted or covered it),
+        cancelled (its broadcast was stopped)."""
+        self.partial.pop(row.id, None)
+        if status == "cancelled":
+            SENDS.labels(status).inc()
+        self.recorder.add(row.chat_id, RowUpdate(row.id, status, error=reason))
+
     def fail(self, row: OutboxRow, exc: Exception) -> None:
         """Record ``row`` as failed because of an unexpected error (a bug)."""
         SENDS.labels("failed").inc()

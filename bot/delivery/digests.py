@@ -6,7 +6,8 @@ same way); Telegram errors follow ``errors.classify``: a chat that is gone is
 deactivated, a migrated group moves and gets its digest on the next run, 5xx and
 timeouts release the rows for the next run; any other exception marks them failed (an
 answer that is not a message, a bug) and a stop releases them. Quiet hours send the
-digest silently.
+digest silently. A chat's digest is claimed and sent holding the chat's gate
+(``gates.py``), so /stop and /forget wait for a digest under way and none follows them.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from telegram.error import NetworkError
 
 from bot.delivery.digest_render import render_digest
 from bot.delivery.errors import classify
+from bot.delivery.gates import ChatGates
 from bot.delivery.schedule import digest_due, is_quiet
 from bot.metrics import SENDS
 from bot.storage import DigestChat, RowUpdate, Storage
@@ -33,8 +35,10 @@ LEASE_SECONDS = 600.0
 
 
 class DigestRunner:
-    def __init__(self, storage: Storage, bot: Bot, owner: str, concurrency: int = 8) -> None:
+    def __init__(self, storage: Storage, bot: Bot, owner: str, concurrency: int = 8,
+                 gates: ChatGates | None = None) -> None:
         self.storage = storage
+        self.gates = gates or ChatGates()  # the delivery worker's
         self.bot = bot
         self.owner = owner
         self._limit = asyncio.Semaphore(concurrency)
@@ -57,7 +61,7 @@ class DigestRunner:
         return await self._one(chat, datetime.now(UTC))
 
     async def _one(self, chat: DigestChat, now: datetime) -> bool:
-        async with self._limit:
+        async with self._limit, self.gates.hold(chat.id):
             items = await self.storage.digests.claim_items(
                 chat.id, self.owner, time.time() + LEASE_SECONDS, MAX_ITEMS)
             if not items:

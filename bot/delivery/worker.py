@@ -15,6 +15,12 @@ Crash safety: claimed rows are ``sending`` with a lease; at start every row left
 only the rows in flight (at most ``concurrency`` sends, plus outcomes not yet recorded:
 ``flush_seconds`` worth, 20-100 ms) can be sent twice. :meth:`Delivery.stop` (SIGTERM) finishes the
 sends in flight, records them and releases every row not sent.
+
+Each send holds its chat's gate (``gates.py``): /stop, /forget, /unsubscribe and
+/latest wait for a send under way to their chat, and a row claimed before them goes back
+to pending (they may have dropped, deleted or covered it) instead of out. Likewise a
+stopped broadcast's rows that are claimed but not yet taken by a sender are not sent
+(:meth:`Delivery.stop_broadcast`).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from collections.abc import Callable
 
 from bot.delivery.attempt import Attempt
 from bot.delivery.fairness import next_cursor, pick
+from bot.delivery.gates import ChatGates
 from bot.delivery.http import DeliveryBot
 from bot.metrics import OUTBOX_PENDING, heartbeat
 from bot.storage import OutboxRow, Storage
@@ -76,8 +83,12 @@ class Delivery:
         self.lease_seconds = lease_seconds
         limiter = getattr(bot, "rate_limiter", None)
         self._ready_in = getattr(limiter, "chat_ready_in", lambda chat_id: 0.0)
-        self._queue: asyncio.Queue[OutboxRow | None] = asyncio.Queue()
+        self.gates = ChatGates()
+        # claimed rows for the senders, each with the gates' mark taken before its claim
+        self._queue: asyncio.Queue[tuple[OutboxRow, int] | None] = asyncio.Queue()
         self._claimed: dict[int, OutboxRow] = {}  # row id -> claimed row not yet recorded
+        self._queued: dict[int, OutboxRow] = {}  # claimed rows no sender has taken yet
+        self._stopped: dict[int, None] = {}  # broadcasts stopped in this run (ordered set)
         self._busy: set[int] = set()  # chats with a claimed row
         self._deferred: dict[int, float] = {}  # chat -> monotonic time it is ready again
         self._cursor = 0
@@ -99,6 +110,15 @@ class Delivery:
     @property
     def in_flight(self) -> int:
         return len(self._claimed)
+
+    def stop_broadcast(self, broadcast_id: int) -> int:
+        """The broadcast was stopped (its pending rows cancelled in the database): its
+        rows claimed before that and not taken by a sender yet are not sent either (they
+        are recorded ``cancelled``). Returns how many such rows there are now."""
+        self._stopped[broadcast_id] = None
+        while len(self._stopped) > 1000:
+            del self._stopped[next(iter(self._stopped))]
+        return sum(r.broadcast_id == broadcast_id for r in self._queued.values())
 
     async def start(self) -> None:
         await self.bot.initialize()
@@ -127,6 +147,7 @@ class Delivery:
         feeder.cancel()
         while not self._queue.empty():  # claimed, never started: not sent
             self._queue.get_nowait()
+        self._queued.clear()
         for _ in senders:
             self._queue.put_nowait(None)
         _, late = await asyncio.wait(senders, timeout=timeout)
@@ -204,24 +225,38 @@ class Delivery:
         self._cursor, wrapped = next_cursor(self._cursor, len(rows), window, chosen)
         if not chosen.ids:
             return 0, wrapped
+        mark = self.gates.mark()  # a chat changed after it: its row is looked at again
         claimed = await self.storage.outbox.claim(chosen.ids, self.owner,
                                                   time.time() + self.lease_seconds)
-        await self.attempt.composer.prepare(claimed)
-        for row in claimed:
+        for row in claimed:  # known at once: a broadcast stopped meanwhile counts them
             self._claimed[row.id] = row
+            self._queued[row.id] = row
             self._busy.add(row.chat_id)
-            self._queue.put_nowait(row)
+        try:
+            await self.attempt.composer.prepare(claimed)
+        finally:  # claimed: sent (a failed load is tried again per row), never left behind
+            for row in claimed:
+                self._queue.put_nowait((row, mark))
         return len(claimed), wrapped
 
     async def _send_loop(self) -> None:
         while True:
-            row = await self._queue.get()
-            if row is None:
+            item = await self._queue.get()
+            if item is None:
                 return
             if self._queue.qsize() <= self.depth // 2:
                 self._signal.set()
-            try:
-                await self.attempt.run(row)
-            except Exception as exc:  # a bug (rendering ...): fail the row, keep the sender
-                log.exception("delivery: row %s failed unexpectedly", row.id)
-                self.attempt.fail(row, exc)
+            row, mark = item
+            self._queued.pop(row.id, None)
+            if row.broadcast_id is not None and row.broadcast_id in self._stopped:
+                self.attempt.skip(row, "cancelled", "the broadcast was stopped")
+                continue
+            async with self.gates.hold(row.chat_id):
+                if self.gates.changed_since(row.chat_id, mark):
+                    self.attempt.skip(row, "pending", None)  # unless the change took it
+                    continue
+                try:
+                    await self.attempt.run(row)
+                except Exception as exc:  # a bug (rendering ...): fail the row, keep the sender
+                    log.exception("delivery: row %s failed unexpectedly", row.id)
+                    self.attempt.fail(row, exc)

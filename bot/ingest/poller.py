@@ -94,7 +94,9 @@ class IngestOptions:
 
 @dataclass(frozen=True, slots=True)
 class PollOutcome:
-    """What one poll did. ``result``: ok | not_modified | unchanged | error | gone.
+    """What one poll did. ``result``: ok | not_modified | unchanged | error | gone (the
+    feed was deleted during the poll) | paused (an admin paused it during the poll; as
+    with gone, nothing of the poll was stored).
     ``entries``: distinct items read from the document (at most ``max_entries``);
     ``new``: not stored before; ``stored``: inserted now; ``queued``: outbox rows created;
     ``joined``: new articles that joined an existing story; ``from_pages``: articles whose
@@ -358,6 +360,10 @@ class Poller:
         if not result.found:
             log.info("poll: feed %d (%s) was removed during its poll", feed.id, feed.url)
             return PollOutcome(feed.id, feed.url, "gone", seconds=seconds)
+        if result.paused:
+            log.info("poll: feed %d (%s) was paused during its poll; nothing stored",
+                     feed.id, feed.url)
+            return PollOutcome(feed.id, feed.url, "paused", seconds=seconds)
         POLLS.labels(result=plan.result).inc()
         if moved_to:
             self._moved(feed, moved_to, result.moved)

@@ -66,7 +66,9 @@ def stop(conn: sqlite3.Connection, chat_id: int) -> int:
 
 
 def forget(conn: sqlite3.Connection, chat_id: int) -> bool:
-    """/forget: delete the chat with its subscriptions and outbox rows (cascade)."""
+    """/forget: delete the chat with its subscriptions and outbox rows (cascade) and the
+    searches it saved for their paging buttons (``search_queries``, no foreign key)."""
+    conn.execute("DELETE FROM search_queries WHERE chat_id = ?", (chat_id,))
     return conn.execute("DELETE FROM chats WHERE id = ?", (chat_id,)).rowcount > 0
 
 

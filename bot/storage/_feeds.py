@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from bot.controls import clean_label
 from bot.dedup.urls import canonical_feed_url
+from bot.storage._matching import drop_unwanted
 from bot.storage._util import now
 
 if TYPE_CHECKING:
@@ -103,7 +104,12 @@ def add(conn: sqlite3.Connection, url: str, name: str, category: str = "",
 
 
 def remove(conn: sqlite3.Connection, feed_id: int) -> bool:
-    """Delete a feed; its subscriptions go with it, its articles stay (feed_id -> NULL)."""
+    """Delete a feed; its subscriptions go with it, its articles stay (feed_id -> NULL).
+    Rows of its articles still to send to chats that were subscribed to it are dropped,
+    unless another subscription of the chat wants them (its category, a keyword)."""
+    drop_unwanted(conn, "a.feed_id = ? AND o.chat_id IN (SELECT chat_id FROM subscriptions"
+                        " WHERE kind = 'feed' AND feed_id = ?)", (feed_id, feed_id),
+                  "source removed", feed_gone=feed_id)
     return conn.execute("DELETE FROM feeds WHERE id = ?", (feed_id,)).rowcount > 0
 
 

@@ -108,9 +108,24 @@ def index_article(conn: sqlite3.Connection, article_id: int, title: str, summary
 
 
 def index_rows(conn: sqlite3.Connection, rows: list[tuple[int, str, str, str, str]]) -> None:
-    """(Re)write the index rows ``(article id, *fields)`` of many articles at once."""
+    """(Re)write the index rows ``(article id, *fields)`` of many articles at once, in the
+    rebuild's shadow table too when one is being filled (:func:`rebuild`): an article
+    stored under an id the rebuild has passed already would be missing from the index
+    swapped in. (Ids are taken again once the newest articles are pruned: a bot whose
+    feeds fell silent for ``retention.articles_days``.)"""
+    if not rows:
+        return
     conn.executemany(DELETE_SQL, [(r[0],) for r in rows])
     conn.executemany(INSERT_SQL, rows)
+    if _rebuilding(conn):
+        conn.executemany(f"DELETE FROM {SHADOW_TABLE} WHERE rowid = ?", [(r[0],) for r in rows])
+        conn.executemany(_insert_sql(SHADOW_TABLE), rows)
+
+
+def _rebuilding(conn: sqlite3.Connection) -> bool:
+    """Is a rebuild filling its shadow table (:func:`rebuild`)?"""
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                        (SHADOW_TABLE,)).fetchone() is not None
 
 
 def unindex_article(conn: sqlite3.Connection, article_id: int) -> None:
@@ -123,8 +138,7 @@ def unindex_articles(conn: sqlite3.Connection, article_ids: list[int]) -> None:
     its article in the index swapped in."""
     params = [(i,) for i in article_ids]
     conn.executemany(DELETE_SQL, params)
-    if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-                    (SHADOW_TABLE,)).fetchone():
+    if _rebuilding(conn):
         conn.executemany(f"DELETE FROM {SHADOW_TABLE} WHERE rowid = ?", params)
 
 
@@ -138,16 +152,25 @@ def _article_rows(conn: sqlite3.Connection, after: int, upto: int | None,
 
 def index_range(conn: sqlite3.Connection, table: str, after: int = 0,
                 upto: int | None = None, batch: int = 2000,
-                progress: Callable[[int], None] | None = None) -> int:
-    """Index the articles with ``after < id <= upto`` into ``table``; returns how many."""
+                progress: Callable[[int], None] | None = None, *,
+                skip_indexed: bool = False) -> int:
+    """Index the articles with ``after < id <= upto`` into ``table``; returns how many.
+    ``skip_indexed``: leave out those ``table`` holds already (the rebuild's shadow
+    table, which the bot's own stores write too: :func:`index_rows`)."""
     sql = _insert_sql(table)
     done = 0
     while True:
         rows = _article_rows(conn, after, upto, batch)
         if not rows:
             return done
+        if skip_indexed:
+            present = {r[0] for r in conn.execute(
+                f"SELECT rowid FROM {table} WHERE rowid > ? AND rowid <= ?",
+                (after, rows[-1][0]))}
+        else:
+            present = set()
         conn.executemany(sql, [(r[0], *index_fields(r[1], r[2], r[3], r[4], r[5]))
-                               for r in rows])
+                               for r in rows if r[0] not in present])
         after = rows[-1][0]
         done += len(rows)
         if progress:
@@ -280,7 +303,8 @@ def _rebuild(begin: Callable[[], object], commit: Callable[[], object],
     while after < upto:
         def fill(start: int = after) -> None:
             nonlocal done
-            done += index_range(conn, SHADOW_TABLE, start, min(upto, start + batch), batch)
+            done += index_range(conn, SHADOW_TABLE, start, min(upto, start + batch), batch,
+                                skip_indexed=True)
         step(fill)
         after = min(upto, after + batch)
         if progress:
@@ -293,7 +317,9 @@ def _rebuild(begin: Callable[[], object], commit: Callable[[], object],
 
     def swap() -> None:
         nonlocal done
-        done += index_range(conn, SHADOW_TABLE, upto)  # stored while we were rebuilding
+        # stored while we were rebuilding (the bot's own stores wrote them already; a
+        # process of an older version may not have)
+        done += index_range(conn, SHADOW_TABLE, upto, skip_indexed=True)
         conn.execute(f"ALTER TABLE {FTS_TABLE} RENAME TO {OLD_TABLE}")
         conn.execute(f"ALTER TABLE {SHADOW_TABLE} RENAME TO {FTS_TABLE}")
         record_terms_version(conn)

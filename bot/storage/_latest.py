@@ -58,14 +58,18 @@ def latest_for_chat(conn: sqlite3.Connection, chat_id: int, n: int) -> list[Arti
 
 def cover(conn: sqlite3.Connection, chat_id: int, articles: Sequence[Article],
           message_id: int) -> int:
-    """Mark the chat's pending rows for ``articles`` (or their stories) as sent."""
+    """Mark the chat's rows still to send for ``articles`` (or their stories) as sent:
+    pending ones, and ones the worker claimed (the /latest handler runs this while no
+    send to the chat is under way, and the worker then does not send a row claimed
+    before: ``bot.delivery.gates``)."""
     ids = [a.id for a in articles if a.id is not None]
     story_ids = [a.story_id for a in articles if a.story_id is not None]
     if not ids:
         return 0
     return conn.execute(
         "UPDATE outbox SET status = 'sent', message_id = ?, sent_at = ?, lease_owner = NULL,"
-        " lease_until = NULL WHERE chat_id = ? AND status = 'pending' AND (article_id IN"
+        " lease_until = NULL WHERE chat_id = ? AND status IN ('pending', 'sending')"
+        " AND (article_id IN"
         f" ({','.join('?' * len(ids))}) OR story_id IN ({','.join('?' * len(story_ids))}))",
         (message_id, now(), chat_id, *ids, *story_ids)).rowcount
 

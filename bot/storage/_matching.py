@@ -131,3 +131,77 @@ class OutboxBatch:
             created += self._conn.executemany(sql, [params for _, params in group]).rowcount
         self._pending.clear()
         return created
+
+
+def drop_unwanted(conn: sqlite3.Connection, where: str, params: Sequence[object], reason: str,
+                  *, feed_gone: int | None = None) -> int:
+    """After a subscription went (/unsubscribe, a feed deleted): drop the article rows
+    still to send chosen by ``where`` (SQL over ``o``, the outbox row, and ``a``, its article) whose
+    chat no longer wants their story: none of the chat's subscriptions matches the article
+    (as :func:`enqueue_article` matches), nor another stored article of the same story.
+    ``feed_gone``: a feed about to be deleted, whose subscriptions no longer count (its
+    category still does: a chat subscribed to the category still wants its news). Rows
+    the worker claimed (``sending``) are dropped too; whether one still goes out depends
+    on the caller (/unsubscribe runs while no send to the chat is under way, and the
+    worker does not send what it claimed before: ``bot.delivery.gates``). Returns the
+    rows dropped."""
+    rows = conn.execute(
+        "SELECT o.id, o.chat_id, o.article_id, o.story_id FROM outbox o JOIN articles a"
+        f" ON a.id = o.article_id WHERE o.status IN ('pending', 'sending') AND ({where})",
+        params).fetchall()
+    wants: dict[int, tuple[set[int], set[str], list[str]]] = {}
+    facts: dict[int, tuple[int | None, set[str], str]] = {}
+    indexes: dict[int, KeywordIndex] = {}  # built only for chats with keywords
+    stories: dict[int, list[int]] = {}
+
+    def subscriptions(chat_id: int) -> tuple[set[int], set[str], list[str]]:
+        if chat_id not in wants:
+            feeds, categories, keywords = set(), set(), []
+            for kind, feed_id, value in conn.execute(
+                    "SELECT kind, feed_id, value FROM subscriptions WHERE chat_id = ?",
+                    (chat_id,)):
+                if kind == "feed" and feed_id is not None and feed_id != feed_gone:
+                    feeds.add(feed_id)
+                elif kind == "category":
+                    categories.add(value)
+                elif kind == "keyword":
+                    keywords.append(value)
+            wants[chat_id] = feeds, categories, keywords
+        return wants[chat_id]
+
+    def article(article_id: int) -> tuple[int | None, set[str], str]:
+        if article_id not in facts:
+            row = conn.execute(
+                "SELECT a.feed_id, a.category, a.title, a.summary, a.text, f.category"
+                " FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id WHERE a.id = ?",
+                (article_id,)).fetchone()
+            facts[article_id] = (None, set(), "") if row is None else (
+                row[0], {normalize(c) for c in (row[1], row[5]) if c},
+                keyword_text(row[2], row[3], row[4]))
+        return facts[article_id]
+
+    def story(story_id: int | None, article_id: int) -> list[int]:
+        if story_id is None:
+            return [article_id]
+        if story_id not in stories:
+            stories[story_id] = [r[0] for r in conn.execute(
+                "SELECT id FROM articles WHERE story_id = ?", (story_id,))]
+        return [article_id, *(i for i in stories[story_id] if i != article_id)]
+
+    def wanted(chat_id: int, article_id: int) -> bool:
+        feeds, categories, keywords = subscriptions(chat_id)
+        feed_id, article_categories, text = article(article_id)
+        if feed_id in feeds or categories & article_categories:
+            return True
+        if not keywords or not text:
+            return False
+        if article_id not in indexes:
+            indexes[article_id] = KeywordIndex(text)
+        return any(indexes[article_id].contains(k) for k in keywords)
+
+    drop = [(reason, r[0]) for r in rows
+            if not any(wanted(r[1], a) for a in story(r[3], r[2]))]
+    conn.executemany("UPDATE outbox SET status = 'dropped', error = ?, lease_owner = NULL,"
+                     " lease_until = NULL WHERE id = ? AND status IN ('pending', 'sending')",
+                     drop)
+    return len(drop)

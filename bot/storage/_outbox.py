@@ -91,7 +91,11 @@ def claim(conn: sqlite3.Connection, ids: Sequence[int], owner: str,
 
 
 def finish(conn: sqlite3.Connection, updates: Iterable[RowUpdate]) -> None:
-    """Record outcomes (one transaction for the whole batch)."""
+    """Record outcomes (one transaction for the whole batch). A send is recorded
+    whatever became of the row meanwhile (it went out); any other outcome only while the
+    row is still ``sending``: a row that /stop or a blocked chat dropped while its send
+    was under way stays dropped (a failed send made it ``pending`` again, to be sent
+    after a later /start, or never: the worker skips inactive chats)."""
     ts = now()
     sent, other = [], []
     for u in updates:
@@ -107,7 +111,8 @@ def finish(conn: sqlite3.Connection, updates: Iterable[RowUpdate]) -> None:
     if other:
         conn.executemany(
             "UPDATE outbox SET status = ?, error = ?, not_before = ?, attempts = attempts + ?,"
-            " lease_owner = NULL, lease_until = NULL WHERE id = ?", other)
+            " lease_owner = NULL, lease_until = NULL WHERE id = ? AND status = 'sending'",
+            other)
 
 
 def record(conn: sqlite3.Connection, updates: Iterable[RowUpdate],

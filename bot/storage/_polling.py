@@ -58,12 +58,14 @@ class StoryLookup(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class StoreResult:
-    """What a recorded poll did. ``found`` is False when the feed was deleted meanwhile
-    (then nothing was written). ``enqueued`` says outbox rows were allowed (the feed was
-    initialized before this poll); ``queued`` counts the rows created; ``joined`` counts
-    the new articles that joined an existing story; ``stale`` the new articles published
-    too long ago to be pushed (``push_after``); ``moved``: the feed's URL was updated to
-    where it permanently redirects (``moved_to``)."""
+    """What a recorded poll did. ``found`` is False when the feed was deleted meanwhile,
+    ``paused`` True when an admin paused it meanwhile (either way nothing was written:
+    after /resumefeed the next poll reads the same body again). ``enqueued`` says outbox
+    rows were allowed (the feed was initialized before this poll); ``queued`` counts the
+    rows created; ``joined`` counts the new articles that joined an existing story;
+    ``stale`` the new articles published too long ago to be pushed (``push_after``);
+    ``moved``: the feed's URL was updated to where it permanently redirects
+    (``moved_to``)."""
 
     found: bool
     stored: list[int] = field(default_factory=list)
@@ -72,6 +74,7 @@ class StoreResult:
     joined: int = 0
     stale: int = 0
     moved: bool = False
+    paused: bool = False
 
 
 def due_feeds(conn: sqlite3.Connection, now: float, exclude: Collection[int] = (),
@@ -147,10 +150,13 @@ def store_poll(
     unless the feed comes from the config file (the file names it) or a feed has that
     address in any spelling (``StoreResult.moved`` says whether it was). ``listed``: what
     the parsed version of the feed lists (:func:`bot.storage._listing.listing`); None
-    keeps the stored one."""
-    row = conn.execute("SELECT initialized FROM feeds WHERE id = ?", (feed_id,)).fetchone()
+    keeps the stored one. Nothing is written for a feed deleted or paused meanwhile."""
+    row = conn.execute("SELECT initialized, paused FROM feeds WHERE id = ?",
+                       (feed_id,)).fetchone()
     if row is None:
         return StoreResult(found=False)
+    if row[1]:
+        return StoreResult(found=True, paused=True)
     enqueue = bool(row[0])
     writer = ArticleWriter(conn, enqueue=enqueue and bool(articles), push_after=push_after)
     stored: list[int] = []
@@ -209,12 +215,15 @@ def record_failure(
     """Record a failed poll. ``schedule(failures)`` gives the next poll time for the new
     count of failures in a row. After ``max_failures`` the feed is disabled with a reason
     that names the last error; with ``disable_now`` (the reason) at once. Returns
-    (failures in a row, disabled now)."""
+    (failures in a row, disabled now). Nothing is written for a feed deleted, or paused
+    by an admin while it was polled (it is not counted, nor disabled, while paused)."""
     row = conn.execute(
-        "SELECT consecutive_failures, disabled_reason FROM feeds WHERE id = ?", (feed_id,)
-    ).fetchone()
+        "SELECT consecutive_failures, disabled_reason, paused FROM feeds WHERE id = ?",
+        (feed_id,)).fetchone()
     if row is None:
         return 0, False
+    if row[2]:
+        return int(row[0]), False
     failures = int(row[0]) + 1
     # any lone surrogate (text decoded with surrogateescape) as "?": SQLite refuses it, and
     # a failure that cannot be recorded is a feed polled again at once, forever

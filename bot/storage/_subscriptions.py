@@ -13,6 +13,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.storage._matching import drop_unwanted
 from bot.storage._util import now
 
 if TYPE_CHECKING:
@@ -53,9 +54,15 @@ def add(conn: sqlite3.Connection, chat_id: int, kind: str, value: str, display: 
 
 
 def remove(conn: sqlite3.Connection, chat_id: int, kind: str, value: str) -> bool:
-    """Unsubscribe; False when the chat did not have it."""
-    return conn.execute("DELETE FROM subscriptions WHERE chat_id = ? AND kind = ? AND value = ?",
-                        (chat_id, kind, value)).rowcount > 0
+    """Unsubscribe; False when the chat did not have it. The chat's rows still to send
+    that no other subscription wants are dropped with it (a fan-out of the source's news
+    under way does not go on after the reply)."""
+    removed = conn.execute(
+        "DELETE FROM subscriptions WHERE chat_id = ? AND kind = ? AND value = ?",
+        (chat_id, kind, value)).rowcount > 0
+    if removed:
+        drop_unwanted(conn, "o.chat_id = ?", (chat_id,), "unsubscribed")
+    return removed
 
 
 def add_defaults(conn: sqlite3.Connection, chat_id: int) -> int:

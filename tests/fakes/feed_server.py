@@ -13,7 +13,8 @@ were in flight at once, overall and per ``Host`` header, so tests can check conc
 caps. Routes describe normal responses (ETag / Last-Modified -> 304, gzip) and faults:
 a delay before the headers, error statuses with Retry-After, a truncated body, an
 endless body, a huge body streamed lazily, a slow-loris drip, a gzip bomb, redirects
-(chains, loops, to another address), and an abrupt disconnect.
+(chains, loops, to another address), and an abrupt disconnect. :meth:`FeedServer.hold`
+keeps the next request for a path waiting until the test releases it.
 
 Not pytest-specific: benchmarks start it in-process too (:func:`generated_feed` makes
 deterministic feeds, :meth:`FeedServer.add_generated` serves thousands of them).
@@ -37,8 +38,11 @@ from xml.sax.saxutils import escape
 
 from aiohttp import web
 
+from tests.fakes.telegram_model import Hold
+
 __all__ = [
     "FeedServer",
+    "Hold",
     "RequestRecord",
     "Route",
     "ServerFactory",
@@ -160,6 +164,7 @@ class FeedServer:
         self.max_in_flight_by_host: dict[str, int] = {}
         self._runner: web.AppRunner | None = None
         self._bombs: dict[int, bytes] = {}
+        self._holds: dict[str, list[Hold]] = {}
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -220,6 +225,14 @@ class FeedServer:
         data = body.encode("utf-8") if isinstance(body, str) else body
         options.setdefault("content_type", HTML_TYPE)
         return self.add_feed(path, data, **options)
+
+    def hold(self, path: str) -> Hold:
+        """The next request for ``path`` waits until ``hold.release()`` (``hold.arrived``
+        is set when it is there), then gets the route as it is at that moment (a test
+        can change the body meanwhile)."""
+        hold = Hold()
+        self._holds.setdefault(path, []).append(hold)
+        return hold
 
     def redirect(self, path: str, location: str, status: int = 302) -> Route:
         """``path`` redirects to ``location`` (a path, or an absolute URL elsewhere)."""
@@ -305,6 +318,11 @@ class FeedServer:
             record.finished = time.monotonic()
 
     async def _respond(self, request: web.Request, record: RequestRecord) -> web.StreamResponse:
+        holds = self._holds.get(request.path)
+        if holds:
+            hold = holds.pop(0)
+            hold.arrived.set()
+            await hold.released.wait()
         route = self._route(request.path)
         if route is None:
             record.status = 404

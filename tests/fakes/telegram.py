@@ -69,7 +69,9 @@ Test API (synchronous unless marked async):
   ``inject_fault(method, *, status, delay, times, duration, chat_id, retry_after, skip,
   result, parameters)``,
   ``fail_for(seconds, method, status)``, ``delay_next(method, seconds, times)``,
-  ``hang_next(method, times)``, ``inject_fault(...)``, ``clear_faults()``;
+  ``hang_next(method, times)``, ``hold_next(method, *, chat_id, times, status) -> Hold``
+  (the call waits for ``hold.release()``; ``await hold.arrived.wait()`` first),
+  ``inject_fault(...)``, ``clear_faults()``;
 * reading back: ``sent(chat_id=None, *, method=None) -> list[SentMessage]`` (``text`` /
   ``caption`` as the bot sent them, markup intact; ``plain_text`` / ``plain_caption`` and
   ``entities`` as the user sees them; ``buttons``),
@@ -129,6 +131,7 @@ from tests.fakes.telegram_model import (
     FakeChat,
     FakeUser,
     Fault,
+    Hold,
     InlineAnswer,
     RateLimitHit,
     RateLimits,
@@ -148,6 +151,7 @@ __all__ = [
     "FakeTelegram",
     "FakeUser",
     "Fault",
+    "Hold",
     "InlineAnswer",
     "RateLimitHit",
     "RateLimits",
@@ -311,6 +315,9 @@ class FakeTelegram(MessageMethods):
         return result
 
     async def _apply_fault(self, fault: Fault, method: str, params: JSON) -> web.Response | None:
+        if fault.hold is not None:
+            fault.hold.arrived.set()
+            await fault.hold.released.wait()
         if fault.delay > 0:
             if math.isinf(fault.delay):
                 await asyncio.Event().wait()  # until the client disconnects or we stop

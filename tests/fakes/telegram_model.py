@@ -8,6 +8,7 @@ sliding windows described in `RateLimits`.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections import deque
 from collections.abc import Callable
@@ -343,6 +344,19 @@ class RateLimiter:
 NO_RESULT = "(no result)"
 
 
+class Hold:
+    """A call kept waiting at the fake until :meth:`release` (``hold_next``): a test
+    awaits ``arrived`` (the call is in flight), does what must land meanwhile, then
+    releases it; the call is then answered as usual."""
+
+    def __init__(self) -> None:
+        self.arrived = asyncio.Event()
+        self.released = asyncio.Event()
+
+    def release(self) -> None:
+        self.released.set()
+
+
 @dataclass(slots=True)
 class Fault:
     """An injected failure for ``method`` ("*" = any method except getUpdates).
@@ -358,7 +372,7 @@ class Fault:
     answers Telegram never gives, such as ``{"migrate_to_chat_id": <the chat's own id>}`` on
     a 400 or ``{"retry_after": "soon"}`` on a 429. With ``chat_id`` only calls for that chat
     are affected; the first ``skip`` matching calls pass untouched (to fail the second part
-    of a split message).
+    of a split message). With ``hold`` the call waits until the test releases it.
     """
 
     method: str
@@ -371,6 +385,7 @@ class Fault:
     skip: int = 0
     result: Any = NO_RESULT
     parameters: dict[str, Any] | None = None
+    hold: Hold | None = None
 
     def matches(self, method: str, now: float, chat_id: object = None) -> bool:
         if self.method == "*":

@@ -25,6 +25,7 @@ from tests.fakes.telegram_model import (
     FakeChat,
     FakeUser,
     Fault,
+    Hold,
     InlineAnswer,
     RateLimiter,
     RateLimitHit,
@@ -315,6 +316,16 @@ class TelegramState:
     def hang_next(self, method: str, times: int = 1) -> Fault:
         """The next calls never answer (the client times out)."""
         return self.inject_fault(method, status=None, delay=float("inf"), times=times)
+
+    def hold_next(self, method: str, *, chat_id: int | None = None, times: int = 1,
+                  status: int | None = None) -> Hold:
+        """The next ``times`` calls of ``method`` (for ``chat_id`` only, if given) wait
+        until ``hold.release()``, then are answered as usual (or with ``status``, as
+        ``inject_fault`` does); ``hold.arrived`` is set when the first one is there."""
+        hold = Hold()
+        fault = self.inject_fault(method, status=status, times=times, chat_id=chat_id)
+        fault.hold = hold
+        return hold
 
     def clear_faults(self) -> None:
         self.faults.clear()
