@@ -22,6 +22,7 @@ from bot.arabic.normalize import normalize
 from bot.arabic.tokens import tokenize_normalized
 from bot.deadline import CpuLimitExceeded, within_cpu_seconds
 from bot.errors import ExtractionError
+from bot.extract import page_dates
 from bot.extract.encoding import decode_html
 from bot.extract.noise import (
     attribution_of,
@@ -53,6 +54,8 @@ PAGE_CPU_SECONDS = 5.0
 # paragraphs, so the line-level noise filter below can work on them.
 _CONFIG = use_config()
 _CONFIG.set("DEFAULT", "MIN_EXTRACTED_SIZE", "100")
+# htmldate's fallback date parser: our languages only (bot.extract.page_dates)
+page_dates.install()
 
 
 @dataclass(frozen=True, slots=True)
