@@ -14,7 +14,10 @@ The rules (README "Health and metrics" repeats them):
   active). A long queue that is moving (a big broadcast) is healthy; an idle worker with
   nothing due is healthy.
 - **instance**: a standby (waiting for the single-instance lease) is healthy and says so
-  (``"status": "standby"``); a process that lost its lease is not.
+  (``"status": "standby"``); a process that lost its lease is not, nor one whose lease
+  cannot be renewed because the database is full (``"role": "suspended"``: it sends
+  nothing until the renewal works again), nor one still waiting to open its database
+  (``"role": "starting"``).
 - **database**: the figures could not be read: not healthy.
 
 Healthy answers 200, anything else 503; the JSON body always has ``status``, ``role``,
@@ -35,7 +38,7 @@ DELIVERY_HEARTBEAT = 120.0
 @dataclass(frozen=True, slots=True)
 class HealthInput:
     now: float
-    role: str  # active | standby | lost
+    role: str  # active | standby | suspended | lost | starting
     active_since: float | None  # when this process started serving (lease + Telegram)
     poll_interval: float
     enabled_feeds: int | None
@@ -61,6 +64,9 @@ def judge(h: HealthInput) -> tuple[bool, dict[str, Any]]:
     if h.role == "lost":
         reasons.append("instance: this process lost the single-instance lease and stopped "
                        "sending")
+    if h.role == "suspended":
+        reasons.append("instance: the single-instance lease cannot be renewed (the database "
+                       "is full): nothing is sent until it can be")
     if h.database_error:
         reasons.append(f"database: {h.database_error}")
     if h.role != "active" or h.active_since is None:

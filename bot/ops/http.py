@@ -32,12 +32,14 @@ log = logging.getLogger(__name__)
 class OpsServer:
     """``await start()`` binds (raising NewsbotError when it cannot), ``await stop()``."""
 
-    def __init__(self, config: Config, storage: Storage, role: Callable[[], str], *,
+    def __init__(self, config: Config, storage: Storage | None, role: Callable[[], str], *,
                  clock: Callable[[], float] = time.time) -> None:
         self.config = config
+        #: None while the service waits to open the database (``database_error`` says why)
         self.storage = storage
         self.role = role
         self.clock = clock
+        self.database_error: str | None = None
         #: when the service became active (set by the service once it serves)
         self.active_since: float | None = None
         self._runner: web.AppRunner | None = None
@@ -69,6 +71,8 @@ class OpsServer:
             await runner.cleanup()
 
     async def _snapshot(self, now: float) -> tuple[OpsSnapshot | None, str | None]:
+        if self.storage is None:
+            return None, self.database_error or "the database is not open yet"
         try:
             return await self.storage.ops.snapshot(now), None
         except StorageError as exc:
