@@ -14,11 +14,13 @@ from pathlib import Path
 import pytest
 
 from bot.app import Service
+from bot.errors import StorageError
 from bot.storage import Storage
 from tests.diskfull import fill, free, full_from_the_start
 from tests.fakes.telegram import FakeTelegram
 from tests.news import FEEDS, store
 from tests.service import load, write_config
+from tests.test_ops_http import free_port, get, get_json
 
 LEASE = 3.0  # seconds: a renewal every 0.5 s, overdue after 2.5 s
 
@@ -96,3 +98,39 @@ async def test_a_service_started_on_a_full_disk_waits_for_space_instead_of_exiti
             and r.name in ("bot.ops.lease", "bot.app")]
     assert len(said) == 1 and said[0].startswith(
         "instance: cannot take the database lease: storage: database full: "), said
+
+
+async def test_healthz_says_the_database_is_full_until_writes_work_again(
+        tmp_path: Path, fake_telegram: FakeTelegram) -> None:
+    """/healthz answered 200 "ok" while nothing could be written (measured on a full
+    tmpfs: 200 twenty seconds in)."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    db = str(tmp_path / "newsbot.sqlite3")
+    config = write_config(tmp_path, fake_telegram, feeds=FEEDS,
+                          http={"enabled": True, "port": port})
+    async with _service(config) as service:
+        assert service.storage is not None
+        assert (await get_json(f"{base}/healthz"))[0] == 200
+        await fill(service.storage, every_write=True)
+        with pytest.raises(StorageError):
+            await service.storage.chats.register(1, "private")
+        status, body = await get_json(f"{base}/healthz")
+        assert status == 503 and body["status"] == "unhealthy", body
+        assert body["reasons"][0].startswith(f"database full: cannot write {db} for "), body
+        assert body["reasons"][0].endswith("write(s) refused); free space on its disk")
+        assert "newsbot_database_full 1.0" in (await get(f"{base}/metrics"))[2]
+        await asyncio.sleep(LEASE)  # the lease renewals are refused too: nothing is sent
+        status, body = await get_json(f"{base}/healthz")
+        assert (status, body["role"]) == (503, "suspended"), body
+        assert body["reasons"][0].startswith("instance: the single-instance lease cannot be "
+                                             "renewed (the database is full)"), body
+
+        service.storage.db.full_quiet = 1.0  # a minute by default
+        await free(service.storage)
+        deadline = time.monotonic() + 10
+        while (status := (await get_json(f"{base}/healthz"))[0]) != 200:
+            assert time.monotonic() < deadline, "/healthz stayed unhealthy"
+            await asyncio.sleep(0.2)
+        assert service.storage.db.full is None
+        assert "newsbot_database_full 0.0" in (await get(f"{base}/metrics"))[2]

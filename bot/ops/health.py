@@ -18,7 +18,9 @@ The rules (README "Health and metrics" repeats them):
   cannot be renewed because the database is full (``"role": "suspended"``: it sends
   nothing until the renewal works again), nor one still waiting to open its database
   (``"role": "starting"``).
-- **database**: the figures could not be read: not healthy.
+- **database**: the figures could not be read, or writes are being refused because the
+  disk is full (a "database full" episode, ``bot.storage._db``: from the first refused
+  write until writes work again for a minute): not healthy.
 
 Healthy answers 200, anything else 503; the JSON body always has ``status``, ``role``,
 ``reasons`` (empty when healthy) and the figures each rule used.
@@ -47,6 +49,8 @@ class HealthInput:
     outbox_pending: int | None
     oldest_due_at: float | None
     database_error: str | None = None
+    #: a "database full" episode under way (``FullEpisode.describe``), else None
+    database_full: str | None = None
 
 
 def poll_threshold(poll_interval: float) -> float:
@@ -69,6 +73,8 @@ def judge(h: HealthInput) -> tuple[bool, dict[str, Any]]:
                        "is full): nothing is sent until it can be")
     if h.database_error:
         reasons.append(f"database: {h.database_error}")
+    if h.database_full:
+        reasons.append(h.database_full)
     if h.role != "active" or h.active_since is None:
         body["status"] = "standby" if h.role == "standby" and not reasons else "unhealthy"
         body["reasons"] = reasons
