@@ -76,6 +76,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 GENERIC_ERROR = "عذرًا، حدث خطأ غير متوقع. حاول مرة أخرى بعد قليل."
+#: what a chat is told when its command could not be saved because the disk is full
+STORAGE_FULL = ("عذرًا، تعذّر حفظ طلبك الآن بسبب عطل مؤقت في التخزين لدى البوت. "
+                "حاول مرة أخرى بعد قليل.")
 FULL_RETRY_SECONDS = 5.0  # at start, on a full disk: how often to try again
 
 
@@ -124,13 +127,32 @@ async def _post_init(app: Application) -> None:
 
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log every unhandled handler/job error once; tell the chat something went wrong."""
+    """Log every unhandled handler/job error once; tell the chat something went wrong.
+
+    A full disk (:class:`StorageFull`) is logged once per episode by the storage, not
+    with a traceback per update or job: the chat is asked to try again later (a button
+    press gets it as the button's answer, so that its spinner stops)."""
     err = context.error
     where = "job" if update is None else f"update {getattr(update, 'update_id', '?')}"
+    if isinstance(err, StorageFull):
+        log.debug("app: %s not done: %s", where, err)
+        if isinstance(update, Update):
+            await _try_later(update, context)
+        return
     log.error("app: unhandled error in %s: %r", where, err, exc_info=err)
     if isinstance(update, Update) and update.effective_chat and update.effective_message:
         with contextlib.suppress(TelegramError):
             await context.bot.send_message(update.effective_chat.id, html.escape(GENERIC_ERROR))
+
+
+async def _try_later(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    with contextlib.suppress(TelegramError):
+        if update.callback_query is not None:
+            await update.callback_query.answer(STORAGE_FULL, show_alert=True)
+        elif update.inline_query is not None:
+            await update.inline_query.answer([], cache_time=0)
+        elif update.effective_chat is not None and update.effective_message is not None:
+            await context.bot.send_message(update.effective_chat.id, html.escape(STORAGE_FULL))
 
 
 class Service:
