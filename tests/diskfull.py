@@ -49,9 +49,10 @@ def _triggers(conn: sqlite3.Connection) -> None:
                 " END")
 
 
-def fill_connection(conn: sqlite3.Connection, every_write: bool = False) -> int:
-    """Make ``conn`` (outside a transaction) unable to grow the database; returns the page
-    count it is held at."""
+def fill_connection(conn: sqlite3.Connection, every_write: bool = False,
+                    spare: int = 0) -> int:
+    """Make ``conn`` (outside a transaction) unable to grow the database past ``spare``
+    more pages; returns the page count it is held at."""
     conn.execute(f"CREATE TABLE IF NOT EXISTS {FILLER} (pad BLOB)")
     if every_write:
         _triggers(conn)
@@ -61,7 +62,9 @@ def fill_connection(conn: sqlite3.Connection, every_write: bool = False) -> int:
     with contextlib.suppress(sqlite3.OperationalError):  # use up the free pages
         for _ in range(100_000):
             conn.execute(f"INSERT INTO {FILLER} VALUES (zeroblob({page // 2}))")
-    return int(pages)
+    if spare:
+        conn.execute(f"PRAGMA max_page_count = {pages + spare}")
+    return int(pages) + spare
 
 
 def free_connection(conn: sqlite3.Connection) -> None:
@@ -84,10 +87,11 @@ async def free(storage: Storage) -> None:
 
 
 @contextlib.contextmanager
-def full_from_the_start(*, every_write: bool = False) -> Iterator[None]:
-    """Every connection newsbot opens inside this block starts on a full disk."""
+def full_from_the_start(*, every_write: bool = False, spare: int = 0) -> Iterator[None]:
+    """Every connection newsbot opens inside this block starts on a full disk (with room
+    for ``spare`` more pages)."""
     def hook(conn: sqlite3.Connection) -> None:
-        fill_connection(conn, every_write)
+        fill_connection(conn, every_write, spare)
 
     _db.CONNECTION_HOOKS.append(hook)
     try:
