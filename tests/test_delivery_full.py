@@ -5,6 +5,7 @@ in between may send the rows already claimed again; never fewer)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 from collections import Counter
@@ -16,6 +17,7 @@ import pytest
 from bot.app import Service
 from bot.delivery import Delivery
 from bot.delivery.http import delivery_bot
+from bot.errors import StorageError
 from bot.models import Article
 from bot.storage import Storage
 from tests.diskfull import fill, free
@@ -193,3 +195,34 @@ async def test_rows_left_sending_are_taken_back_once_the_disk_has_space(
         if delivery is not None:
             await delivery.stop()
         await storage.close()
+
+
+async def test_a_digest_sent_on_a_full_disk_is_marked_sent_once_there_is_space(
+        tmp_path: Path, fake_telegram: FakeTelegram) -> None:
+    """Its rows stayed 'sending' until the next restart, which sent the digest again."""
+    reader = fake_telegram.add_private_chat()
+    async with running_service(write_config(tmp_path, fake_telegram, feeds=FEEDS)) as service:
+        storage, digests = service.storage, service.services.digests
+        assert storage is not None and digests is not None
+        await storage.chats.register(reader.id, "private")
+        await storage.chat_settings.set_digest(reader.id, "hourly")
+        for n in range(3):
+            await store(service, f"خبر للموجز رقم {n}")
+        await storage.db.write(lambda c: c.execute(
+            "UPDATE chats SET last_digest_at = last_digest_at - 2 * 86400"))
+        fake_telegram.delay_next("sendMessage", 1.0)
+        running = asyncio.create_task(digests.run_due())
+        await eventually(lambda: _claimed(service), timeout=5)
+        await fill(storage, every_write=True)
+        with contextlib.suppress(StorageError):
+            await running
+        [digest] = await fake_telegram.wait_for_messages(reader.id, 1)
+        assert "عدد الأخبار: 3" in (digest.plain_text or "")
+        with contextlib.suppress(StorageError):
+            await digests.run_due()  # still full: the mark waits, no new digest
+        assert len(fake_telegram.sent(reader.id)) == 1
+        await free(storage)
+        await digests.run_due()
+        assert await _statuses_of(service) == Counter(sent=3)
+        assert await digests.run_due() == 0
+        assert len(fake_telegram.sent(reader.id)) == 1  # one digest, marked sent
