@@ -9,6 +9,13 @@ menu, starts receiving updates (long polling, or :class:`bot.webhook.WebhookServ
 updates, run the stop hooks (delivery finishes in-flight sends), stop the application
 and its jobs, release the lease, stop the endpoint, close the database. Losing the lease
 at run time stops the service the same way and exits 1.
+
+A full disk never makes it exit: opening the database (after a clean stop its ``-shm``
+file must be created), taking the lease and the first writes wait for space, trying
+every :data:`FULL_RETRY_SECONDS` (with ``[http]`` on, /healthz says why meanwhile); at
+run time a lease that cannot be renewed only suspends sending (``bot.ops.lease``).
+Before, each of these exited 1, and systemd restarted it into the same failure every
+few seconds for as long as the disk stayed full.
 """
 
 from __future__ import annotations
@@ -19,6 +26,8 @@ import html
 import logging
 import signal
 import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
@@ -28,7 +37,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from bot import metrics
 from bot.callbacks import CallbackCodec, new_key
 from bot.config import Config
-from bot.errors import NewsbotError
+from bot.errors import NewsbotError, StorageFull
 from bot.fetch import Fetcher
 from bot.ops.http import OpsServer
 from bot.ops.lease import DEFAULT_TTL, InstanceLease
@@ -64,8 +73,13 @@ JOB_MODULES: list = [delivery_job, digest_job, poll_job, maintenance_jobs,
                      broadcast_progress_job]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 GENERIC_ERROR = "عذرًا، حدث خطأ غير متوقع. حاول مرة أخرى بعد قليل."
+#: what a chat is told when its command could not be saved because the disk is full
+STORAGE_FULL = ("عذرًا، تعذّر حفظ طلبك الآن بسبب عطل مؤقت في التخزين لدى البوت. "
+                "حاول مرة أخرى بعد قليل.")
+FULL_RETRY_SECONDS = 5.0  # at start, on a full disk: how often to try again
 
 
 def build_application(config: Config, storage: Storage, callback_key: str) -> Application:
@@ -113,13 +127,32 @@ async def _post_init(app: Application) -> None:
 
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log every unhandled handler/job error once; tell the chat something went wrong."""
+    """Log every unhandled handler/job error once; tell the chat something went wrong.
+
+    A full disk (:class:`StorageFull`) is logged once per episode by the storage, not
+    with a traceback per update or job: the chat is asked to try again later (a button
+    press gets it as the button's answer, so that its spinner stops)."""
     err = context.error
     where = "job" if update is None else f"update {getattr(update, 'update_id', '?')}"
+    if isinstance(err, StorageFull):
+        log.debug("app: %s not done: %s", where, err)
+        if isinstance(update, Update):
+            await _try_later(update, context)
+        return
     log.error("app: unhandled error in %s: %r", where, err, exc_info=err)
     if isinstance(update, Update) and update.effective_chat and update.effective_message:
         with contextlib.suppress(TelegramError):
             await context.bot.send_message(update.effective_chat.id, html.escape(GENERIC_ERROR))
+
+
+async def _try_later(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    with contextlib.suppress(TelegramError):
+        if update.callback_query is not None:
+            await update.callback_query.answer(STORAGE_FULL, show_alert=True)
+        elif update.inline_query is not None:
+            await update.inline_query.answer([], cache_time=0)
+        elif update.effective_chat is not None and update.effective_message is not None:
+            await context.bot.send_message(update.effective_chat.id, html.escape(STORAGE_FULL))
 
 
 class Service:
@@ -150,23 +183,36 @@ class Service:
 
     async def start(self, stop: asyncio.Event | None = None) -> bool:
         """Start serving. Returns False (with everything closed again) when ``stop`` is
-        set while waiting as a standby; raises on any failure."""
+        set while waiting as a standby or for disk space; raises on any failure."""
         config = self.config
-        self.storage = await Storage.open(config.storage.database)
         try:
-            self.lease = lease = InstanceLease(self.storage, ttl=self.lease_seconds)
-            if config.http.enabled:
-                self.http = OpsServer(config, self.storage, lambda: lease.role)
+            storage = self.storage = await self._open(stop)
+            if storage is None:
+                await self._close()
+                return False
+            self.lease = lease = InstanceLease(storage, ttl=self.lease_seconds)
+            if self.http is not None:
+                self.http.storage, self.http.role = storage, lambda: lease.role
+            elif config.http.enabled:
+                self.http = OpsServer(config, storage, lambda: lease.role)
                 await self.http.start()
             # Nothing below may talk to Telegram or send before we hold the lease.
             if not await lease.acquire(wait=self.standby, stop=stop):
                 await self._close()
                 return False
             metrics.reset_heartbeats()
-            counts = await self.storage.feeds.sync_config(config.feeds)
-            log.info("app: feeds from config: %s", counts)
-            key = await self.storage.meta.get_or_create("callback_key", new_key)
-            self.app = app = build_application(config, self.storage, key)
+            synced = await self._writing("recording the config's feeds", stop,
+                                         lambda: storage.feeds.sync_config(config.feeds))
+            if synced is None:
+                await self._close()
+                return False
+            log.info("app: feeds from config: %s", synced)
+            key = await self._writing("storing the callback key", stop,
+                                      lambda: storage.meta.get_or_create("callback_key", new_key))
+            if key is None:
+                await self._close()
+                return False
+            self.app = app = build_application(config, storage, key)
             self.services.lease = lease
             try:
                 await app.initialize()
@@ -188,6 +234,46 @@ class Service:
             await self._close()
             raise
         return True
+
+    async def _open(self, stop: asyncio.Event | None) -> Storage | None:
+        """The database, once it can be opened (on a full disk, opening a database whose
+        ``-shm`` file is gone fails even to read); None when ``stop`` is set first."""
+        config, told = self.config, False
+        while True:
+            try:
+                storage = await Storage.open(config.storage.database)
+            except StorageFull as exc:
+                if not told:
+                    told = True
+                    log.error("app: cannot open the database: %s; waiting for space (trying "
+                              "every %.0f s)", exc, FULL_RETRY_SECONDS)
+                    if config.http.enabled:  # /healthz says why meanwhile
+                        self.http = OpsServer(config, None, lambda: "starting")
+                        await self.http.start()
+                if self.http is not None:
+                    self.http.database_error = str(exc)
+                if await _stopped(stop, FULL_RETRY_SECONDS):
+                    return None
+                continue
+            if self.http is not None:
+                self.http.database_error = None
+            return storage
+
+    async def _writing(self, what: str, stop: asyncio.Event | None,
+                       write: Callable[[], Awaitable[T]]) -> T | None:
+        """``await write()``, tried again every few seconds while the disk is full; None
+        when ``stop`` is set first."""
+        told = False
+        while True:
+            try:
+                return await write()
+            except StorageFull as exc:
+                if not told:
+                    told = True
+                    log.error("app: %s: %s; waiting for space (trying every %.0f s)", what,
+                              exc, FULL_RETRY_SECONDS)
+                if await _stopped(stop, FULL_RETRY_SECONDS):
+                    return None
 
     async def _start_updates(self, app: Application) -> None:
         tg = self.config.telegram
@@ -247,6 +333,16 @@ class Service:
         if self.storage is not None:
             await self.storage.close()
         self._started = False
+
+
+async def _stopped(stop: asyncio.Event | None, seconds: float) -> bool:
+    """Wait ``seconds`` (less when ``stop`` is set); True when it is."""
+    if stop is None:
+        await asyncio.sleep(seconds)
+        return False
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+    return stop.is_set()
 
 
 async def serve(config: Config, *, stop: asyncio.Event | None = None,

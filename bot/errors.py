@@ -7,6 +7,7 @@ log line or a CLI error names its origin without a traceback.
     NewsbotError
     ├── ConfigError            a bad configuration file (carries every problem found)
     ├── StorageError           the database cannot be opened, migrated or written
+    │   ├── StorageFull        the database cannot grow: its disk is full (SQLITE_FULL)
     │   └── SchemaVersionError the database is newer than this code
     ├── FeedError              a feed could not be fetched or parsed
     │   ├── FetchError         transport: DNS, refused, timeout, HTTP status, size cap
@@ -37,6 +38,13 @@ class ConfigError(NewsbotError):
 
 class StorageError(NewsbotError):
     """The database cannot be opened, migrated or written."""
+
+
+class StorageFull(StorageError):
+    """The database cannot grow: the disk (or file system) holding it, or its ``-wal`` and
+    ``-shm`` files, is full (SQLite's SQLITE_FULL, "database or disk is full"). Nothing of
+    the failed transaction was kept; reads still work. Callers wait and try again: the
+    condition ends when the operator frees space, not by itself."""
 
 
 class SchemaVersionError(StorageError):

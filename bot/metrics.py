@@ -35,6 +35,9 @@ OUTBOX_OLDEST_DUE_AGE = Gauge("newsbot_outbox_oldest_due_age_seconds",
 INSTANCE_ACTIVE = Gauge("newsbot_instance_active",
                         "1 while this process holds the single-instance lease (sends), "
                         "0 while it waits as a standby or after losing it", registry=REGISTRY)
+DATABASE_FULL = Gauge("newsbot_database_full",
+                      "1 while writes to the database are refused because its disk is full",
+                      registry=REGISTRY)
 RETENTION_DELETED = Counter("newsbot_retention_deleted", "Rows deleted by retention by table",
                             ["table"], registry=REGISTRY)
 UPDATES_DROPPED = Counter("newsbot_updates_dropped", "Incoming updates dropped because their "

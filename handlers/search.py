@@ -16,7 +16,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.errors import InvalidSearchQuery, NewsbotError
+from bot.errors import InvalidSearchQuery, NewsbotError, StorageFull
 from bot.render.bidi import rtl_text
 from bot.render.markup import to_reply_markup
 from bot.search import present
@@ -78,8 +78,13 @@ async def first_page(services: Services, raw: str, query: Query, chat_id: int
         tz = await _timezone(services, chat_id)
         buttons: tuple = ()
         if page.has_next:
-            qid = await search.save_query(raw, chat_id)
-            buttons = present.paging_buttons(services.callbacks, qid, page, present.PAGE_SIZE)
+            try:
+                qid = await search.save_query(raw, chat_id)
+            except StorageFull:  # the disk is full: the first page, without paging
+                qid = None
+            if qid is not None:
+                buttons = present.paging_buttons(services.callbacks, qid, page,
+                                                 present.PAGE_SIZE)
         return present.results_message(raw, query, page, tz), buttons
     return await no_results(services, raw, query, chat_id)
 
@@ -96,7 +101,10 @@ async def no_results(services: Services, raw: str, query: Query, chat_id: int
             break
         if await search.has_results(candidate):
             found.append(candidate)
-    saved = [(await search.save_query(q.display(), chat_id), q) for q in found]
+    try:
+        saved = [(await search.save_query(q.display(), chat_id), q) for q in found]
+    except StorageFull:  # the disk is full: the suggestions, without their buttons
+        saved = []
     text = present.no_results_message(raw, found, unknown_source, sources)
     return text, present.suggestion_buttons(services.callbacks, saved)
 

@@ -11,7 +11,8 @@ INTERVAL_SECONDS = 60.0
 
 def schedule(app: Application, services: Services) -> None:
     async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
-        if services.digests is not None:
+        # nothing is sent by a process whose lease is suspended (a full disk) or lost
+        if services.digests is not None and services.may_send():
             await services.digests.run_due()
 
     assert app.job_queue is not None

@@ -1,6 +1,12 @@
 """Retention: prune old articles, outbox rows and broadcasts, once soon after start and
 then daily (the rules are in ``bot.storage._maintenance``). And once, soon after start,
-rebuild a search index that holds keys of an older version (``bot.storage._reindex``)."""
+rebuild a search index that holds keys of an older version (``bot.storage._reindex``).
+
+On a full disk neither gives up until the next start: retention that cannot write is
+tried again every :data:`FULL_RETRY_SECONDS` (not a day later), and a rebuild refused
+for space (its half-built index dropped, the old one in use) is tried again once the
+database takes writes again, after 10 minutes, then 20, 40 ... at most 6 hours apart.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,7 @@ import threading
 from telegram.ext import Application, ContextTypes
 
 from bot import metrics
-from bot.errors import RebuildInProgress, ReindexStopped, StorageError
+from bot.errors import RebuildInProgress, ReindexStopped, StorageError, StorageFull
 from bot.services import Services, get_services
 
 log = logging.getLogger(__name__)
@@ -20,6 +26,8 @@ FIRST_RUN_SECONDS = 60.0  # after start: let the first polls and deliveries go f
 INTERVAL_SECONDS = 86400.0
 REINDEX_SECONDS = 5.0  # after start: a stale search index is rebuilt (once)
 RETRY_SECONDS = 30.0  # while another rebuild holds the claim: look again this often
+FULL_RETRY_SECONDS = 600.0  # a job refused for a full disk: the first wait before a retry
+FULL_RETRY_MAX = 6 * 3600.0
 
 
 async def _stopped(stop: threading.Event, seconds: float) -> bool:
@@ -35,7 +43,14 @@ async def _stopped(stop: threading.Event, seconds: float) -> bool:
 
 async def prune(context: ContextTypes.DEFAULT_TYPE) -> None:
     services = get_services(context)
-    await run(services)
+    try:
+        await run(services)
+    except StorageFull as exc:  # what was pruned stays pruned (one batch a transaction)
+        log.warning("maintenance: retention stopped: %s; trying again in %.0f s", exc,
+                    FULL_RETRY_SECONDS)
+        job_queue = context.job_queue
+        if job_queue is not None and not job_queue.get_jobs_by_name("maintenance-retry"):
+            job_queue.run_once(prune, when=FULL_RETRY_SECONDS, name="maintenance-retry")
 
 
 async def run(services: Services) -> dict:
@@ -78,10 +93,24 @@ async def reindex_if_stale(services: Services) -> tuple[int, float] | None:
     services.stop_hooks.append(halt)
     try:
         told = False
+        full_wait = FULL_RETRY_SECONDS
         while True:
             try:
                 count, seconds = await search.rebuild_index(stop)
                 break
+            except StorageFull as exc:
+                log.warning("search: rebuilding the index stopped: %s; the half-built index "
+                            "is dropped (its space given back) and the old one stays in use; "
+                            "trying again in %.0f s, once the database takes writes", exc,
+                            full_wait)
+                if await _stopped(stop, full_wait):
+                    return None
+                while services.storage.db.full is not None:
+                    if await _stopped(stop, RETRY_SECONDS):
+                        return None
+                full_wait = min(FULL_RETRY_MAX, 2 * full_wait)
+                if not await search.index_is_stale():
+                    return None
             except RebuildInProgress as exc:
                 # `newsbot reindex` at it, or a process killed mid-rebuild whose claim has
                 # not expired yet (a restart within 120 s): wait, then finish the job

@@ -31,6 +31,7 @@ from telegram.error import BadRequest, TelegramError
 from bot.admin.buttons import stop_keyboard
 from bot.admin.progress import Progress, RateMeter, render_final, render_progress
 from bot.callbacks import CallbackCodec
+from bot.errors import StorageFull
 from bot.storage import BroadcastRecord, Storage
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,8 @@ class BroadcastTracker:
             for record in records:
                 try:
                     await self._update(bot, record)
+                except StorageFull as exc:  # logged once by the storage; the next tick retries
+                    log.debug("admin: progress of broadcast %d waits: %s", record.id, exc)
                 except Exception:  # one broken broadcast must not stop the others
                     log.exception("admin: progress of broadcast %d failed", record.id)
 

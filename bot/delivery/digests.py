@@ -8,6 +8,11 @@ timeouts release the rows for the next run; any other exception marks them faile
 answer that is not a message, a bug) and a stop releases them. Quiet hours send the
 digest silently. A chat's digest is claimed and sent holding the chat's gate
 (``gates.py``), so /stop and /forget wait for a digest under way and none follows them.
+
+A digest sent while the database is full (:class:`StorageFull`) cannot be marked sent:
+the marks are kept and written at the start of the next run, which sends no new digest
+until they are (before, the rows stayed ``sending`` until the next restart, which sent
+the digest again). A restart before they are written sends it again (as for the worker).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from telegram import Bot, LinkPreviewOptions
@@ -25,6 +31,7 @@ from bot.delivery.digest_render import render_digest
 from bot.delivery.errors import classify
 from bot.delivery.gates import ChatGates
 from bot.delivery.schedule import digest_due, is_quiet
+from bot.errors import StorageFull
 from bot.metrics import SENDS
 from bot.storage import DigestChat, RowUpdate, Storage
 
@@ -43,10 +50,32 @@ class DigestRunner:
         self.owner = owner
         self._limit = asyncio.Semaphore(concurrency)
         self._lock = asyncio.Lock()
+        #: outcomes of digests sent that the full database refused: written first next run
+        self._unrecorded: list[Callable[[], Awaitable[None]]] = []
+
+    async def _record(self, write: Callable[[], Awaitable[None]]) -> None:
+        try:
+            await write()
+        except StorageFull as exc:
+            if not self._unrecorded:
+                log.warning("delivery: a digest went out but cannot be marked sent: %s; the "
+                            "mark is kept and written at the next run (no new digest "
+                            "until then)", exc)
+            self._unrecorded.append(write)
+
+    async def _record_held(self) -> None:
+        """Write the marks kept from earlier runs (raises StorageFull while the database
+        still refuses: no new digest is sent before they are written)."""
+        while self._unrecorded:
+            await self._unrecorded[0]()
+            self._unrecorded.pop(0)
+            if not self._unrecorded:
+                log.info("delivery: the digests held back are marked sent")
 
     async def run_due(self, now: datetime | None = None) -> int:
         """Send every digest that is due; returns how many chats got one."""
         async with self._lock:  # one run at a time
+            await self._record_held()
             now = now or datetime.now(UTC)
             chats = [c for c in await self.storage.digests.waiting_chats()
                      if digest_due(c.digest, c.digest_time, c.timezone, c.last_digest_at, now)]
@@ -58,6 +87,8 @@ class DigestRunner:
         chat = await self.storage.digests.get_chat(chat_id)
         if chat is None or chat.digest == "off":
             return False
+        async with self._lock:
+            await self._record_held()
         return await self._one(chat, datetime.now(UTC))
 
     async def _one(self, chat: DigestChat, now: datetime) -> bool:
@@ -83,7 +114,7 @@ class DigestRunner:
             finally:
                 if sent:
                     SENDS.labels("sent").inc(len(sent))
-            await self.storage.digests.mark_sent(chat.id, sent, silent)
+            await self._record(lambda: self.storage.digests.mark_sent(chat.id, sent, silent))
             return True
 
     async def _failed(self, chat: DigestChat, row_ids: list[int], sent: list[tuple[int, int]],
@@ -109,4 +140,4 @@ class DigestRunner:
             if outcome.kind == "migrated" and outcome.new_chat_id is not None:
                 moved.append((chat.id, outcome.new_chat_id))
             updates += [RowUpdate(r, "pending", error=outcome.reason[:500]) for r in rest]
-        await self.storage.outbox.record(updates, gone, moved)
+        await self._record(lambda: self.storage.outbox.record(updates, gone, moved))

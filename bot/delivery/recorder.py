@@ -5,6 +5,13 @@ in one transaction. A row sent but not yet recorded when the process dies is sen
 after the restart, so the interval bounds the duplicates a crash can cause together
 with the sends in flight. The chats of recorded rows are then handed to ``on_done``
 (the worker frees them for their next row).
+
+When the database is full (:class:`StorageFull`) the outcomes stay here, in memory, and
+are written once there is space, tried again after 1, 2, 4 ... :attr:`Recorder.full_retry_max`
+seconds; :attr:`Recorder.blocked` tells the worker to claim nothing new meanwhile, so that a
+restart in between sends again only those rows (they are still ``sending`` in the database
+and taken back at start). One line is logged when outcomes start waiting and one when they
+are written.
 """
 
 from __future__ import annotations
@@ -14,11 +21,13 @@ import contextlib
 import logging
 from collections.abc import Callable
 
-from bot.errors import StorageError
+from bot.errors import StorageError, StorageFull
 from bot.storage import RowUpdate
 from bot.storage._outbox import Outbox
 
 log = logging.getLogger(__name__)
+
+FULL_RETRY_MAX = 30.0  # seconds: longest wait between two tries on a full database
 
 
 class Recorder:
@@ -35,6 +44,9 @@ class Recorder:
         self._event = asyncio.Event()
         self._full = asyncio.Event()
         self._lock = asyncio.Lock()
+        #: outcomes are waiting because the database is full: claim no new rows
+        self.blocked = False
+        self.full_retry_max = FULL_RETRY_MAX
 
     def add(self, chat_id: int, update: RowUpdate, *, gone: str | None = None,
             moved_to: int | None = None) -> None:
@@ -54,25 +66,44 @@ class Recorder:
 
     async def run(self) -> None:
         """Flush forever (cancel to stop; call :meth:`flush` once more afterwards)."""
+        delay = 0.0
         while True:
             await self._event.wait()
             if not self._full.is_set():
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._full.wait(), self.interval)
             try:
-                await self.flush()
+                written = await self.flush()
+            except StorageFull as exc:  # keep the outcomes; try again later
+                if not self.blocked:
+                    self.blocked = True
+                    log.warning("delivery: %d outcome(s) cannot be recorded: %s; they are kept "
+                                "in memory until there is space, and no new rows are claimed "
+                                "meanwhile (a restart before then sends those messages again)",
+                                self.waiting, exc)
+                delay = min(self.full_retry_max, max(1.0, 2 * delay))
+                await asyncio.sleep(delay)
+                continue
             except StorageError as exc:  # keep the outcomes; try again shortly
                 log.error("delivery: cannot record outcomes: %s", exc)
                 await asyncio.sleep(1.0)
+                continue
             except Exception:
                 log.exception("delivery: cannot record outcomes")
                 await asyncio.sleep(1.0)
+                continue
+            delay = 0.0
+            if self.blocked and written:
+                self.blocked = False
+                log.info("delivery: the database takes writes again: %d held outcome(s) "
+                         "recorded; claiming resumes", written)
 
-    async def flush(self) -> None:
+    async def flush(self) -> int:
+        """Write the outcomes waiting; how many were written."""
         async with self._lock:
             if not self._updates:
                 self._event.clear()
-                return
+                return 0
             updates, chats, gone, moved = self._updates, self._chats, self._gone, self._moved
             self._updates, self._chats, self._gone, self._moved = [], [], [], []
             self._event.clear()
@@ -85,3 +116,4 @@ class Recorder:
                 self._event.set()
                 raise
             self._on_done(chats, [u.row_id for u in updates])
+            return len(updates)

@@ -21,6 +21,11 @@ Each send holds its chat's gate (``gates.py``): /stop, /forget, /unsubscribe and
 to pending (they may have dropped, deleted or covered it) instead of out. Likewise a
 stopped broadcast's rows that are claimed but not yet taken by a sender are not sent
 (:meth:`Delivery.stop_broadcast`).
+
+A full database (:class:`StorageFull`) stops nothing for good: taking back, claiming and
+recording are tried again after 1, 2, 4 ... 30 s (``full_retry_max``), without a
+traceback each time, and no row is claimed while outcomes wait to be recorded (see
+``recorder.py``), so a restart in between can only resend the rows already claimed.
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ from bot.delivery.attempt import Attempt
 from bot.delivery.fairness import next_cursor, pick
 from bot.delivery.gates import ChatGates
 from bot.delivery.http import DeliveryBot
+from bot.delivery.recorder import FULL_RETRY_MAX
+from bot.errors import StorageError, StorageFull
 from bot.metrics import OUTBOX_PENDING, heartbeat
 from bot.storage import OutboxRow, Storage
 
@@ -94,7 +101,10 @@ class Delivery:
         self._cursor = 0
         self._gauge_at = 0.0
         self._signal = asyncio.Event()
+        self._stop_event = asyncio.Event()
         self._stopping = False
+        self._taken_back = False  # rows left ``sending`` by a previous run are pending again
+        self.full_retry_max = FULL_RETRY_MAX
         self._tasks: list[asyncio.Task[None]] = []
         if flush_seconds is None:  # ~3 sends' worth, between 20 and 100 ms
             flush_seconds = min(0.1, max(0.02, 3 / messages_per_second))
@@ -122,9 +132,8 @@ class Delivery:
 
     async def start(self) -> None:
         await self.bot.initialize()
-        taken = await self.storage.outbox.release_others(self.owner)
-        if taken:
-            log.info("delivery: took back %d row(s) left in flight by a previous run", taken)
+        with contextlib.suppress(StorageFull):  # the feeder tries again before claiming
+            await self._take_back()
         if self._stopping:  # stopped while starting
             await self.bot.shutdown()
             return
@@ -138,6 +147,7 @@ class Delivery:
     async def stop(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Finish the sends in flight (up to ``timeout``), record them, release the rest."""
         self._stopping = True
+        self._stop_event.set()
         if not self._tasks:
             return
         self._signal.set()
@@ -154,14 +164,29 @@ class Delivery:
         for task in (*late, recorder):
             task.cancel()
         await asyncio.gather(feeder, recorder, *senders, return_exceptions=True)
-        await self.attempt.recorder.flush()
-        leftover = list(self._claimed)
-        if leftover:
-            await self.storage.outbox.release(leftover)
+        leftover: list[int] = []
+        try:
+            await self.attempt.recorder.flush()
+            leftover = list(self._claimed)
+            if leftover:
+                await self.storage.outbox.release(leftover)
+        except StorageError as exc:  # a full disk: the next start takes them back
+            log.warning("delivery: stopping with %d claimed row(s) not recorded or released "
+                        "(%s): they stay 'sending' and the next start takes them back, so "
+                        "those already sent go out again", len(self._claimed), exc)
+            leftover = []
         self._claimed.clear()
         self._busy.clear()
         await self.bot.shutdown()
         log.info("delivery: stopped (%d unsent row(s) released)", len(leftover))
+
+    async def _take_back(self) -> None:
+        if self._taken_back:
+            return
+        taken = await self.storage.outbox.release_others(self.owner)
+        self._taken_back = True
+        if taken:
+            log.info("delivery: took back %d row(s) left in flight by a previous run", taken)
 
     # ------------------------------------------------------------------ feeding
     def _done(self, chats: list[int], row_ids: list[int]) -> None:
@@ -172,13 +197,21 @@ class Delivery:
         self._signal.set()
 
     async def _feed(self) -> None:
+        delay = 0.0
         while not self._stopping:
             try:
                 more = await self._feed_once()
+            except StorageFull as exc:  # logged by the storage; try again later
+                delay = min(self.full_retry_max, max(1.0, 2 * delay))
+                log.debug("delivery: cannot claim rows: %s; trying again in %.0f s", exc, delay)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop_event.wait(), delay)
+                continue
             except Exception:  # a database hiccup must not end delivery
                 log.exception("delivery: feeding failed; trying again in 1 s")
                 await asyncio.sleep(1.0)
                 continue
+            delay = 0.0
             if more:
                 await asyncio.sleep(0)  # let senders start; then look for more
             else:
@@ -196,6 +229,9 @@ class Delivery:
             return False
         if not self.may_send():  # another process owns the database now: claim nothing
             return False
+        if self.attempt.recorder.blocked:  # outcomes wait for space: claim nothing more
+            return False
+        await self._take_back()
         self._signal.clear()
         claimed, wrapped = await self._claim(room)
         return bool(claimed) or not wrapped

@@ -18,6 +18,15 @@ that redirects permanently (only 301/308 on the way) gets its new address stored
 the config file names it. Each feed runs in its own task under a semaphore of
 ``polling.concurrency``: a broken or slow feed only ever holds its own slot, for at most
 the fetch deadline plus the page budget.
+
+A full disk (:class:`StorageFull` when storing the poll, or when recording a failure) is
+not the feed's fault: nothing is counted against the feed (no backoff, never disabled
+for it), and polling pauses: every ``full_retry`` seconds one due feed is polled to see
+whether the database takes writes again; the first poll that stores ends the pause. The
+refused poll's state was not recorded (one transaction), so its items are fetched again
+and stored once there is space; meanwhile nothing is fetched, parsed or built again and
+again (before, a feed whose failure could not be recorded stayed due and was fetched,
+parsed and built at every 5-second tick, with two tracebacks each time).
 """
 
 from __future__ import annotations
@@ -32,7 +41,7 @@ from datetime import UTC, datetime
 
 from bot.config import PollingConfig
 from bot.dedup.urls import canonical_feed_url
-from bot.errors import FeedError, FetchError, ParseError
+from bot.errors import FeedError, FetchError, ParseError, StorageFull
 from bot.fetch import Fetcher, FetchResult
 from bot.fetch.client import FetchStatusError
 from bot.ingest import schedule
@@ -79,7 +88,8 @@ class IngestOptions:
     over a whole poll before storing (default generous; the fetch deadline and the page
     budget bound the network parts). ``story_window``: seconds a story stays open.
     ``max_entries``: a document's newest entries read, the rest ignored (see
-    :data:`bot.ingest.entries.MAX_ENTRIES`).
+    :data:`bot.ingest.entries.MAX_ENTRIES`). ``full_retry``: while the database is full,
+    seconds between two polls of a single feed that try whether it takes writes again.
     """
 
     extract: bool = True
@@ -90,13 +100,15 @@ class IngestOptions:
     story_window: float = WINDOW
     story_limit: int = LIMIT
     max_entries: int = MAX_ENTRIES
+    full_retry: float = 30.0
 
 
 @dataclass(frozen=True, slots=True)
 class PollOutcome:
     """What one poll did. ``result``: ok | not_modified | unchanged | error | gone (the
     feed was deleted during the poll) | paused (an admin paused it during the poll; as
-    with gone, nothing of the poll was stored).
+    with gone, nothing of the poll was stored). An ``error`` of ``kind`` "full": the
+    database refused to store it; nothing recorded on the feed.
     ``entries``: distinct items read from the document (at most ``max_entries``);
     ``new``: not stored before; ``stored``: inserted now; ``queued``: outbox rows created;
     ``joined``: new articles that joined an existing story; ``from_pages``: articles whose
@@ -196,6 +208,8 @@ class Poller:
         self._told_moved: set[int] = set()
         self._stories_loaded = False
         self._pruned_at = 0.0
+        # time.monotonic() of the last write refused for a full disk; None: not paused
+        self._full_at: float | None = None
         self._closed = False
         timeout = float(config.timeout_seconds)
         self.page_budget = self.options.page_budget or 2 * timeout
@@ -228,7 +242,13 @@ class Poller:
         if now - self._pruned_at >= 60:
             self.stories.prune(now)
             self._pruned_at = now
-        feeds = await self.storage.polling.due(now, exclude=set(self._in_flight))
+        limit = 10_000
+        if self._full_at is not None:  # the database is full: one feed tries it now and then
+            if time.monotonic() - self._full_at < self.options.full_retry:
+                return CycleReport()
+            self._full_at = time.monotonic()
+            limit = 1
+        feeds = await self.storage.polling.due(now, exclude=set(self._in_flight), limit=limit)
         tasks = [self._launch(feed) for feed in feeds]
         if not wait or not tasks:
             return CycleReport()
@@ -352,10 +372,15 @@ class Poller:
                 last_modified=fetched.last_modified, body_hash=plan.digest,
                 stories=self.stories, push_after=push_after, moved_to=moved_to,
                 listed=plan.listed))
+        except StorageFull as exc:
+            return self._refused(feed, exc, started)
         except Exception as exc:
             log.exception("poll: %s: storing the poll failed", feed.url)
             return await self._fail(feed, interval, f"poll: {feed.url}: storage: {exc}",
                                     "storage", None, started)
+        if self._full_at is not None:
+            self._full_at = None
+            log.info("poll: the database takes writes again; polling resumes")
         seconds = time.monotonic() - started
         if not result.found:
             log.info("poll: feed %d (%s) was removed during its poll", feed.id, feed.url)
@@ -396,6 +421,21 @@ class Poller:
             log.warning("poll: feed %d redirects permanently: %s -> %s (not updated: %s)",
                         feed.id, feed.url, new_url, why)
 
+    def _pause(self, exc: StorageFull) -> None:
+        if self._full_at is None:
+            log.info("poll: polling paused: %s; one feed is tried every %.0f s until the "
+                     "database takes writes again", exc, self.options.full_retry)
+        self._full_at = time.monotonic()
+
+    def _refused(self, feed: Feed, exc: StorageFull, started: float) -> PollOutcome:
+        """The database is full: the poll is not stored, and it is not the feed's fault."""
+        POLLS.labels(result="error").inc()
+        self._pause(exc)
+        log.debug("poll: %s: not stored: %s", feed.url, exc)
+        return PollOutcome(feed.id, feed.url, "error", error=str(exc), kind="full",
+                           failures=feed.consecutive_failures,
+                           seconds=time.monotonic() - started)
+
     def _wake(self) -> None:
         for hook in self.hooks:
             try:
@@ -418,6 +458,9 @@ class Poller:
             failures, disabled = await self.storage.db.write(lambda c: record_failure(
                 c, feed.id, now=now, error=error, kind=kind, schedule=when,
                 max_failures=self.config.max_consecutive_failures, disable_now=disable_now))
+        except StorageFull as exc:  # not recorded: the feed waits for the pause to end
+            self._pause(exc)
+            failures, disabled = feed.consecutive_failures + 1, False
         except Exception:
             log.exception("poll: %s: recording the failure failed", feed.url)
             failures, disabled = feed.consecutive_failures + 1, False

@@ -14,8 +14,13 @@ The rules (README "Health and metrics" repeats them):
   active). A long queue that is moving (a big broadcast) is healthy; an idle worker with
   nothing due is healthy.
 - **instance**: a standby (waiting for the single-instance lease) is healthy and says so
-  (``"status": "standby"``); a process that lost its lease is not.
-- **database**: the figures could not be read: not healthy.
+  (``"status": "standby"``); a process that lost its lease is not, nor one whose lease
+  cannot be renewed because the database is full (``"role": "suspended"``: it sends
+  nothing until the renewal works again), nor one still waiting to open its database
+  (``"role": "starting"``).
+- **database**: the figures could not be read, or writes are being refused because the
+  disk is full (a "database full" episode, ``bot.storage._db``: from the first refused
+  write until writes work again for a minute): not healthy.
 
 Healthy answers 200, anything else 503; the JSON body always has ``status``, ``role``,
 ``reasons`` (empty when healthy) and the figures each rule used.
@@ -35,7 +40,7 @@ DELIVERY_HEARTBEAT = 120.0
 @dataclass(frozen=True, slots=True)
 class HealthInput:
     now: float
-    role: str  # active | standby | lost
+    role: str  # active | standby | suspended | lost | starting
     active_since: float | None  # when this process started serving (lease + Telegram)
     poll_interval: float
     enabled_feeds: int | None
@@ -44,6 +49,8 @@ class HealthInput:
     outbox_pending: int | None
     oldest_due_at: float | None
     database_error: str | None = None
+    #: a "database full" episode under way (``FullEpisode.describe``), else None
+    database_full: str | None = None
 
 
 def poll_threshold(poll_interval: float) -> float:
@@ -61,8 +68,13 @@ def judge(h: HealthInput) -> tuple[bool, dict[str, Any]]:
     if h.role == "lost":
         reasons.append("instance: this process lost the single-instance lease and stopped "
                        "sending")
+    if h.role == "suspended":
+        reasons.append("instance: the single-instance lease cannot be renewed (the database "
+                       "is full): nothing is sent until it can be")
     if h.database_error:
         reasons.append(f"database: {h.database_error}")
+    if h.database_full:
+        reasons.append(h.database_full)
     if h.role != "active" or h.active_since is None:
         body["status"] = "standby" if h.role == "standby" and not reasons else "unhealthy"
         body["reasons"] = reasons

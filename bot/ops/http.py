@@ -6,7 +6,7 @@ too. Nothing here is authenticated: keep it on loopback or a private network (RE
 
 - ``GET /healthz``: 200 or 503 with a JSON body, judged by ``bot.ops.health``.
 - ``GET /metrics``: Prometheus text exposition of ``bot.metrics.REGISTRY``; the outbox
-  gauges are refreshed from the database at scrape time.
+  gauges and ``newsbot_database_full`` are refreshed at scrape time.
 """
 
 from __future__ import annotations
@@ -32,12 +32,14 @@ log = logging.getLogger(__name__)
 class OpsServer:
     """``await start()`` binds (raising NewsbotError when it cannot), ``await stop()``."""
 
-    def __init__(self, config: Config, storage: Storage, role: Callable[[], str], *,
+    def __init__(self, config: Config, storage: Storage | None, role: Callable[[], str], *,
                  clock: Callable[[], float] = time.time) -> None:
         self.config = config
+        #: None while the service waits to open the database (``database_error`` says why)
         self.storage = storage
         self.role = role
         self.clock = clock
+        self.database_error: str | None = None
         #: when the service became active (set by the service once it serves)
         self.active_since: float | None = None
         self._runner: web.AppRunner | None = None
@@ -69,10 +71,19 @@ class OpsServer:
             await runner.cleanup()
 
     async def _snapshot(self, now: float) -> tuple[OpsSnapshot | None, str | None]:
+        if self.storage is None:
+            return None, self.database_error or "the database is not open yet"
         try:
             return await self.storage.ops.snapshot(now), None
         except StorageError as exc:
             return None, str(exc)
+
+    def _full(self) -> str | None:
+        """The "database full" episode under way, described; None when writes work."""
+        if self.storage is None:
+            return None
+        episode = self.storage.db.full
+        return None if episode is None else episode.describe(self.storage.db.path)
 
     async def healthz(self, request: web.Request) -> web.Response:
         now = self.clock()
@@ -85,7 +96,7 @@ class OpsServer:
             last_delivery=metrics.last_heartbeat("delivery"),
             outbox_pending=snap.outbox_pending if snap else None,
             oldest_due_at=snap.oldest_due_at if snap else None,
-            database_error=error))
+            database_error=error, database_full=self._full()))
         if not ok:
             log.warning("http: /healthz unhealthy: %s", "; ".join(body["reasons"]))
         return web.json_response(body, status=200 if ok else 503,
@@ -100,6 +111,7 @@ class OpsServer:
                 0 if snap.oldest_due_at is None else max(0.0, now - snap.oldest_due_at))
         else:
             log.warning("http: /metrics could not refresh the outbox gauges: %s", error)
+        metrics.DATABASE_FULL.set(1 if self._full() else 0)
         # Prometheus text format, or OpenMetrics when the scraper asks for it (Accept).
         encoder, content_type = choose_encoder(request.headers.get("Accept", ""))
         return web.Response(body=encoder(metrics.REGISTRY),

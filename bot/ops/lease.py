@@ -19,6 +19,16 @@ touches Telegram it takes a lease in the ``meta`` table (``bot.storage._lease``)
   :attr:`held` turns false at once and :attr:`lost` is set: the service stops (see
   ``bot.app.serve``) and exits 1, and systemd/docker restart it as a standby.
 
+A full disk (:class:`StorageFull`: on a real one every write fails, the renewal too) is
+not a loss. While the database is full nobody can take the lease over (taking it is a
+write), so the process does not stop: once renewals have failed for ``ttl -
+renew_every`` seconds it is *suspended* (:attr:`held` false: nothing is claimed or
+sent, :attr:`role` "suspended") and it keeps renewing; the first renewal that succeeds
+resumes it, and one that finds another owner's row loses the lease as above. Before,
+the service stopped after 25 s, exited 1 ("lost the database lease to another
+process"), and every restart exited 1 again at :meth:`acquire` while the disk stayed
+full: a crash loop. :meth:`acquire` now waits for space instead.
+
 Senders check :attr:`held` (``services.lease``) before claiming work.
 """
 
@@ -34,7 +44,7 @@ import time
 from collections.abc import Callable
 
 from bot import metrics
-from bot.errors import NewsbotError, StorageError
+from bot.errors import NewsbotError, StorageError, StorageFull
 from bot.storage import Storage
 from bot.storage._lease import LeaseRecord
 
@@ -106,6 +116,10 @@ class InstanceLease:
         self._held = False
         self._last_ok = 0.0  # monotonic time of the last successful acquire/renew
         self._task: asyncio.Task[None] | None = None
+        #: the last renewal was refused because the database is full
+        self._full: StorageFull | None = None
+        #: held, but not renewed for too long because the database is full: not sending
+        self.suspended = False
 
     @property
     def held(self) -> bool:
@@ -114,6 +128,9 @@ class InstanceLease:
             return False
         if time.monotonic() - self._last_ok > self.ttl - self.renew_every:
             # Renewal is overdue: someone may take over any moment. Stop now.
+            if self._full is not None:  # nobody can: the database takes no writes
+                self._suspend()
+                return False
             self._lose("no successful renewal for "
                        f"{time.monotonic() - self._last_ok:.1f}s")
             return False
@@ -121,19 +138,34 @@ class InstanceLease:
 
     @property
     def role(self) -> str:
-        """active (holds the lease), standby (waiting for it) or lost."""
+        """active (holds the lease), standby (waiting for it), suspended (holds it but
+        cannot renew it: the database is full; not sending) or lost."""
         if self.lost.is_set():
             return "lost"
-        return "active" if self.held else "standby"
+        if self.held:
+            return "active"
+        return "suspended" if self._held and self.suspended else "standby"
 
     async def acquire(self, *, wait: bool = True, stop: asyncio.Event | None = None) -> bool:
         """Take the lease. A standby (``wait``) retries until it gets it; returns False
         only when ``stop`` is set first. Without ``wait`` raises InstanceRunningError."""
         announced = False
+        full = False
         while True:
             now = self.clock()
-            ok, record = await self.storage.lease.try_acquire(self.owner, self.ttl, now,
-                                                              owner_is_dead)
+            try:
+                ok, record = await self.storage.lease.try_acquire(self.owner, self.ttl, now,
+                                                                  owner_is_dead)
+            except StorageFull as exc:  # not "another instance": wait for space
+                if not full:
+                    log.error("instance: cannot take the database lease: %s; waiting until the "
+                              "database can be written (trying every %.0f s)", exc,
+                              self.renew_every)
+                    full = True
+                if await self._wait(self.renew_every, stop):
+                    log.info("instance: stop requested while waiting for space")
+                    return False
+                continue
             if ok:
                 self._held = True
                 self._last_ok = time.monotonic()
@@ -160,14 +192,19 @@ class InstanceLease:
             delay = self.renew_every
             if record is not None:  # wake up right when it would expire
                 delay = min(delay, max(0.05, record.expires_at - now + 0.05))
-            if stop is None:
-                await asyncio.sleep(delay)
-            else:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), delay)
-                if stop.is_set():
-                    log.info("instance: stop requested while waiting as a standby")
-                    return False
+            if await self._wait(delay, stop):
+                log.info("instance: stop requested while waiting as a standby")
+                return False
+
+    @staticmethod
+    async def _wait(seconds: float, stop: asyncio.Event | None) -> bool:
+        """Sleep ``seconds``, less when ``stop`` is set; True when it is."""
+        if stop is None:
+            await asyncio.sleep(seconds)
+            return False
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), seconds)
+        return stop.is_set()
 
     async def _renew_loop(self) -> None:
         while self._held:
@@ -175,13 +212,26 @@ class InstanceLease:
             if not self._held:
                 return
             # A renewal stuck behind the database for too long must not keep us sending:
-            # give up waiting when the lease would be overdue.
+            # give up waiting when the lease would be overdue (suspended: we are not
+            # sending; a renewal gets the usual interval).
             deadline = self._last_ok + self.ttl - self.renew_every
+            timeout = (self.renew_every if self.suspended
+                       else max(0.1, deadline - time.monotonic()))
             try:
                 ok, record = await asyncio.wait_for(
-                    self.storage.lease.renew(self.owner, self.ttl, self.clock()),
-                    max(0.1, deadline - time.monotonic()))
+                    self.storage.lease.renew(self.owner, self.ttl, self.clock()), timeout)
+            except StorageFull as exc:  # nobody else can write the lease either
+                if self._full is None:
+                    log.warning("instance: cannot renew the lease: %s; still holding it (it "
+                                "cannot be taken over while the database takes no writes), "
+                                "sending stops if this lasts %.0f s", exc,
+                                self.ttl - self.renew_every)
+                self._full = exc
+                if time.monotonic() - self._last_ok > self.ttl - self.renew_every:
+                    self._suspend()
+                continue
             except (StorageError, TimeoutError) as exc:
+                self._full = None
                 log.warning("instance: cannot renew the lease: %s",
                             exc if isinstance(exc, StorageError) else "the database is stuck")
                 if not self.held:  # overdue: held() has declared it lost
@@ -192,13 +242,28 @@ class InstanceLease:
                 self._lose(f"the lease now names {describe(record, self.clock())}")
                 return
             self._last_ok = time.monotonic()
+            self._full = None
+            if self.suspended:
+                self.suspended = False
+                metrics.INSTANCE_ACTIVE.set(1)
+                log.warning("instance: renewed the lease again; sending resumes")
             if not self.held:
                 return
+
+    def _suspend(self) -> None:
+        if self.suspended:
+            return
+        self.suspended = True
+        metrics.INSTANCE_ACTIVE.set(0)
+        log.error("instance: the lease could not be renewed for %.0f s (%s); nothing is sent "
+                  "until it can be (the service keeps running and resumes by itself)",
+                  time.monotonic() - self._last_ok, self._full)
 
     def _lose(self, why: str) -> None:
         if not self._held:
             return
         self._held = False
+        self.suspended = False
         metrics.INSTANCE_ACTIVE.set(0)
         log.error("instance: lost the database lease (%s); stopping so that only one "
                   "instance sends", why)

@@ -5,6 +5,13 @@ Every write is a plain function ``fn(conn) -> T`` run on the writer's thread ins
 a batch costs one thread hop instead of one per statement (NOTES.md: ~120 µs each) and
 no two coroutines can interleave statements of their transactions. Reads run the same
 way on a second connection; WAL lets them proceed while a write is in progress.
+
+A full disk (SQLITE_FULL, "database or disk is full") comes out as :class:`StorageFull`.
+In WAL mode every commit appends to the ``-wal`` file, so on a full disk *every* write
+fails, even one that changes a row in place, and a database opened after a clean stop
+cannot even create its ``-shm`` file (SQLITE_IOERR_SHMSIZE: read as full too). The
+:class:`Database` logs one line when writes start being refused and one when they work
+again (an *episode*), and :attr:`Database.full` says whether one is under way (/healthz).
 """
 
 from __future__ import annotations
@@ -15,19 +22,31 @@ import logging
 import os
 import sqlite3
 import tempfile
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.request import pathname2url
 
 import aiosqlite
 
-from bot.errors import SchemaVersionError, StorageError
+from bot.errors import SchemaVersionError, StorageError, StorageFull
 from bot.storage._schema import MIGRATIONS
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 10_000
+#: A "database full" episode ends at the first successful write after this many seconds
+#: without a refused one: a small write may fit while larger ones are still refused, and
+#: the episode must not end (and be logged again) at each of those.
+FULL_QUIET_SECONDS = 60.0
+_SQLITE_IOERR_SHMSIZE = getattr(sqlite3, "SQLITE_IOERR_SHMSIZE", 4874)
+
+#: Called with every new connection once it is configured (the writer, the reader, the
+#: search-index rebuild's own connection). Empty in production: tests use it to simulate
+#: a full disk with ``PRAGMA max_page_count`` (tests/diskfull.py).
+CONNECTION_HOOKS: list[Callable[[sqlite3.Connection], None]] = []
 
 
 def _configure(conn: sqlite3.Connection) -> None:
@@ -35,6 +54,25 @@ def _configure(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = NORMAL")
+    for hook in CONNECTION_HOOKS:
+        hook(conn)
+
+
+def is_full(exc: sqlite3.Error) -> bool:
+    """Did ``exc`` come from a full disk? SQLITE_FULL, or SQLITE_IOERR_SHMSIZE (the
+    ``-shm`` file could not be created or grown: SQLite's documentation names a full
+    volume as its cause)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code in (sqlite3.SQLITE_FULL, _SQLITE_IOERR_SHMSIZE) \
+        or "database or disk is full" in str(exc)
+
+
+def full_error(exc: sqlite3.Error, path: str, doing: str = "write") -> StorageFull:
+    """The :class:`StorageFull` for ``exc`` (see :func:`is_full`) on the database ``path``."""
+    what = (f"cannot create or grow {path}-shm"
+            if getattr(exc, "sqlite_errorcode", None) == _SQLITE_IOERR_SHMSIZE
+            else f"cannot {doing} {path}")
+    return StorageFull(f"storage: database full: {what} ({exc}); free space on its disk")
 
 
 def _check_folder(path: str) -> None:
@@ -49,6 +87,8 @@ def _check_folder(path: str) -> None:
 
 def _translate(exc: sqlite3.Error, path: str) -> StorageError:
     msg = str(exc)
+    if is_full(exc):
+        return full_error(exc, path)
     if isinstance(exc, sqlite3.DatabaseError) and (
         "not a database" in msg or "malformed" in msg or "file is encrypted" in msg
     ):
@@ -75,6 +115,21 @@ async def _connect(path: str) -> aiosqlite.Connection:
         raise
 
 
+@dataclass(slots=True)
+class FullEpisode:
+    """Writes are being refused because the disk is full (see :meth:`Database.note_full`)."""
+
+    since: float  # time.time() of the first refused write
+    last: float  # time.monotonic() of the latest one
+    refused: int  # writes refused so far
+    error: str  # the latest error
+
+    def describe(self, path: str, now: float | None = None) -> str:
+        age = max(0.0, (time.time() if now is None else now) - self.since)
+        return (f"database full: cannot write {path} for {age:.0f}s ({self.refused} "
+                "write(s) refused); free space on its disk")
+
+
 class Database:
     """One SQLite file: ``write(fn)`` and ``read(fn)`` run ``fn(sqlite3.Connection)``."""
 
@@ -84,6 +139,37 @@ class Database:
         self._writer = writer
         self._reader = reader
         self._closed = False
+        self.full_quiet = FULL_QUIET_SECONDS
+        self._full: FullEpisode | None = None
+
+    @property
+    def full(self) -> FullEpisode | None:
+        """The "database full" episode under way, if any."""
+        return self._full
+
+    def note_full(self, exc: StorageFull) -> None:
+        """A write was refused because the disk is full: the first one of an episode is
+        logged (once), the others only counted."""
+        now = time.monotonic()
+        episode = self._full
+        if episode is not None:
+            episode.last, episode.error = now, str(exc)
+            episode.refused += 1
+            return
+        self._full = FullEpisode(time.time(), now, 1, str(exc))
+        log.error("%s. Writes are refused until space is freed: new articles, delivery "
+                  "outcomes and chat commands wait (reads go on); the service retries by "
+                  "itself and carries on without a restart once there is space", exc)
+
+    def note_written(self) -> None:
+        """A write succeeded: ends the episode once no write was refused for
+        :attr:`full_quiet` seconds."""
+        episode = self._full
+        if episode is None or time.monotonic() - episode.last < self.full_quiet:
+            return
+        self._full = None
+        log.warning("storage: %s can be written again (database full for %.0f s, %d write(s) "
+                    "refused)", self.path, time.time() - episode.since, episode.refused)
 
     @classmethod
     async def open(cls, path: str, *, migrate: bool = True) -> Database:
@@ -132,22 +218,38 @@ class Database:
             raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
                 result = fn(raw)
+                raw.execute("COMMIT")
             except BaseException:
-                raw.execute("ROLLBACK")
+                # SQLite rolls a transaction back itself on some errors (SQLITE_FULL at a
+                # COMMIT, or in the middle of a statement): a ROLLBACK then fails with "no
+                # transaction is active", and that error used to replace the real one.
+                if raw.in_transaction:
+                    try:
+                        raw.execute("ROLLBACK")
+                    except sqlite3.Error as exc:
+                        log.warning("storage: ROLLBACK failed: %s", exc)
                 raise
-            raw.execute("COMMIT")
             return result
 
         # Shield: once queued, the transaction finishes on its thread even if the caller is
         # cancelled, so the caller must not assume it did not happen.
         try:
-            return await asyncio.shield(conn._execute(run))
+            result = await asyncio.shield(conn._execute(run))
         except sqlite3.OperationalError as exc:
-            raise _translate(exc, self.path) from exc
+            raise self._failed(exc) from exc
         except sqlite3.DatabaseError as exc:
             if isinstance(exc, sqlite3.IntegrityError):
                 raise
-            raise _translate(exc, self.path) from exc
+            raise self._failed(exc) from exc
+        if write:
+            self.note_written()
+        return result
+
+    def _failed(self, exc: sqlite3.Error) -> StorageError:
+        error = _translate(exc, self.path)
+        if isinstance(error, StorageFull):
+            self.note_full(error)
+        return error
 
     async def backup(self, target: str) -> int:
         """Copy the database to the new file ``target`` with SQLite's online backup (safe

@@ -295,7 +295,8 @@ def _rebuild(begin: Callable[[], object], commit: Callable[[], object],
             _claim_rebuild(conn, owner, first=False)
             work()
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite rolls back by itself on SQLITE_FULL
+                conn.execute("ROLLBACK")
             raise
         commit()
 

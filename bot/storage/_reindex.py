@@ -7,17 +7,22 @@ built beside the old one in short transactions and swapped in
 (:func:`bot.storage._fts.rebuild`), so polling, delivery and search go on meanwhile.
 Until the swap, searches use the old index: a word whose key changed finds only the
 articles stored since the upgrade.
+
+On a full disk (:class:`StorageFull`) the half-built index is dropped at once: it holds
+pages the bot needs for its own writes, and the next rebuild starts over anyway (before,
+it stayed until the next rebuild, at the next start).
 """
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 from collections.abc import Callable
 
 from bot.errors import ReindexStopped, StorageError
-from bot.storage._db import _configure
-from bot.storage._fts import rebuild
+from bot.storage._db import _configure, full_error, is_full
+from bot.storage._fts import SHADOW_TABLE, rebuild
 
 __all__ = ["reindex_file"]
 
@@ -46,6 +51,10 @@ def reindex_file(path: str, *, batch: int = 2000, optimize: bool = True,
     except sqlite3.Error as exc:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
+        if is_full(exc):  # give the half-built index's pages back to the bot
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute(f"DROP TABLE IF EXISTS {SHADOW_TABLE}")
+            raise full_error(exc, path, "rebuild the search index of") from exc
         raise StorageError(f"storage: reindex of {path} failed: {exc}") from exc
     finally:
         conn.close()

@@ -30,7 +30,7 @@ import sqlite3
 import threading
 from typing import TYPE_CHECKING
 
-from bot.errors import InvalidSearchQuery, SearchError, StorageError
+from bot.errors import InvalidSearchQuery, SearchError, StorageError, StorageFull
 from bot.models import Article
 from bot.search.query import Atom, Phrase, Query, Term, atom_match, group_match
 from bot.search.ranking import WEIGHTS, Hit, SearchPage, blend
@@ -256,5 +256,9 @@ class Search:
         it after the current batch with ``ReindexStopped``."""
         if self._db.path == ":memory:":
             raise StorageError("storage: an in-memory database cannot be reindexed")
-        return await asyncio.to_thread(reindex_file, self._db.path, batch=REINDEX_BATCH,
-                                       stop=stop)
+        try:
+            return await asyncio.to_thread(reindex_file, self._db.path, batch=REINDEX_BATCH,
+                                           stop=stop)
+        except StorageFull as exc:  # the database's "full" episode (log, /healthz)
+            self._db.note_full(exc)
+            raise
