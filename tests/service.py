@@ -69,11 +69,15 @@ def load(path: Path) -> Config:
 
 
 @contextlib.asynccontextmanager
-async def running_service(config: Config | Path) -> AsyncIterator[Service]:
-    """The real service (database, Application, handlers, jobs) running in this loop."""
+async def running_service(config: Config | Path, *,
+                          lease_seconds: float | None = None) -> AsyncIterator[Service]:
+    """The real service (database, Application, handlers, jobs) running in this loop.
+    ``lease_seconds``: its instance lease's expiry (default the service's): shorter for a
+    test that restarts after a stop that could not release the lease."""
     if isinstance(config, Path):
         config = load(config)
-    service = Service(config)
+    service = (Service(config) if lease_seconds is None
+               else Service(config, lease_seconds=lease_seconds))
     await service.start()
     try:
         yield service

@@ -59,13 +59,14 @@ async def test_claims_refused_by_a_full_disk_wait_quietly_and_go_out_after(
         await fill(service.storage)
         await service.storage.db.write(lambda c: c.execute("UPDATE chats SET digest = 'off'"))
         service.services.delivery.wake()
-        await asyncio.sleep(6)
+        await asyncio.sleep(3)  # the old code logged a traceback a second
         assert fake_telegram.sent() == []
         assert await _statuses_of(service) == Counter(pending=300)
         assert not _delivery_lines(caplog), [r.getMessage() for r in _delivery_lines(caplog)]
 
+        service.services.delivery.full_retry_max = 1.0  # not up to 30 s apart, here
         await free(service.storage)
-        await fake_telegram.wait_for(300, timeout=25)  # the claim is tried again within 8 s
+        await fake_telegram.wait_for(300, timeout=25)  # the claim is tried again
         assert sorted(Counter(m.chat_id for m in fake_telegram.sent()).values()) == [1] * 300
 
         async def all_sent() -> bool:
@@ -92,7 +93,7 @@ async def test_outcomes_refused_by_a_full_disk_are_held_and_recorded_later(
         await fill(service.storage, every_write=True)  # a real full disk: nothing is written
         claimed = (await _statuses_of(service))["sending"]
         assert 0 < claimed < 40
-        await asyncio.sleep(6)
+        await asyncio.sleep(6)  # the claimed sends (1 s each, 7 at a time) end; no new claim
         assert len(fake_telegram.sent()) == claimed  # sent, nothing more claimed meanwhile
         assert len(_delivery_lines(caplog)) == 1, [r.getMessage() for r in _delivery_lines(caplog)]
         assert delivery.attempt.recorder.blocked
@@ -125,7 +126,9 @@ async def test_a_stop_on_a_full_disk_loses_nothing(
     start either way, and sent again (the documented duplicates), never lost."""
     chats = [fake_telegram.add_private_chat() for _ in range(40)]
     config = write_config(tmp_path, fake_telegram, feeds=FEEDS)
-    async with running_service(config) as service:
+    # the stop cannot release the lease (nothing can be written): the restart below
+    # takes it over once it expires, after 4 s rather than the default 30 s
+    async with running_service(config, lease_seconds=4) as service:
         assert service.storage is not None
         for chat in chats:
             await service.storage.chats.register(chat.id, "private")
