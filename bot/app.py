@@ -40,7 +40,7 @@ from bot.config import Config
 from bot.errors import NewsbotError, StorageFull
 from bot.fetch import Fetcher
 from bot.ops.http import OpsServer
-from bot.ops.lease import DEFAULT_TTL, InstanceLease
+from bot.ops.lease import DEFAULT_TTL, InstanceLease, wait_unless_stopped
 from bot.ratelimit import SendLimiter
 from bot.services import KEY, Services
 from bot.storage import Storage
@@ -252,7 +252,7 @@ class Service:
                         await self.http.start()
                 if self.http is not None:
                     self.http.database_error = str(exc)
-                if await _stopped(stop, FULL_RETRY_SECONDS):
+                if await wait_unless_stopped(FULL_RETRY_SECONDS, stop):
                     return None
                 continue
             if self.http is not None:
@@ -272,7 +272,7 @@ class Service:
                     told = True
                     log.error("app: %s: %s; waiting for space (trying every %.0f s)", what,
                               exc, FULL_RETRY_SECONDS)
-                if await _stopped(stop, FULL_RETRY_SECONDS):
+                if await wait_unless_stopped(FULL_RETRY_SECONDS, stop):
                     return None
 
     async def _start_updates(self, app: Application) -> None:
@@ -333,16 +333,6 @@ class Service:
         if self.storage is not None:
             await self.storage.close()
         self._started = False
-
-
-async def _stopped(stop: asyncio.Event | None, seconds: float) -> bool:
-    """Wait ``seconds`` (less when ``stop`` is set); True when it is."""
-    if stop is None:
-        await asyncio.sleep(seconds)
-        return False
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)
-    return stop.is_set()
 
 
 async def serve(config: Config, *, stop: asyncio.Event | None = None,

@@ -10,7 +10,7 @@ import dataclasses
 import logging
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -157,33 +157,46 @@ async def test_forget_while_a_digest_for_the_chat_goes_out(
     assert errors(caplog) == []
 
 
-async def test_stop_while_a_row_for_the_chat_waits_for_a_sender(
-        tmp_path: Path, fake_telegram: FakeTelegram, caplog: pytest.LogCaptureFixture) -> None:
-    # 4 senders (at 16 messages a second), all held by sends to other chats: the chat's
-    # row is claimed and queued
-    fake = fake_telegram
-    chat = fake.add_private_chat()
+async def queued_behind_busy_senders(service: Service, fake: FakeTelegram,
+                                     chat_id: int) -> Callable[[], Awaitable[None]]:
+    """/start in ``chat_id``; the worker's 4 senders (at 16 messages a second) all held by
+    sends to 4 other chats, then a story for the chat: its row is claimed and queued.
+    Returns what lets the held sends go and waits until they are delivered."""
+    storage, delivery = service.storage, service.services.delivery
+    assert storage is not None and delivery is not None and delivery.concurrency == 4
     others = [fake.add_private_chat() for _ in range(4)]
-    async with running_service(fast_config(tmp_path, fake, messages_per_second=16)) as service:
-        storage, delivery = service.storage, service.services.delivery
-        assert storage is not None and delivery is not None and delivery.concurrency == 4
-        await ask(fake, chat.id, "/start")
-        a, b = await feed_id(service, 0), await feed_id(service, 1)
-        for other in others:  # subscribed to feed b only
-            await register(service, other.id)
-            await storage.subscriptions.remove(other.id, "feed", str(a))
-            await storage.subscriptions.add(other.id, "feed", str(b), "المصدر ب", b)
-        holds = [fake.hold_next("sendMessage", chat_id=other.id) for other in others]
-        await store(service, "خبر للآخرين", feed=1)
-        for hold in holds:
-            await hold.arrived.wait()
-        await store(service, "خبر للمحادثة")
-        await until(lambda: statuses(service, chat.id) == ["sending"])  # claimed, queued
-        stopped = (await ask(fake, chat.id, "/stop")).plain_text or ""
-        assert "أُلغيت الاشتراكات كلها (1)" in stopped
+    await ask(fake, chat_id, "/start")
+    a, b = await feed_id(service, 0), await feed_id(service, 1)
+    for other in others:  # subscribed to feed b only
+        await register(service, other.id)
+        await storage.subscriptions.remove(other.id, "feed", str(a))
+        await storage.subscriptions.add(other.id, "feed", str(b), "المصدر ب", b)
+    holds = [fake.hold_next("sendMessage", chat_id=other.id) for other in others]
+    await store(service, "خبر للآخرين", feed=1)
+    for hold in holds:
+        await hold.arrived.wait()
+    await store(service, "خبر للمحادثة")
+    await until(lambda: statuses(service, chat_id) == ["sending"])  # claimed, queued
+
+    async def release() -> None:
         for hold in holds:
             hold.release()
         await fake.wait_for(lambda f: all(f.sent(o.id) for o in others))
+
+    return release
+
+
+async def test_stop_while_a_row_for_the_chat_waits_for_a_sender(
+        tmp_path: Path, fake_telegram: FakeTelegram, caplog: pytest.LogCaptureFixture) -> None:
+    fake = fake_telegram
+    chat = fake.add_private_chat()
+    async with running_service(fast_config(tmp_path, fake, messages_per_second=16)) as service:
+        delivery = service.services.delivery
+        assert delivery is not None
+        release = await queued_behind_busy_senders(service, fake, chat.id)
+        stopped = (await ask(fake, chat.id, "/stop")).plain_text or ""
+        assert "أُلغيت الاشتراكات كلها (1)" in stopped
+        await release()
         await until(lambda: delivery.in_flight == 0)  # the queued row's turn came
         assert statuses(service, chat.id) == ["dropped"]
         restarted = (await ask(fake, chat.id, "/start")).plain_text or ""
@@ -446,27 +459,13 @@ async def test_latest_while_a_row_for_the_chat_waits_for_a_sender(
     # as delivered by the list, as a pending one does (README: "/latest and the outbox")
     fake = fake_telegram
     chat = fake.add_private_chat()
-    others = [fake.add_private_chat() for _ in range(4)]
     async with running_service(fast_config(tmp_path, fake, messages_per_second=16)) as service:
-        storage, delivery = service.storage, service.services.delivery
-        assert storage is not None and delivery is not None and delivery.concurrency == 4
-        await ask(fake, chat.id, "/start")
-        a, b = await feed_id(service, 0), await feed_id(service, 1)
-        for other in others:  # subscribed to feed b only
-            await register(service, other.id)
-            await storage.subscriptions.remove(other.id, "feed", str(a))
-            await storage.subscriptions.add(other.id, "feed", str(b), "المصدر ب", b)
-        holds = [fake.hold_next("sendMessage", chat_id=other.id) for other in others]
-        await store(service, "خبر للآخرين", feed=1)
-        for hold in holds:
-            await hold.arrived.wait()
-        await store(service, "خبر للمحادثة")
-        await until(lambda: statuses(service, chat.id) == ["sending"])  # claimed, queued
+        delivery = service.services.delivery
+        assert delivery is not None
+        release = await queued_behind_busy_senders(service, fake, chat.id)
         listed = (await ask(fake, chat.id, "/latest")).plain_text or ""
         assert "خبر للمحادثة" in listed
-        for hold in holds:
-            hold.release()
-        await fake.wait_for(lambda f: all(f.sent(o.id) for o in others))
+        await release()
         await until(lambda: delivery.in_flight == 0)  # the queued row's turn came
         assert statuses(service, chat.id) == ["sent"]
     pushed = [m for m in fake.sent(chat.id) if (m.plain_text or "").startswith("خبر للمحادثة")]

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from urllib.parse import quote, unquote, urljoin, urlsplit
+from urllib.parse import SplitResult, quote, unquote, urljoin, urlsplit
 
 __all__ = ["TRACKING_PARAMS", "canonical_feed_url", "canonicalize"]
 
@@ -122,6 +122,20 @@ def _is_tracking(param: str) -> bool:
     return name.startswith("utm_") or name in TRACKING_PARAMS
 
 
+def _http_parts(url: str) -> tuple[SplitResult, str, str] | None:
+    """``url`` split, when it is an absolute http(s) URL with a host: (its parts, the
+    scheme lower-cased, ":PORT" or "" for none or the scheme's default port)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return None
+    return parts, scheme, "" if port in (None, _DEFAULT_PORTS[scheme]) else f":{port}"
+
+
 def canonicalize(url: str, base: str | None = None) -> str | None:
     """The canonical form of ``url`` (resolved against ``base`` when given), or ``None``
     when it is not an absolute http(s) URL with a host."""
@@ -133,18 +147,14 @@ def canonicalize(url: str, base: str | None = None) -> str | None:
             url = urljoin(base, url)
         except ValueError:
             return None
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
+    split = _http_parts(url)
+    if split is None:
         return None
-    scheme = parts.scheme.lower()
-    if scheme not in _DEFAULT_PORTS or not parts.hostname:
-        return None
-    host = _host(parts.hostname)
+    parts, scheme, port = split
+    host = _host(parts.hostname or "")
     if host is None:
         return None
-    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    netloc = host + port
     path = _remove_dot_segments(_requote(parts.path, _PATH_SAFE)) or "/"
     params = [
         _requote(p, _QUERY_SAFE)
@@ -175,20 +185,15 @@ def canonical_feed_url(url: str) -> str:
     row has a key, whatever older code let in.
     """
     url = url.strip()
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
+    split = _http_parts(url)
+    if split is None:
         return url
-    scheme = parts.scheme.lower()
-    if scheme not in _DEFAULT_PORTS or not parts.hostname:
-        return url
-    host = _host(parts.hostname)
+    parts, scheme, port = split
+    hostname = parts.hostname or ""
+    host = _host(hostname)
     if host is None:  # not a name canonicalize accepts: at least the case and the dot
-        host = parts.hostname.rstrip(".")
+        host = hostname.rstrip(".")
         host = f"[{host}]" if ":" in host else host
     userinfo = parts.netloc.rpartition("@")[0]
-    netloc = (f"{userinfo}@" if userinfo else "") + host
-    if port not in (None, _DEFAULT_PORTS[scheme]):
-        netloc += f":{port}"
+    netloc = (f"{userinfo}@" if userinfo else "") + host + port
     return f"{scheme}://{netloc}{parts.path or '/'}" + (f"?{parts.query}" if parts.query else "")

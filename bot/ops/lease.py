@@ -96,6 +96,16 @@ def describe(record: LeaseRecord | None, now: float) -> str:
             f"expires in {left:.0f}s unless renewed)")
 
 
+async def wait_unless_stopped(seconds: float, stop: asyncio.Event | None) -> bool:
+    """Sleep ``seconds``, less when ``stop`` is set; True when it is."""
+    if stop is None:
+        await asyncio.sleep(seconds)
+        return False
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+    return stop.is_set()
+
+
 class InstanceLease:
     """The lease of this process. ``await acquire(...)``, later ``await release()``."""
 
@@ -162,7 +172,7 @@ class InstanceLease:
                               "database can be written (trying every %.0f s)", exc,
                               self.renew_every)
                     full = True
-                if await self._wait(self.renew_every, stop):
+                if await wait_unless_stopped(self.renew_every, stop):
                     log.info("instance: stop requested while waiting for space")
                     return False
                 continue
@@ -192,19 +202,9 @@ class InstanceLease:
             delay = self.renew_every
             if record is not None:  # wake up right when it would expire
                 delay = min(delay, max(0.05, record.expires_at - now + 0.05))
-            if await self._wait(delay, stop):
+            if await wait_unless_stopped(delay, stop):
                 log.info("instance: stop requested while waiting as a standby")
                 return False
-
-    @staticmethod
-    async def _wait(seconds: float, stop: asyncio.Event | None) -> bool:
-        """Sleep ``seconds``, less when ``stop`` is set; True when it is."""
-        if stop is None:
-            await asyncio.sleep(seconds)
-            return False
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), seconds)
-        return stop.is_set()
 
     async def _renew_loop(self) -> None:
         while self._held:
