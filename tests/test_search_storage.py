@@ -22,7 +22,7 @@ from bot.search.terms import TERMS_VERSION
 from bot.storage import Storage, _articles, _fts, _maintenance, _meta, _search
 from bot.storage._db import _configure
 from bot.storage._reindex import reindex_file
-from bot.storage._schema import V1, run_script
+from tests.old_schema import database_at
 
 FIXTURES = Path(__file__).parent / "fixtures" / "search" / "articles.json"
 
@@ -318,11 +318,8 @@ async def test_the_index_merges_16_segments_a_level(storage: Storage) -> None:
 
 async def test_a_version_1_database_is_reindexed_on_upgrade(tmp_path: Path) -> None:
     path = tmp_path / "v1.sqlite3"
-    conn = sqlite3.connect(path, isolation_level=None)
-    _configure(conn)
+    conn = database_at(path, 1)
     conn.execute("BEGIN")
-    run_script(conn, V1)
-    conn.execute("INSERT INTO schema_version VALUES (1)")
     a = ARTICLES[0]
     conn.execute("INSERT INTO articles (url, title, source, published_at, fetched_at, text,"
                  " summary) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -406,14 +403,11 @@ async def test_a_new_database_holds_the_current_keys(tmp_path: Path) -> None:
 
 async def test_a_version_5_database_with_articles_needs_a_rebuild(tmp_path: Path) -> None:
     path = str(tmp_path / "s.sqlite3")
-    s = await Storage.open(path)
-    await s.articles.insert(BAHRAIN, enqueue=False)
-    await s.db.write(lambda c: c.execute("DELETE FROM meta WHERE key = ?",
-                                         (_fts.TERMS_META_KEY,)))
-    await s.close()
-    conn = sqlite3.connect(path)
-    conn.execute("UPDATE schema_version SET version = 5")
-    conn.commit()
+    conn = database_at(path, 5)  # as the previous release left it, with an article
+    conn.execute("INSERT INTO articles (url, title, source, published_at, fetched_at)"
+                 " VALUES (?, ?, ?, 0, 0)", (BAHRAIN.url, BAHRAIN.title, BAHRAIN.source))
+    # its index held version 1's keys (today's migrations record the current ones)
+    conn.execute("DELETE FROM meta WHERE key = ?", (_fts.TERMS_META_KEY,))
     conn.close()
     s = await Storage.open(path)
     try:

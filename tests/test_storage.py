@@ -12,6 +12,7 @@ from bot.errors import SchemaVersionError, StorageError
 from bot.storage import Storage
 from bot.storage._polling import store_poll
 from bot.storage._schema import MIGRATIONS
+from tests.old_schema import database_at
 
 
 @pytest.fixture
@@ -211,13 +212,9 @@ async def test_backup_while_open(storage: Storage, tmp_path: Path) -> None:
 
 async def test_a_version_4_database_gains_the_feed_listing(tmp_path: Path) -> None:
     path = str(tmp_path / "news.sqlite3")
-    s = await Storage.open(path)
-    await s.feeds.add("https://news.example/rss", "المصدر")
-    await s.close()
-    conn = sqlite3.connect(path)  # as the previous release left it
-    conn.execute("ALTER TABLE feeds DROP COLUMN listed")
-    conn.execute("UPDATE schema_version SET version = 4")
-    conn.commit()
+    conn = database_at(path, 4)  # as the previous release left it
+    conn.execute("INSERT INTO feeds (url, name, created_at)"
+                 " VALUES ('https://news.example/rss', 'المصدر', 0)")
     conn.close()
     s = await Storage.open(path)
     try:

@@ -8,6 +8,7 @@ broadcast is re-read after ``BROADCAST_TTL`` seconds so a cancellation stops its
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Sequence
@@ -38,6 +39,16 @@ class Outgoing:
     from_chat_id: int | None = None
     from_message_id: int | None = None
     reason: str = ""
+
+
+def parts_key(chunks: Sequence[str]) -> str:
+    """Names a split text (stored with the parts delivered, ``outbox.parts_key``): a
+    row whose text now splits into other parts is not resumed in the middle."""
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        data = chunk.encode("utf-8", "surrogatepass")
+        digest.update(len(data).to_bytes(8, "big") + data)
+    return digest.hexdigest()[:32]
 
 
 def _put(cache: dict, key: object, value: object) -> None:

@@ -12,6 +12,11 @@ seconds; :attr:`Recorder.blocked` tells the worker to claim nothing new meanwhil
 restart in between sends again only those rows (they are still ``sending`` in the database
 and taken back at start). One line is logged when outcomes start waiting and one when they
 are written.
+
+The parts of a split text (:class:`PartsSent`) go the same way, in the same transactions,
+before the outcomes: :meth:`Recorder.parts_sent` returns once they are written, so the
+next part goes out only after that (a crash then resends at most the part in flight),
+or at once while outcomes are held for space (then they wait in memory with them).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import logging
 from collections.abc import Callable
 
 from bot.errors import StorageError, StorageFull
-from bot.storage import RowUpdate
+from bot.storage import PartsSent, RowUpdate
 from bot.storage._outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -41,6 +46,8 @@ class Recorder:
         self._chats: list[int] = []
         self._gone: list[tuple[int, str]] = []
         self._moved: list[tuple[int, int]] = []
+        self._parts: dict[int, PartsSent] = {}  # row id -> its latest progress
+        self._written: asyncio.Future[bool] | None = None  # done when the next batch is
         self._event = asyncio.Event()
         self._full = asyncio.Event()
         self._lock = asyncio.Lock()
@@ -60,9 +67,21 @@ class Recorder:
         if len(self._updates) >= self.batch:
             self._full.set()
 
+    async def parts_sent(self, parts: PartsSent) -> bool:
+        """Record that parts of a row's split text went out; return once that is written
+        (True), or at once when outcomes are being held for space (False: it is held with
+        them)."""
+        self._parts[parts.row_id] = parts
+        self._event.set()
+        if self.blocked:
+            return False
+        if self._written is None:
+            self._written = asyncio.get_running_loop().create_future()
+        return await asyncio.shield(self._written)
+
     @property
     def waiting(self) -> int:
-        return len(self._updates)
+        return len(self._updates) + len(self._parts)
 
     async def run(self) -> None:
         """Flush forever (cancel to stop; call :meth:`flush` once more afterwards)."""
@@ -101,19 +120,26 @@ class Recorder:
     async def flush(self) -> int:
         """Write the outcomes waiting; how many were written."""
         async with self._lock:
-            if not self._updates:
+            if not self._updates and not self._parts:
                 self._event.clear()
                 return 0
             updates, chats, gone, moved = self._updates, self._chats, self._gone, self._moved
             self._updates, self._chats, self._gone, self._moved = [], [], [], []
+            parts, self._parts = self._parts, {}
+            written, self._written = self._written, None
             self._event.clear()
             self._full.clear()
             try:
-                await self._outbox.record(updates, gone, moved)
+                await self._outbox.record(updates, gone, moved, list(parts.values()))
             except BaseException:
                 self._updates[:0], self._chats[:0] = updates, chats
                 self._gone[:0], self._moved[:0] = gone, moved
+                self._parts = {**parts, **self._parts}  # newer progress wins
                 self._event.set()
+                if written is not None and not written.done():
+                    written.set_result(False)  # the senders go on; it is written later
                 raise
+            if written is not None and not written.done():
+                written.set_result(True)
             self._on_done(chats, [u.row_id for u in updates])
-            return len(updates)
+            return len(updates) + len(parts)

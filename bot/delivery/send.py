@@ -8,6 +8,7 @@ message, and the URL is remembered so other chats go straight to text.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram.error import BadRequest
@@ -28,13 +29,15 @@ def _message_id(result: dict[str, Any]) -> int:
 
 
 async def send(bot: DeliveryBot, chat_id: int, out: Outgoing, *, silent: bool,
-               bad_photos: set[str], throttle: Throttle, sent: list[int] | None = None) -> int:
+               bad_photos: set[str], throttle: Throttle, sent: list[int] | None = None,
+               part_sent: Callable[[list[int]], Awaitable[object]] | None = None) -> int:
     """Send ``out`` to ``chat_id``; return the (first) message id. Raises TelegramError.
     Every request passes ``throttle`` (then the bot's SendLimiter).
 
     ``sent``: the message ids of the parts of a split text already delivered by an
-    earlier attempt, extended as parts go out: a retry after a failed part sends the
-    remaining parts only, not the first ones again."""
+    earlier attempt (or run), extended as parts go out: the remaining parts only are sent,
+    not the first ones again (nor the photo: it would come after them). ``part_sent`` is
+    awaited with ``sent`` after each part but the last, before the next one goes."""
 
     async def post(endpoint: str, data: dict[str, Any]) -> int:
         async with throttle:
@@ -45,7 +48,7 @@ async def send(bot: DeliveryBot, chat_id: int, out: Outgoing, *, silent: bool,
         return (await post("copyMessage", {
             "chat_id": chat_id, "from_chat_id": out.from_chat_id,
             "message_id": out.from_message_id, "disable_notification": quiet}))
-    if out.photo_url and out.caption and out.photo_url not in bad_photos:
+    if out.photo_url and out.caption and not sent and out.photo_url not in bad_photos:
         try:
             return await post("sendPhoto", {
                 "chat_id": chat_id, "photo": out.photo_url, "caption": out.caption,
@@ -68,6 +71,8 @@ async def send(bot: DeliveryBot, chat_id: int, out: Outgoing, *, silent: bool,
             "reply_markup": out.markup if i == last else None,
             "disable_notification": quiet,
             "link_preview_options": NO_PREVIEW if out.disable_preview or i < last else None}))
+        if i < last and part_sent is not None:
+            await part_sent(sent)
     if not sent:
         raise ValueError("delivery: nothing to send")
     return sent[0]

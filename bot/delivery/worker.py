@@ -19,8 +19,8 @@ sends in flight, records them and releases every row not sent.
 Each send holds its chat's gate (``gates.py``): /stop, /forget, /unsubscribe and
 /latest wait for a send under way to their chat, and a row claimed before them goes back
 to pending (they may have dropped, deleted or covered it) instead of out. Likewise a
-stopped broadcast's rows that are claimed but not yet taken by a sender are not sent
-(:meth:`Delivery.stop_broadcast`).
+stopped broadcast's rows that are claimed but not yet taken by a sender are not sent,
+and a row under way in parts sends no further part (:meth:`Delivery.stop_broadcast`).
 
 A full database (:class:`StorageFull`) stops nothing for good: taking back, claiming and
 recording are tried again after 1, 2, 4 ... 30 s (``full_retry_max``), without a
@@ -110,7 +110,7 @@ class Delivery:
             flush_seconds = min(0.1, max(0.02, 3 / messages_per_second))
         self.attempt = Attempt(storage, bot, self._deferred, self._done,
                                messages_per_second=messages_per_second,
-                               flush_seconds=flush_seconds)
+                               flush_seconds=flush_seconds, stopped=self._stopped)
 
     # ------------------------------------------------------------------ lifecycle
     def wake(self) -> None:
@@ -124,7 +124,8 @@ class Delivery:
     def stop_broadcast(self, broadcast_id: int) -> int:
         """The broadcast was stopped (its pending rows cancelled in the database): its
         rows claimed before that and not taken by a sender yet are not sent either (they
-        are recorded ``cancelled``). Returns how many such rows there are now."""
+        are recorded ``cancelled``), and one being sent in parts sends no further part
+        (``attempt.py``). Returns how many rows not taken by a sender there are now."""
         self._stopped[broadcast_id] = None
         while len(self._stopped) > 1000:
             del self._stopped[next(iter(self._stopped))]

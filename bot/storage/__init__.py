@@ -27,13 +27,13 @@ from bot.storage._lease import Lease
 from bot.storage._maintenance import Maintenance
 from bot.storage._meta import Meta
 from bot.storage._ops import Ops
-from bot.storage._outbox import Outbox, OutboxRow, RowUpdate
+from bot.storage._outbox import Outbox, OutboxRow, PartsSent, RowUpdate
 from bot.storage._polling import Polling
 from bot.storage._search import Search
 from bot.storage._subscriptions import Subscription, Subscriptions
 
 __all__ = ["AdminStats", "BroadcastRecord", "Chat", "Database", "DigestChat", "DigestItem", "Feed",
-           "FeedFigures", "OutboxRow", "RowUpdate", "Storage", "Subscription"]
+           "FeedFigures", "OutboxRow", "PartsSent", "RowUpdate", "Storage", "Subscription"]
 
 
 class Storage:

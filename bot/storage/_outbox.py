@@ -7,10 +7,15 @@ at start it takes back every row another owner left in ``sending`` (after a kill
 are the only rows that may have reached Telegram without being marked: the in-flight
 window). Digest-mode chats' article rows are left for the digest job; broadcast rows are
 not subject to digest mode.
+
+A text sent in several messages (a long broadcast) records each part as it goes out
+(:class:`PartsSent`: ``parts_sent``, ``parts_key``), so a row taken back or retried sends
+only the parts not yet delivered; the columns are cleared when the row is sent.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -50,6 +55,31 @@ class OutboxRow:
     timezone: str
     quiet_start: str | None
     quiet_end: str | None
+    #: message ids of the parts of its split text delivered already, and which text
+    #: they are parts of (see :class:`PartsSent`)
+    parts_sent: tuple[int, ...] = ()
+    parts_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PartsSent:
+    """Parts of a row's split text went out: ``message_ids`` (all delivered so far, in
+    order) of the text ``key`` names. Recorded whatever became of the row: they went out."""
+
+    row_id: int
+    key: str
+    message_ids: tuple[int, ...]
+
+
+def _parts(raw: str | None) -> tuple[int, ...]:
+    """``parts_sent`` as stored; anything but a list of ids reads as none sent."""
+    try:
+        ids = json.loads(raw) if raw else []
+    except ValueError:
+        return ()
+    if not isinstance(ids, list) or not all(type(i) is int for i in ids):
+        return ()
+    return tuple(ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,10 +114,18 @@ def claim(conn: sqlite3.Connection, ids: Sequence[int], owner: str,
         f" WHERE id IN ({marks}) AND status = 'pending'", (owner, lease_until, *ids))
     rows = conn.execute(
         "SELECT o.id, o.chat_id, o.article_id, o.broadcast_id, o.attempts, c.type,"
-        " c.timezone, c.quiet_start, c.quiet_end FROM outbox o JOIN chats c ON c.id = o.chat_id"
+        " c.timezone, c.quiet_start, c.quiet_end, o.parts_sent, o.parts_key"
+        " FROM outbox o JOIN chats c ON c.id = o.chat_id"
         f" WHERE o.id IN ({marks}) AND o.status = 'sending' AND o.lease_owner = ?"
         " ORDER BY o.id", (*ids, owner))
-    return [OutboxRow(*r) for r in rows]
+    return [OutboxRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8],
+                      parts_sent=_parts(r[9]), parts_key=r[10]) for r in rows]
+
+
+def save_parts(conn: sqlite3.Connection, progress: Iterable[PartsSent]) -> None:
+    conn.executemany(
+        "UPDATE outbox SET parts_sent = ?, parts_key = ? WHERE id = ?",
+        [(json.dumps(list(p.message_ids)), p.key, p.row_id) for p in progress])
 
 
 def finish(conn: sqlite3.Connection, updates: Iterable[RowUpdate]) -> None:
@@ -106,8 +144,8 @@ def finish(conn: sqlite3.Connection, updates: Iterable[RowUpdate]) -> None:
     if sent:
         conn.executemany(
             "UPDATE outbox SET status = 'sent', message_id = ?, sent_at = ?, silent = ?,"
-            " attempts = attempts + 1, error = NULL, lease_owner = NULL, lease_until = NULL"
-            " WHERE id = ?", sent)
+            " attempts = attempts + 1, error = NULL, lease_owner = NULL, lease_until = NULL,"
+            " parts_sent = NULL, parts_key = NULL WHERE id = ?", sent)
     if other:
         conn.executemany(
             "UPDATE outbox SET status = ?, error = ?, not_before = ?, attempts = attempts + ?,"
@@ -116,9 +154,12 @@ def finish(conn: sqlite3.Connection, updates: Iterable[RowUpdate]) -> None:
 
 
 def record(conn: sqlite3.Connection, updates: Iterable[RowUpdate],
-           gone: Iterable[tuple[int, str]] = (), moved: Iterable[tuple[int, int]] = ()) -> None:
-    """One batch of delivery outcomes: chats moved to a supergroup id, chats gone (blocked,
-    kicked, deactivated: deactivated and their rows dropped), then the rows themselves."""
+           gone: Iterable[tuple[int, str]] = (), moved: Iterable[tuple[int, int]] = (),
+           parts: Iterable[PartsSent] = ()) -> None:
+    """One batch of delivery outcomes: the parts of split texts delivered, chats moved to a
+    supergroup id, chats gone (blocked, kicked, deactivated: deactivated and their rows
+    dropped), then the rows themselves."""
+    save_parts(conn, parts)
     for old, new in moved:
         migrate(conn, old, new)
     for chat_id, reason in gone:
@@ -159,8 +200,9 @@ class Outbox:
 
     async def record(self, updates: Sequence[RowUpdate],
                      gone: Sequence[tuple[int, str]] = (),
-                     moved: Sequence[tuple[int, int]] = ()) -> None:
-        await self._db.write(lambda c: record(c, updates, gone, moved))
+                     moved: Sequence[tuple[int, int]] = (),
+                     parts: Sequence[PartsSent] = ()) -> None:
+        await self._db.write(lambda c: record(c, updates, gone, moved, parts))
 
     async def release(self, ids: Sequence[int]) -> None:
         await self._db.write(lambda c: release(c, ids))

@@ -266,6 +266,23 @@ def _v7_canonical_feed_urls(conn: sqlite3.Connection) -> None:
     canonicalize_feed_urls(conn)
 
 
+def _v8_split_progress(conn: sqlite3.Connection) -> None:
+    """Which parts of a split text (a broadcast longer than one message) a row has
+    delivered, written as each part goes out, so that a restart resumes at the next part
+    instead of sending the first ones again (``bot/delivery/attempt.py``):
+
+    * ``parts_sent``: a JSON array of the message ids of the parts delivered so far, in
+      order; NULL when none (every row before this version, and every message of one part);
+    * ``parts_key``: which split text those are parts of (a hash of the parts,
+      :func:`bot.delivery.compose.parts_key`); a row whose text now splits differently is
+      sent whole again.
+
+    Both are cleared when the row is sent. Adding nullable columns rewrites nothing: the
+    upgrade takes no time whatever the size of the outbox."""
+    conn.execute("ALTER TABLE outbox ADD COLUMN parts_sent TEXT")
+    conn.execute("ALTER TABLE outbox ADD COLUMN parts_key TEXT")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1, _v2, _v3_search, _v4_index_merging, _v5_feed_listing, _v6_terms_version,
-    _v7_canonical_feed_urls]
+    _v7_canonical_feed_urls, _v8_split_progress]

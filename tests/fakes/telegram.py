@@ -69,8 +69,9 @@ Test API (synchronous unless marked async):
   ``inject_fault(method, *, status, delay, times, duration, chat_id, retry_after, skip,
   result, parameters)``,
   ``fail_for(seconds, method, status)``, ``delay_next(method, seconds, times)``,
-  ``hang_next(method, times)``, ``hold_next(method, *, chat_id, times, status) -> Hold``
-  (the call waits for ``hold.release()``; ``await hold.arrived.wait()`` first),
+  ``hang_next(method, times)``, ``hold_next(method, *, chat_id, times, status,
+  skip) -> Hold`` (the call waits for ``hold.release()``; ``await hold.arrived.wait()``
+  first),
   ``inject_fault(...)``, ``clear_faults()``;
 * reading back: ``sent(chat_id=None, *, method=None) -> list[SentMessage]`` (``text`` /
   ``caption`` as the bot sent them, markup intact; ``plain_text`` / ``plain_caption`` and

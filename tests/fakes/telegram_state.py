@@ -318,12 +318,14 @@ class TelegramState:
         return self.inject_fault(method, status=None, delay=float("inf"), times=times)
 
     def hold_next(self, method: str, *, chat_id: int | None = None, times: int = 1,
-                  status: int | None = None) -> Hold:
-        """The next ``times`` calls of ``method`` (for ``chat_id`` only, if given) wait
-        until ``hold.release()``, then are answered as usual (or with ``status``, as
-        ``inject_fault`` does); ``hold.arrived`` is set when the first one is there."""
+                  status: int | None = None, skip: int = 0) -> Hold:
+        """The next ``times`` calls of ``method`` (for ``chat_id`` only, if given; after
+        the first ``skip`` of them) wait until ``hold.release()``, then are answered as
+        usual (or with ``status``, as ``inject_fault`` does); ``hold.arrived`` is set when
+        the first one is there."""
         hold = Hold()
-        fault = self.inject_fault(method, status=status, times=times, chat_id=chat_id)
+        fault = self.inject_fault(method, status=status, times=times, chat_id=chat_id,
+                                  skip=skip)
         fault.hold = hold
         return hold
 
