@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import STORAGE_FULL
+from bot.errors import StorageFull
 from bot.search import present
 from tests.admin_helpers import admin_config, buttons, register_chats
 from tests.diskfull import fill, free
@@ -79,6 +80,41 @@ async def test_search_on_a_full_disk_still_answers(
         await free(service.storage)
         first = await ask(fake_telegram, chat.id, "/search الحكومة")
         assert [b["text"] for b in first.buttons] == [present.NEXT_LABEL]
+
+
+async def test_inline_search_on_a_full_disk_answers_as_usual(
+        tmp_path: Path, fake_telegram: FakeTelegram, caplog: pytest.LogCaptureFixture) -> None:
+    """A guard (this passed before too): inline mode only reads, so on a full disk it
+    answers as usual: the results, the newest articles for an empty query, and the
+    Arabic reason button when nothing is found. No traceback, no "try again"."""
+    fake = fake_telegram
+    async with running_service(fast_config(tmp_path, fake)) as service:
+        assert service.storage is not None
+        for article in ARTICLES:
+            await service.storage.articles.insert(article, enqueue=False)
+        fake.inject_inline_query("الحكومة")
+        [before] = await fake.wait_for_inline_answers(1)
+        await fill(service.storage, every_write=True)
+
+        with pytest.raises(StorageFull):  # full indeed
+            await service.storage.chats.register(1, "private")
+
+        fake.inject_inline_query("الحكومة")
+        found = (await fake.wait_for_inline_answers(2))[-1]
+        assert found.results and found.results == before.results
+        fake.inject_inline_query("")
+        newest = (await fake.wait_for_inline_answers(3))[-1]
+        assert len(newest.results) == len(ARTICLES)
+        fake.inject_inline_query("كلمةلاتوجد")
+        nothing = (await fake.wait_for_inline_answers(4))[-1]
+        assert nothing.results == [] and nothing.button is not None
+        assert nothing.button["text"] == present.NO_RESULTS_INLINE
+
+        await free(service.storage)
+        fake.inject_inline_query("الحكومة")
+        after = (await fake.wait_for_inline_answers(5))[-1]
+        assert after.results == before.results
+    assert not _tracebacks(caplog), _tracebacks(caplog)
 
 
 async def test_a_broadcast_confirmed_on_a_full_disk_stays_a_draft_until_there_is_space(

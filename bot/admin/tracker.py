@@ -14,6 +14,12 @@ chat, and one per :data:`GROUP_EDIT_SECONDS` in a group or channel, whose 20 mes
 minute the broadcast itself may need.
 
 ``refresh(bot, id)`` does the same at once for one broadcast (after confirm or cancel).
+
+While the database is full (:class:`StorageFull`) the progress goes on from what can be
+read; what needs a write waits for a later tick: marking a broadcast finished (so its
+final report), cancelling rows released after a stop, expiring stale drafts (before,
+that sweep's failure ended the tick before any progress edit and was not tried again
+for an hour).
 """
 
 from __future__ import annotations
@@ -71,10 +77,14 @@ class BroadcastTracker:
         async with self._lock:
             now = self._clock()
             if now - self._swept_at >= EXPIRE_EVERY:
-                self._swept_at = now
-                expired = await self._storage.broadcasts.expire_drafts()
-                if expired:
-                    log.info("admin: %d unconfirmed broadcast draft(s) expired", expired)
+                try:
+                    expired = await self._storage.broadcasts.expire_drafts()
+                except StorageFull as exc:  # logged once by the storage; the next tick retries
+                    log.debug("admin: stale drafts not expired yet: %s", exc)
+                else:
+                    self._swept_at = now
+                    if expired:
+                        log.info("admin: %d unconfirmed broadcast draft(s) expired", expired)
             records = await self._storage.broadcasts.active()
             for gone in set(self._states) - {r.id for r in records}:
                 del self._states[gone]
