@@ -1,8 +1,9 @@
 """A text sent as several messages (a broadcast longer than 4,096 characters) records
 each part with its outbox row as it goes out (schema version 8): a restart, even after
 a kill -9, resumes at the next part; a row whose text now splits differently is sent
-whole again; a broadcast stopped between two parts sends no further part; a database of
-the previous version is upgraded and its rows go out whole."""
+whole again; a broadcast stopped between two parts sends no further part; on a full disk
+the parts do not wait for their records; a database of the previous version is upgraded
+and its rows go out whole."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from bot.render import split_message
 from bot.storage import Storage
 from bot.storage._schema import MIGRATIONS
 from tests.admin_helpers import admin_config, buttons, register_chats
+from tests.diskfull import fill, free
 from tests.fakes.telegram import FakeTelegram
 from tests.news import eventually, fast_config
 from tests.old_schema import database_at
@@ -66,10 +68,10 @@ async def all_sent(db: str, n: int) -> None:
 
 
 async def test_kill_9_between_parts_resumes_at_the_next_part(
-        tmp_path: Path, fake_telegram: FakeTelegram) -> None:
-    """The first run delivers part 1 and is killed while part 2 is under way; the second
-    run sends parts 2 and 3, once each. The parts delivered were remembered in memory
-    only, so the second run began again at part 1."""
+        tmp_path: Path, fake_telegram: FakeTelegram, caplog: pytest.LogCaptureFixture) -> None:
+    """The first run (a ``newsbot run`` process) delivers part 1 and is killed while part
+    2 is under way; the second run (here, in-process) sends parts 2 and 3, once each.
+    The parts delivered were remembered in memory only, so it began again at part 1."""
     chat = fake_telegram.add_private_chat()
     path = fast_config(tmp_path, fake_telegram)  # parts 50 ms apart, not 1 s
     db = str(tmp_path / "newsbot.sqlite3")
@@ -84,15 +86,13 @@ async def test_kill_9_between_parts_resumes_at_the_next_part(
         await child.wait()
     assert [m.text for m in fake_telegram.sent(chat.id)] == PARTS[:1]
 
-    child = await spawn("run", "--config", str(path))
-    try:
+    caplog.set_level(logging.INFO, logger="bot.delivery")
+    async with running_service(path):
         await fake_telegram.wait_for(lambda f: len(f.sent(chat.id)) >= 3, timeout=15,
                                      what="the rest of the broadcast")
         await all_sent(db, 1)
-    finally:
-        assert await child.terminate(signal.SIGTERM) == 0, child.text
     assert [m.text for m in fake_telegram.sent(chat.id)] == PARTS  # each part once
-    assert "resuming at part 2 of 3" in child.text
+    assert any("resuming at part 2 of 3" in r.getMessage() for r in caplog.records)
 
 
 async def test_progress_of_another_text_is_not_resumed(
@@ -165,6 +165,32 @@ async def test_a_broadcast_stopped_between_parts_sends_no_further_part(
     assert [m.plain_text for m in got] == [m.plain_text for m in
                                            fake.sent(admin.id)[:2]]  # the preview's parts
     assert json.loads(parts_sent) == [m.message_id for m in got]
+
+
+async def test_on_a_full_disk_the_parts_go_on_and_are_recorded_later(
+        tmp_path: Path, fake_telegram: FakeTelegram) -> None:
+    """A guard for the wait between parts (it passes on the old code, which did not
+    wait): when the disk fills while part 1 is under way, its record is refused, and
+    parts 2 and 3 go out at once rather than waiting for space; the row is recorded
+    sent once there is space."""
+    chat = fake_telegram.add_private_chat()
+    config = fast_config(tmp_path, fake_telegram)
+    db = str(tmp_path / "newsbot.sqlite3")
+    await broadcast_to(db, [chat.id])
+    held = fake_telegram.hold_next("sendMessage", chat_id=chat.id)
+    async with running_service(config) as service:
+        assert service.storage is not None and service.services.delivery is not None
+        delivery = service.services.delivery
+        delivery.attempt.recorder.full_retry_max = delivery.full_retry_max = 1.0
+        await asyncio.wait_for(held.arrived.wait(), 10)  # claimed, part 1 under way
+        await fill(service.storage, every_write=True)
+        held.release()
+        await fake_telegram.wait_for(lambda f: len(f.sent(chat.id)) >= 3, timeout=5,
+                                     what="all three parts on a full disk")
+        assert statuses(db) == Counter(sending=1)  # nothing written meanwhile
+        await free(service.storage)
+        await all_sent(db, 1)
+    assert [m.text for m in fake_telegram.sent(chat.id)] == PARTS
 
 
 async def test_a_version_7_database_is_upgraded_and_its_rows_go_out_whole(
