@@ -67,6 +67,10 @@ and in what was sent (dynamic only):
                     is laid out left to right, its Arabic run reordered around the Latin
 ``bidi-url``        no URL cut short inside Arabic text (``http://``, ``https://…``): its
                     trailing ``//`` or ``…`` is moved to the other side of it
+``latin-sentence``  no English sentence in Arabic copy: three Latin words (or numbers) in
+                    a row, after masking commands and URLs, are an untranslated message
+                    (an exception's text, a stored feed error); a short technical token
+                    («RSS أو Atom»، «(HTTP 410)»، «Asia/Riyadh») is fine
 """
 
 from __future__ import annotations
@@ -152,6 +156,7 @@ RULES = {
     "bidi-command": "a /command or @mention in an Arabic line without an LRM before it",
     "bidi-line": "an Arabic line that starts left-to-right without an RLM",
     "bidi-url": "a URL cut short (http://, https://…) inside Arabic text",
+    "latin-sentence": "three Latin words in a row in Arabic copy: an untranslated message",
 }
 
 AR = "\u0621-\u063a\u0641-\u064a\u066e\u066f\u0671-\u06d3\u06d5\u06fa-\u06ff"  # letters
@@ -314,6 +319,11 @@ def text_violations(text: str) -> Iterator[tuple[str, str]]:
 
 _CMD_START = re.compile(r"(?<![\w/:.@<])[/@](?=[A-Za-z])")
 _CUT_URL = re.compile(r"https?://(?:…|(?=[\s)»]|$))")
+# three Latin words or numbers in a row ("HTTP 503 Service Unavailable", "read timeout
+# (20s) at", "Message can't be copied"); "rel=alternate" and "Asia/Riyadh" are one token
+_LATIN_TOKEN = r"[A-Za-z0-9][A-Za-z0-9'’_.=-]*"
+_LATIN_SENTENCE = re.compile(f"{_LATIN_TOKEN}(?:[^\\S\\n]*[,;:()<>\\[\\]\"]*[^\\S\\n]+"
+                             f"[,;:()<>\\[\\]\"]*{_LATIN_TOKEN}){{2,}}")
 
 
 def sent_violations(text: str) -> Iterator[tuple[str, str]]:
@@ -322,7 +332,11 @@ def sent_violations(text: str) -> Iterator[tuple[str, str]]:
     body = masked(text)
     if re.search("[A-Za-z]", body) and not _HAS_AR.search(body):
         yield "latin-only", text[:60]
+    arabic = bool(_HAS_AR.search(body))
     for line in text.split("\n"):
+        for m in _LATIN_SENTENCE.finditer(masked(line)) if arabic else ():
+            if re.search("[A-Za-z]", m.group()):
+                yield "latin-sentence", m.group()[:60]
         if not _HAS_AR.search(line):
             continue
         if line.lstrip(f"{RLM}{LRM} ")[:1] in tuple(".،؛:؟!"):
@@ -512,6 +526,11 @@ def test_rules_on_examples(text: str, rules: list[str]) -> None:
     ("يبدأ بـ http:// أو https://", ["bidi-url", "bidi-url"]),
     ("Breaking news", ["latin-only"]),
     ("سطر\n، ثم فاصلة", ["line-start"]),
+    ("آخر خطأ: fetch: https://x.example/rss: HTTP 503 <Service Unavailable>",
+     ["latin-sentence"]),
+    ("لا يمكن نسخ هذه الرسالة (Message can't be copied)", ["latin-sentence"]),
+    ("صفحة ويب بلا وسم link rel=alternate لخلاصة RSS أو Atom، أُزيلت (HTTP 410)", []),
+    ("بتوقيت Asia/Riyadh، النتائج 1–5 من 23", []),
 ])
 def test_sent_rules_on_examples(text: str, rules: list[str]) -> None:
     assert [rule for rule, _ in sent_violations(text)] == rules
@@ -679,7 +698,7 @@ async def test_replies_the_fake_telegram_received(tmp_path: Path,
 
 def test_rendered_texts() -> None:
     from bot.admin.broadcast import text_chunks
-    from bot.admin.errors import AdminError, fetch_error_text
+    from bot.admin.errors import AdminError, explain_error
     from bot.admin.feeds import disabled_alert, feed_blocks
     from bot.admin.progress import (
         Progress,
@@ -695,6 +714,8 @@ def test_rendered_texts() -> None:
     from bot.search import present
     from bot.search.query import parse_query
     from bot.storage import AdminStats, DigestItem, Feed, FeedFigures
+    from bot.storage._polling import failure_reason
+    from tests.test_admin_units import STORED_ERRORS
 
     now = time.time()
     texts: list[str] = []
@@ -721,18 +742,27 @@ def test_rendered_texts() -> None:
         values.update(kw)
         return Feed(**values)
 
+    # the stored errors as the poller writes them (English: for the logs and the CLI)
+    unavailable = "fetch: https://site3.example/rss: HTTP 503 Service Unavailable"
+    slow = ("fetch: https://site5.example/rss: read timeout (20s) at"
+            " https://site5.example/rss")
     feeds = [feed(1), feed(2, paused=True),
-             feed(3, consecutive_failures=4, last_error="HTTP 503", last_error_at=now - 90),
-             feed(4, disabled_reason=GONE, last_error="HTTP 410", last_error_at=now - 5000),
-             feed(5, disabled_reason="failures", consecutive_failures=20,
-                  last_error="timeout", last_error_at=now - 90000, last_success_at=None)]
+             feed(3, consecutive_failures=4, last_error=unavailable, last_error_kind="status",
+                  last_error_at=now - 90),
+             feed(4, disabled_reason=GONE, last_error="fetch: https://site4.example/rss: "
+                  "HTTP 410 Gone", last_error_kind="status", last_error_at=now - 5000),
+             feed(5, disabled_reason=failure_reason(20, slow), consecutive_failures=20,
+                  last_error=slow, last_error_kind="timeout", last_error_at=now - 90000,
+                  last_success_at=None)]
     texts += feed_blocks(feeds, {1: FeedFigures(70, 12)}, now) + feed_blocks([], {}, now)
-    texts += [disabled_alert(feeds[3], GONE), disabled_alert(feeds[4], "20 failures")]
+    texts += [disabled_alert(feeds[3], GONE),
+              disabled_alert(feeds[4], feeds[4].disabled_reason or "")]
     kinds = ("dns", "connect", "timeout", "too_large", "redirect", "blocked", "tls",
              "protocol", "other")
-    texts += [fetch_error_text(FetchError("x", kind)) for kind in kinds]
-    texts += [fetch_error_text(FetchError("x", "status", status)) for status in
+    texts += [explain_error(FetchError("x", kind)) for kind in kinds]
+    texts += [explain_error(FetchError("x", "status", status)) for status in
               (404, 403, 500, None)]
+    texts += [explain_error(error, kind) for error, kind, _ in STORED_ERRORS]
     with pytest.raises(AdminError) as too_long:
         text_chunks("كلمة " * 5000)
     texts.append(str(too_long.value))
