@@ -22,9 +22,12 @@ every chat and admin command, most with good and bad input, in a private chat, a
 and as an admin; buttons, search and its paging, inline mode, news messages, /latest, a
 text broadcast to its final report, and a digest. Checked: message texts and captions,
 edits, callback answers, inline-keyboard labels, command-menu descriptions and inline
-results. Pure renderers fill in states a short session does not reach (progress and final
-reports, /stats, /feeds with failing feeds, the disabled-feed alert, fetch errors, search
-refusals): :func:`test_rendered_texts`. So numbers, names and plurals inserted by
+answers (result titles, descriptions, message texts and buttons, the button above the
+list; one article starts left to right, «CNN: …», so the bidi rules bite). Pure
+renderers fill in states a short session does not reach (progress and final reports,
+/stats, /feeds with failing feeds, the disabled-feed alert, fetch errors, search
+refusals, every stored feed error explained): :func:`test_rendered_texts`; real feed
+failures end to end: ``tests/test_chat_copy_errors.py``. So numbers, names and plurals inserted by
 f-strings are checked as users see them.
 
 Rules (:data:`RULES`; each violation names its rule)
@@ -596,6 +599,10 @@ ARTICLES = [(f"الحكومة تعلن الخطة رقم {i} لدعم الاقت
              f"أعلنت الحكومة اليوم الخطة رقم {i} لدعم الاقتصاد والأسواق.") for i in range(7)]
 ARTICLES.append(("الأمم المتحدة تدعو إلى وقف إطلاق النار",
                  "دعت الأمم المتحدة إلى وقف فوري لإطلاق النار."))
+# a headline and a summary that start left to right (a Latin name, a year): every place
+# that shows them, inline results included, must lay them out right to left
+ARTICLES.append(("CNN: الحكومة تعلن خطة الطوارئ",
+                 "2025 عام الخطة الجديدة، كما أعلنت الحكومة اليوم في مؤتمر صحفي."))
 
 
 async def _session(fake: FakeTelegram, tmp_path: Path) -> None:
@@ -692,6 +699,8 @@ async def test_replies_the_fake_telegram_received(tmp_path: Path,
     assert {"sendMessage", "editMessageText", "answerCallbackQuery", "setMyCommands",
             "answerInlineQuery", "sendMessage button"} <= set(methods), methods
     assert len(texts) > 100, methods
+    assert any("CNN: الحكومة" in text for where, text in texts  # inline, left-to-right start
+               if where == "answerInlineQuery")
     report = sent_report(texts)
     assert not report, _summary(report)
 

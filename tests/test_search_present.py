@@ -118,6 +118,17 @@ def test_inline_item_is_the_full_news_message() -> None:
     assert item.description.startswith("العربية · 18 فبراير 2018\n")
 
 
+def test_inline_item_title_and_description_are_laid_out_right_to_left() -> None:
+    article = replace(ARTICLES[0], id=7, title="CNN: غزة تحت القصف", source="BBC عربي",
+                      summary="2025 عام صعب على غزة.")
+    item = present.inline_item(Hit(article, 1.0), parse_query("غزة").highlight_keys(),
+                               "Asia/Riyadh")
+    assert item.title == f"{RLM}CNN: غزة تحت القصف"
+    assert item.description.startswith(f"{RLM}BBC عربي · ")
+    assert item.description.split("\n")[1].startswith(f"{RLM}2025 عام")
+    assert item.message.startswith(f"{RLM}<b>CNN: غزة")  # the news message, as delivered
+
+
 def test_inline_item_survives_empty_and_huge_fields() -> None:
     empty = replace(ARTICLES[0], id=1, title="", summary="", text="", image_url="ftp://x")
     item = present.inline_item(Hit(empty, 1.0), frozenset(), "UTC")

@@ -77,6 +77,7 @@ INLINE_INVALID = {
     "invalid": "تعذّر هذا البحث: جرّب كلمات أخرى",
 }
 NO_RESULTS_INLINE = "لا نتائج: جرّب كلمات أقل أو أعم"
+INLINE_UNAVAILABLE = "تعذّر البحث الآن"
 EXPIRED = "انتهت صلاحية هذا البحث. أعد البحث بالأمر /search."
 FORGED = "هذا الزر غير صالح."
 NO_MORE = "لا توجد نتائج أخرى."
@@ -229,7 +230,11 @@ class InlineItem:
 
 
 def inline_item(hit: Hit, keys: frozenset[str], tz: str) -> InlineItem:
-    """The article as an inline result whose message is the full news message."""
+    """The article as an inline result whose message is the full news message (as
+    delivery sends it: ``render_article`` marks its lines already). The title and the
+    description are plain text shown in the list of results: each of their lines is
+    laid out right to left like any reply (``rtl_text``), so «CNN: …» or «2025 …» does
+    not start on the left."""
     article = hit.article
     rendered = render_article(article, tz=tz, with_photo=False)
     title = truncate_words(clean_line(article.title), 100) or "—"
@@ -239,7 +244,8 @@ def inline_item(hit: Hit, keys: frozenset[str], tz: str) -> InlineItem:
     if lead:
         description += "\n" + lead
     thumb = article.image_url if is_http_url(article.image_url) else None
-    return InlineItem(id=f"a{article.id}", title=title, description=description,
+    return InlineItem(id=f"a{article.id}", title=rtl_text(title, html_text=False),
+                      description=rtl_text(description, html_text=False),
                       message=rendered.text, buttons=rendered.buttons, thumbnail_url=thumb)
 
 
