@@ -110,6 +110,7 @@ COPY_MODULES = (
     "bot/delivery/digest_render.py",
     "bot/render/article.py",
     "bot/render/dates.py",
+    "bot/render/pager.py",
     "bot/render/share.py",
     "bot/search/present.py",
     "bot/subscribers/manage.py",

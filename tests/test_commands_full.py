@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import STORAGE_FULL
-from bot.search import present
+from bot.render.pager import NEXT_LABEL
 from tests.admin_helpers import admin_config, buttons, register_chats
 from tests.diskfull import fill, free
 from tests.fakes.telegram import FakeTelegram
@@ -78,7 +78,7 @@ async def test_search_on_a_full_disk_still_answers(
         assert first.buttons == []  # no paging: the query could not be saved
         await free(service.storage)
         first = await ask(fake_telegram, chat.id, "/search الحكومة")
-        assert [b["text"] for b in first.buttons] == [present.NEXT_LABEL]
+        assert [b["text"] for b in first.buttons] == [NEXT_LABEL]
 
 
 async def test_a_broadcast_confirmed_on_a_full_disk_stays_a_draft_until_there_is_space(

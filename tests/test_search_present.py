@@ -11,6 +11,7 @@ from bot.callbacks import CallbackCodec, new_key
 from bot.render import ENTITY_LIMIT, TEXT_LIMIT, visible_length
 from bot.render.bidi import RLM
 from bot.render.limits import CALLBACK_DATA_LIMIT
+from bot.render.pager import NEXT_LABEL, PREV_LABEL
 from bot.search import present
 from bot.search.query import parse_query
 from bot.search.ranking import Hit, SearchPage
@@ -69,10 +70,12 @@ def test_results_page_mentions_dropped_stopwords_and_more() -> None:
 def test_paging_buttons_are_small_and_signed() -> None:
     page = page_of(ARTICLES[:5], offset=10**6, total=10**6 + 50)
     [row] = present.paging_buttons(CODEC, 10**11, page, 5)
-    assert [b.text for b in row] == [present.NEXT_LABEL, present.PREV_LABEL]
+    assert [b.text for b in row] == [NEXT_LABEL, PREV_LABEL]
     for button in row:
         assert button.callback_data and len(button.callback_data.encode()) <= CALLBACK_DATA_LIMIT
     assert present.parse_callback(CODEC, row[0].callback_data) == (10**11, 200_001)
+    # a button sent before the shared pager (s:QID:PAGE) still reads
+    assert present.parse_callback(CODEC, CODEC.encode("s", 10**11, 3)) == (10**11, 3)
     assert present.paging_buttons(CODEC, 1, page_of(ARTICLES[:3]), 5) == ()
 
 
