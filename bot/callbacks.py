@@ -10,7 +10,8 @@ acting. Fields are plain ASCII without ``:``; anything that does not fit 64 byte
 programming error (ValueError), never silently truncated.
 
 Kinds in use (one prefix per feature, so handlers never see each other's buttons):
-``src`` sources toggles, ``s`` search paging, ``bc`` broadcast confirm/cancel.
+``src`` sources toggles, ``s`` search paging, ``bc`` broadcast confirm/cancel. A page
+button of any paged list is ``KIND:p:…:PAGE`` (``bot.render.pager``).
 """
 
 from __future__ import annotations

@@ -31,9 +31,10 @@ from bot.admin.article import fetch_article
 from bot.admin.broadcast import text_chunks
 from bot.admin.buttons import CONFIRM, confirm_keyboard
 from bot.admin.buttons import parse as parse_button
+from bot.admin.errors import explain_error
 from bot.admin.progress import Progress, render_final, render_preview_footer
 from bot.delivery.schedule import DEFAULT_TZ, valid_timezone
-from bot.render import escape, render_article
+from bot.render import render_article
 from bot.render.bidi import rtl_text
 from bot.render.markup import to_reply_markup
 from bot.services import Services, get_services
@@ -56,7 +57,7 @@ USAGE = (
 )
 FETCHING = "⏳ جارٍ جلب الخبر وتلخيصه…"
 PREVIEW_FAILED = "⚠️ تعذّرت المعاينة، فأُلغي البث: {reason}"
-NOT_COPYABLE = "لا يمكن نسخ هذه الرسالة ({reason})، فأُلغي البث."
+NOT_COPYABLE = "لا يمكن نسخ هذه الرسالة، فأُلغي البث: {reason}"
 STALE = "هذا الزر قديم أو غير صالح."
 ANSWERS = {
     "not_author": "هذه المعاينة لمشرف آخر؛ القرار فيها له وحده.",
@@ -141,7 +142,8 @@ async def _preview_copy(update: Update, services: Services, admin_id: int,
         await chat.get_bot().copy_message(chat.id, chat.id, original.message_id)
     except BadRequest as exc:
         await services.storage.broadcasts.cancel(record.id, admin_id)
-        raise AdminError(NOT_COPYABLE.format(reason=escape(exc.message))) from exc
+        log.info("admin: message %s cannot be copied: %s", original.message_id, exc.message)
+        raise AdminError(NOT_COPYABLE.format(reason=explain_error(exc.message))) from exc
     return record, 1
 
 
@@ -185,7 +187,7 @@ async def broadcast(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if record is not None:
             await services.storage.broadcasts.cancel(record.id, user.id)
         log.warning("admin: broadcast preview for user %s failed: %s", user.id, exc)
-        await reply(update, PREVIEW_FAILED.format(reason=escape(str(exc))))
+        await reply(update, PREVIEW_FAILED.format(reason=explain_error(exc)))
         return
     await services.storage.broadcasts.set_progress_message(record.id, chat.id,
                                                            footer.message_id)

@@ -4,8 +4,10 @@ Each result is an article whose message is the full news message (headline, summ
 dates, link) with the four share buttons, as delivery sends it. Up to 20 a page, more
 through ``next_offset`` (the page number; anything else in ``offset`` is treated as the
 end). An empty query lists the newest articles. A query that cannot run, or finds
-nothing, gets no results and a button above the (empty) list saying why. Answers are
-cached by Telegram for a few seconds.
+nothing, gets no results and a button above the (empty) list saying why. Titles,
+descriptions and that button are laid out right to left like every reply
+(``bot.render.bidi.rtl_text``); the message is the news message, marked already. Answers
+are cached by Telegram for a few seconds.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, InlineQueryHandler
 
 from bot.errors import InvalidSearchQuery, NewsbotError
+from bot.render.bidi import rtl_text
 from bot.render.markup import to_reply_markup
 from bot.search import present
 from bot.search.query import parse_query
@@ -78,9 +81,9 @@ async def inline_search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             notice = present.inline_invalid_text(exc.reason)
         except NewsbotError as exc:
             log.warning("search: inline query failed: %s", exc)
-            notice = "تعذّر البحث الآن"
-    button = InlineQueryResultsButton(text=notice, start_parameter=START_PARAMETER) \
-        if notice else None
+            notice = present.INLINE_UNAVAILABLE
+    button = InlineQueryResultsButton(text=rtl_text(notice, html_text=False),
+                                      start_parameter=START_PARAMETER) if notice else None
     try:
         await iq.answer(results, cache_time=CACHE_SECONDS, is_personal=False,
                         next_offset=next_offset, button=button)

@@ -1,4 +1,4 @@
-"""/search QUERY and its ◀ ▶ paging buttons (callback kind ``s``).
+"""/search QUERY and its paging buttons (``bot.render.pager``, callback kind ``s``).
 
 Thin: parse with :func:`bot.search.query.parse_query`, run ``storage.search``, format with
 :mod:`bot.search.present`. Every input gets a reply: usage for a bare /search, a helpful
@@ -117,7 +117,7 @@ async def _answer(cq: CallbackQuery, text: str | None = None) -> None:
 
 
 async def page_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A ◀ ▶ or suggestion button: show that page of the saved query, in place."""
+    """A page or suggestion button: show that page of the saved query, in place."""
     cq = update.callback_query
     if cq is None:
         return

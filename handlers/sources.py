@@ -1,22 +1,26 @@
 """/sources: every source with a ✅/➕ toggle button, ten to a page.
 
 Buttons carry signed callback data (``bot.callbacks``, kind ``src``): ``src:t:FEED:PAGE``
-toggles a source, ``src:p:PAGE`` turns the page. A forged, edited or stale button (a
-source since removed) gets a polite answer and, where it helps, a refreshed keyboard.
-In groups and channels only administrators may toggle.
+toggles a source, ``src:p:PAGE`` turns the page (the shared pager, ``bot.render.pager``).
+A forged, edited or stale button (a source since removed) gets a polite answer and,
+where it helps, a refreshed keyboard. In groups and channels only administrators may
+toggle.
 """
 
 from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.callbacks import CallbackCodec
+from bot.models import Button
 from bot.render import truncate_words
 from bot.render.bidi import rtl_text
+from bot.render.markup import to_reply_markup
+from bot.render.pager import numbers, pager_row, parse_page
 from bot.render.truncate import clean_line
 from bot.services import Services, get_services
 from bot.storage import Feed
@@ -27,6 +31,7 @@ from handlers.guard import is_admin, registered
 log = logging.getLogger(__name__)
 
 COMMANDS = [("sources", "المصادر مع أزرار الاشتراك")]
+KIND = "src"
 PAGE_SIZE = 10
 NAME_LIMIT = 40
 MAX_PAGE = 10_000
@@ -45,22 +50,14 @@ def keyboard(codec: CallbackCodec, feeds: list[Feed], subscribed: set[int],
     """(keyboard, page shown, page count) for ``page`` (clamped)."""
     pages = max(1, -(-len(feeds) // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
-    rows = []
+    rows: list[tuple[Button, ...]] = []
     for feed in feeds[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]:
         mark = "✅" if feed.id in subscribed else "➕"
         name = truncate_words(clean_line(feed.name), NAME_LIMIT) or f"#{feed.id}"
-        rows.append([InlineKeyboardButton(f"{mark} {name}",
-                                          callback_data=codec.encode("src", "t", feed.id, page))])
-    nav = []
-    if page + 1 < pages:
-        nav.append(InlineKeyboardButton("التالي ←", callback_data=codec.encode("src", "p",
-                                                                                page + 1)))
-    if page > 0:
-        nav.append(InlineKeyboardButton("→ السابق", callback_data=codec.encode("src", "p",
-                                                                                page - 1)))
-    if nav:
-        rows.append(nav)
-    return (InlineKeyboardMarkup(rows) if rows else None), page, pages
+        rows.append((Button(f"{mark} {name}",
+                            callback_data=codec.encode(KIND, "t", feed.id, page)),))
+    rows.append(pager_row(codec, KIND, page, has_next=page + 1 < pages))
+    return to_reply_markup(rows), page, pages
 
 
 def header(page: int, pages: int) -> str:
@@ -83,12 +80,12 @@ async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def _parse(fields: list[str]) -> tuple[str, int, int] | None:
     """("t", feed, page) or ("p", 0, page) from genuine but possibly odd fields."""
-    if not all(f.isdecimal() and len(f) <= 12 for f in fields[1:]):
-        return None
-    if fields[:1] == ["t"] and len(fields) == 3:
-        return "t", int(fields[1]), min(int(fields[2]), MAX_PAGE)
-    if fields[:1] == ["p"] and len(fields) == 2:
-        return "p", 0, min(int(fields[1]), MAX_PAGE)
+    turned = parse_page(fields)
+    if turned is not None:
+        return "p", 0, min(turned[1], MAX_PAGE)
+    toggled = numbers(fields[1:]) if fields[:1] == ["t"] and len(fields) == 3 else None
+    if toggled is not None:
+        return "t", toggled[0], min(toggled[1], MAX_PAGE)
     return None
 
 
@@ -97,7 +94,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if query is None:
         return
     services = get_services(context)
-    decoded = services.callbacks.decode(query.data, "src")
+    decoded = services.callbacks.decode(query.data, KIND)
     parsed = _parse(decoded[1]) if decoded else None
     message = query.message
     if parsed is None or message is None:
@@ -139,5 +136,5 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def register(app: Application, services: Services) -> list[tuple[str, str]]:
     app.add_handler(CommandHandler("sources", sources, filters=COMMAND_UPDATES))
-    app.add_handler(CallbackQueryHandler(button, pattern=r"^src:"))
+    app.add_handler(CallbackQueryHandler(button, pattern=f"^{KIND}:"))
     return COMMANDS

@@ -263,7 +263,8 @@ async def test_long_empty_and_copied_broadcasts(tmp_path: Path,
         # a message that cannot be copied (a service message: here, the fake's rule)
         fake.chat(admin.id).messages[original["message_id"]].pop("text")
         said = await ask(fake, admin.id, "/broadcast", reply_to=original["message_id"])
-        assert said.plain_text == "⚠️ لا يمكن نسخ هذه الرسالة (Message can't be copied)، فأُلغي البث."
+        assert said.plain_text == ("⚠️ لا يمكن نسخ هذه الرسالة، فأُلغي البث: هذا النوع من"
+                                   " الرسائل لا يمكن نسخه.")
         assert service.storage is not None
         record = await service.storage.broadcasts.get(3)
         assert record is not None and record.status == "cancelled"

@@ -200,7 +200,8 @@ async def test_delete_pause_resume_and_list_feeds(tmp_path: Path,
         assert blocks[1] == (f"{RLM}🕓 #1 المصدر أ\n"
                              "آخر نجاح: لم يحدث بعد · الأخبار يوميًا: 2 · المشتركون: 4")
         assert blocks[2].startswith(f"{RLM}⚠️ #2 المصدر ب") and "إخفاقات متتالية: 3" in blocks[2]
-        assert "آخر خطأ (قبل دقيقتين): fetch: https://x.example/rss: HTTP 503" in blocks[2]
+        assert ("آخر خطأ (قبل دقيقتين): خطأ في خادم الموقع (الرمز 503)، وغالبًا ما يكون"
+                " مؤقتًا.") in blocks[2]
         assert "المشتركون: 2" in blocks[3]
         assert blocks[4].startswith(f"{RLM}⛔ #{other} الجزيرة مباشر")
         assert f"لإعادة تفعيله: {LRM}/resumefeed {other}" in blocks[4]
@@ -293,8 +294,8 @@ async def test_admins_are_told_when_polling_disables_a_feed(
         [alert] = await fake.wait_for_messages(admin.id, 1)  # both feeds, one message
         feed, second = await storage.feeds.list()
         assert feed.disabled_reason == "the server says the feed is gone for good (HTTP 410)"
-        why = ("معطَّل: أبلغ خادمه أن الخلاصة أُزيلت نهائيًا (HTTP 410)، ولن يُجلب حتى يُعاد"
-               " تفعيله.\nالسبب: the server says the feed is gone for good (HTTP 410)\n")
+        why = ("معطَّل: أبلغ خادمه أن الخلاصة أُزيلت نهائيًا (الرمز 410)، ولن يُجلب حتى"
+               " يُعاد تفعيله.\n")
         blocks = (alert.plain_text or "").split("\n\n")  # in the order they were disabled
         assert sorted(blocks) == sorted([
             f"⛔ توقف جلب المصدر #{feed.id} الخلاصة <المحذوفة>\n{why}"
@@ -302,6 +303,6 @@ async def test_admins_are_told_when_polling_disables_a_feed(
             f"⛔ توقف جلب المصدر #{second.id} خلاصة ثانية\n{why}"
             f"لإعادة تفعيله: {LRM}/resumefeed {second.id}"])
         listing = await text_of(fake, admin.id, "/feeds")
-        assert "معطَّل: أبلغ خادمه أن الخلاصة أُزيلت نهائيًا (HTTP 410)؛ لإعادة تفعيله" \
+        assert "معطَّل: أبلغ خادمه أن الخلاصة أُزيلت نهائيًا (الرمز 410)؛ لإعادة تفعيله" \
             in listing
         assert len(fake.sent(admin.id)) == 2  # one alert, then the /feeds answer

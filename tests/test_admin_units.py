@@ -15,7 +15,7 @@ from bot.admin.arabic import ago, count_phrase, decimal, duration, eta
 from bot.admin.args import body_html, feed_ref, find_feeds, parse_addfeed, parse_broadcast
 from bot.admin.broadcast import MAX_MESSAGES, text_chunks
 from bot.admin.buttons import confirm_keyboard, parse, stop_keyboard
-from bot.admin.errors import fetch_error_text
+from bot.admin.errors import UNKNOWN, explain_error
 from bot.admin.feeds import feed_block, feeds_header, items_per_day, state_icon
 from bot.admin.progress import (
     Progress,
@@ -29,11 +29,18 @@ from bot.admin.progress import (
 )
 from bot.admin.stats import day_start, render_stats
 from bot.callbacks import CallbackCodec
-from bot.errors import BlockedAddressError, FetchError
+from bot.errors import (
+    BlockedAddressError,
+    ExtractionError,
+    FetchError,
+    ParseError,
+)
+from bot.ingest.poller import GONE
 from bot.models import Article
 from bot.render.bidi import LRM, RLM
 from bot.storage import AdminStats, Feed, FeedFigures, Storage
 from bot.storage._broadcasts import DRAFT_TTL
+from bot.storage._polling import failure_reason
 
 
 # ------------------------------------------------------------------------- Arabic
@@ -198,13 +205,89 @@ def test_buttons_are_signed_and_short() -> None:
     assert parse(codec, None) is None
 
 
-def test_fetch_errors_in_arabic() -> None:
-    assert fetch_error_text(FetchError("x", "status", 404)) == \
-        "الصفحة غير موجودة على الموقع (الرمز 404)."
-    assert "الرمز 503" in fetch_error_text(FetchError("x", "status", 503))
-    assert "SSRF" in fetch_error_text(BlockedAddressError("fetch: 10.0.0.1 is private"))
-    assert fetch_error_text(FetchError("x", "dns")).startswith("لم يُعثر على الموقع")
-    assert fetch_error_text(FetchError("x", "weird")) == "تعذّر جلب الرابط."
+U = "https://ssl.example.com/timeout/rss"  # a URL's words are no diagnosis
+NOT_FOUND = "الصفحة غير موجودة على الموقع (الرمز 404)."
+UNAVAILABLE = "خطأ في خادم الموقع (الرمز 503)، وغالبًا ما يكون مؤقتًا."
+TIMEOUT = "لم يردّ الخادم في الوقت المحدد."
+BLOCKED = ("العنوان يشير إلى شبكة داخلية أو خاصة، والجلب منها ممنوع حمايةً للخادم"
+           " (SSRF).")
+MALFORMED = "الخلاصة ليست XML سليمًا (ملف تالف أو مقطوع)."
+#: (a stored ``last_error`` as bot.fetch, bot.parse and the poller write it, its
+#: ``last_error_kind``, what the admin reads)
+STORED_ERRORS = [
+    (f"fetch: {U}: HTTP 404 Not Found", "status", NOT_FOUND),
+    (f"fetch: {U}: HTTP 503 Service Unavailable, retry after 120s", "status", UNAVAILABLE),
+    (f"fetch: {U}: HTTP 403 Forbidden", "status", "الموقع يمنع البوت من الوصول (الرمز 403)."),
+    (f"fetch: {U}: HTTP 401 Unauthorized", "status", "الموقع يطلب تسجيل الدخول (الرمز 401)."),
+    (f"fetch: {U}: HTTP 410 Gone", "status", "أزال الموقع الصفحة نهائيًا (الرمز 410)."),
+    (f"fetch: {U}: HTTP 429 Too Many Requests", "status",
+     "الموقع يطلب التمهّل لكثرة الطلبات (الرمز 429)."),
+    (f"fetch: {U}: HTTP 451", "status", "الموقع رفض الطلب (الرمز 451)."),
+    (f"fetch: {U}: HTTP 599 Odd", "status", UNAVAILABLE.replace("503", "599")),
+    (f"fetch: {U}: HTTP 304", "status", "أجاب الموقع بخطأ (الرمز 304)."),
+    (GONE, None, "أزال الموقع الصفحة نهائيًا (الرمز 410)."),  # a disabled_reason
+    (failure_reason(20, f"fetch: {U}: HTTP 503 Service Unavailable"), None, UNAVAILABLE),
+    (f"fetch: {U}: read timeout (20s) at {U}", "timeout", TIMEOUT),
+    (f"fetch: {U}: total deadline (60s) exceeded at {U}", "timeout", TIMEOUT),
+    (f"poll: {U}: not done within 90s", "timeout", TIMEOUT),
+    (f"fetch: {U}: DNS lookup of x.example failed: [Errno -2] Name or service not known",
+     "dns", "لم يُعثر على الموقع (اسم النطاق غير موجود أو لا يُحلّ)."),
+    (f"fetch: {U}: cannot connect to 127.0.0.1:1: [Errno 111] Connect call failed "
+     "('127.0.0.1', 1)", "connect",
+     "رفض الخادم الاتصال (لا خدمة على هذا المنفذ، أو الخادم متوقف)."),
+    (f"fetch: {U}: cannot connect to x.example:443: [Errno 101] Network is unreachable",
+     "connect", "تعذّر الاتصال بالخادم."),
+    (f"fetch: {U}: TLS error at {U}: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify "
+     "failed", "tls", "شهادة الأمان (TLS) للموقع غير صالحة."),
+    (f"fetch: {U}: body of 9000000 bytes declared, over the 5000000-byte cap", "too_large",
+     "الرد أكبر من الحد المسموح بجلبه."),
+    (f"fetch: {U}: redirect loop at {U}", "redirect",
+     "حلقة تحويل: يعيد الموقع توجيه الطلب إلى عنوان سبق زيارته."),
+    (f"fetch: {U}: more than 10 redirects", "redirect", "تحويلات متتالية أكثر من الحد المسموح."),
+    (f"fetch: {U}: redirect to 'ftp://x.example/': only http and https", "redirect",
+     "حوّل الموقع الطلب إلى عنوان غير صالح."),
+    (f"fetch: {U}: 10.0.0.1 is private (refused by the SSRF guard)", "blocked", BLOCKED),
+    (f"fetch: {U}: x.example resolves only to refused addresses: 10.0.0.1 (private)",
+     "blocked", BLOCKED),
+    (f"fetch: {U}: server at {U} closed the connection", "protocol",
+     "أغلق الخادم الاتصال قبل أن يكتمل الرد."),
+    (f"fetch: {U}: unsupported Content-Encoding br2", "protocol", "ضغط الرد غير مدعوم أو تالف."),
+    (f"fetch: {U}: bad HTTP response from {U}: Invalid header", "protocol", "ردّ الموقع غير صالح."),
+    (f"parse: {U}: an HTML page, not a feed", "parse", "الرابط صفحة ويب (HTML) وليس خلاصة أخبار."),
+    (f"parse: {U}: malformed XML, no feed found (mismatched tag: line 1, column 5)", "parse",
+     MALFORMED),
+    (f"parse: {U}: feedparser gave up after 5 s of CPU (broken markup?)", "parse", MALFORMED),
+    (f"parse: {U}: not an RSS, RDF or Atom feed", "parse", "الملف ليس خلاصة أخبار (RSS أو Atom)."),
+    (f"parse: {U}: empty body", "parse", "ردّ الموقع فارغ."),
+    (f"poll: {U}: internal error: TimeoutError: ", "internal",
+     "خطأ داخلي في البوت أثناء الجلب (التفاصيل في سجل البوت)."),
+    (f"poll: {U}: storage: database is locked", "storage",
+     "تعذّر الحفظ في قاعدة البيانات (التفاصيل في سجل البوت)."),
+    ("Something nobody expected happened", None, UNKNOWN),
+    ("", "weird", UNKNOWN),
+    (None, None, UNKNOWN),
+]
+
+
+@pytest.mark.parametrize(("error", "kind", "expected"), STORED_ERRORS)
+def test_stored_errors_in_arabic(error: str | None, kind: str | None, expected: str) -> None:
+    assert explain_error(error, kind) == expected
+
+
+def test_raised_errors_in_arabic() -> None:
+    from telegram.error import BadRequest, TimedOut
+
+    assert explain_error(FetchError("x", "status", 404)) == NOT_FOUND
+    assert explain_error(FetchError("fetch: x: HTTP 404 Not Found", "status")) == NOT_FOUND
+    assert explain_error(BlockedAddressError("fetch: 10.0.0.1 is private")) == BLOCKED
+    assert explain_error(FetchError("x", "weird")) == UNKNOWN
+    assert explain_error(ParseError("parse: x: garbage")) == "تعذّرت قراءة الخلاصة."
+    assert explain_error(ExtractionError("extract: no main text found")) == \
+        "لم أجد في الصفحة نص خبر صالحًا."
+    assert explain_error(BadRequest("Message can't be copied")) == \
+        "هذا النوع من الرسائل لا يمكن نسخه."
+    assert explain_error(TimedOut()) == TIMEOUT
+    assert explain_error(ValueError("boom")) == UNKNOWN
 
 
 # ------------------------------------------------------------------------- /feeds, /stats
@@ -235,7 +318,10 @@ def test_feed_status_blocks() -> None:
         "آخر نجاح: قبل 5 دقائق · الأخبار يوميًا: 10 · المشتركون: 12")
     text = feed_block(failing, FeedFigures(3, 0), now)
     assert "إخفاقات متتالية: 3" in text
-    assert "آخر خطأ (قبل دقيقة): fetch: https://x.example: HTTP 503 &lt;b&gt;" in text
+    assert "آخر خطأ (قبل دقيقة): خطأ في خادم الموقع (الرمز 503)، وغالبًا ما يكون مؤقتًا." \
+        in text  # the stored English stays for the logs and the CLI
+    assert "آخر خطأ (قبل 10 ثوانٍ): لم يردّ الخادم في الوقت المحدد." in feed_block(
+        replace(disabled, last_error_kind="timeout"), FeedFigures(), now)
     assert f"للاستئناف: {LRM}/resumefeed 3" in feed_block(paused, FeedFigures(), now)
     assert f"لإعادة تفعيله: {LRM}/resumefeed 4" in feed_block(disabled, FeedFigures(), now)
     assert items_per_day(new, 5, now) == 5.0  # younger than a day: counted as one day

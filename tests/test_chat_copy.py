@@ -22,9 +22,12 @@ every chat and admin command, most with good and bad input, in a private chat, a
 and as an admin; buttons, search and its paging, inline mode, news messages, /latest, a
 text broadcast to its final report, and a digest. Checked: message texts and captions,
 edits, callback answers, inline-keyboard labels, command-menu descriptions and inline
-results. Pure renderers fill in states a short session does not reach (progress and final
-reports, /stats, /feeds with failing feeds, the disabled-feed alert, fetch errors, search
-refusals): :func:`test_rendered_texts`. So numbers, names and plurals inserted by
+answers (result titles, descriptions, message texts and buttons, the button above the
+list; one article starts left to right, «CNN: …», so the bidi rules bite). Pure
+renderers fill in states a short session does not reach (progress and final reports,
+/stats, /feeds with failing feeds, the disabled-feed alert, fetch errors, search
+refusals, every stored feed error explained): :func:`test_rendered_texts`; real feed
+failures end to end: ``tests/test_chat_copy_errors.py``. So numbers, names and plurals inserted by
 f-strings are checked as users see them.
 
 Rules (:data:`RULES`; each violation names its rule)
@@ -67,6 +70,10 @@ and in what was sent (dynamic only):
                     is laid out left to right, its Arabic run reordered around the Latin
 ``bidi-url``        no URL cut short inside Arabic text (``http://``, ``https://…``): its
                     trailing ``//`` or ``…`` is moved to the other side of it
+``latin-sentence``  no English sentence in Arabic copy: three Latin words (or numbers) in
+                    a row, after masking commands and URLs, are an untranslated message
+                    (an exception's text, a stored feed error); a short technical token
+                    («RSS أو Atom»، «(HTTP 410)»، «Asia/Riyadh») is fine
 """
 
 from __future__ import annotations
@@ -103,6 +110,7 @@ COPY_MODULES = (
     "bot/delivery/digest_render.py",
     "bot/render/article.py",
     "bot/render/dates.py",
+    "bot/render/pager.py",
     "bot/render/share.py",
     "bot/search/present.py",
     "bot/subscribers/manage.py",
@@ -152,6 +160,7 @@ RULES = {
     "bidi-command": "a /command or @mention in an Arabic line without an LRM before it",
     "bidi-line": "an Arabic line that starts left-to-right without an RLM",
     "bidi-url": "a URL cut short (http://, https://…) inside Arabic text",
+    "latin-sentence": "three Latin words in a row in Arabic copy: an untranslated message",
 }
 
 AR = "\u0621-\u063a\u0641-\u064a\u066e\u066f\u0671-\u06d3\u06d5\u06fa-\u06ff"  # letters
@@ -314,6 +323,11 @@ def text_violations(text: str) -> Iterator[tuple[str, str]]:
 
 _CMD_START = re.compile(r"(?<![\w/:.@<])[/@](?=[A-Za-z])")
 _CUT_URL = re.compile(r"https?://(?:…|(?=[\s)»]|$))")
+# three Latin words or numbers in a row ("HTTP 503 Service Unavailable", "read timeout
+# (20s) at", "Message can't be copied"); "rel=alternate" and "Asia/Riyadh" are one token
+_LATIN_TOKEN = r"[A-Za-z0-9][A-Za-z0-9'’_.=-]*"
+_LATIN_SENTENCE = re.compile(f"{_LATIN_TOKEN}(?:[^\\S\\n]*[,;:()<>\\[\\]\"]*[^\\S\\n]+"
+                             f"[,;:()<>\\[\\]\"]*{_LATIN_TOKEN}){{2,}}")
 
 
 def sent_violations(text: str) -> Iterator[tuple[str, str]]:
@@ -322,7 +336,11 @@ def sent_violations(text: str) -> Iterator[tuple[str, str]]:
     body = masked(text)
     if re.search("[A-Za-z]", body) and not _HAS_AR.search(body):
         yield "latin-only", text[:60]
+    arabic = bool(_HAS_AR.search(body))
     for line in text.split("\n"):
+        for m in _LATIN_SENTENCE.finditer(masked(line)) if arabic else ():
+            if re.search("[A-Za-z]", m.group()):
+                yield "latin-sentence", m.group()[:60]
         if not _HAS_AR.search(line):
             continue
         if line.lstrip(f"{RLM}{LRM} ")[:1] in tuple(".،؛:؟!"):
@@ -512,6 +530,11 @@ def test_rules_on_examples(text: str, rules: list[str]) -> None:
     ("يبدأ بـ http:// أو https://", ["bidi-url", "bidi-url"]),
     ("Breaking news", ["latin-only"]),
     ("سطر\n، ثم فاصلة", ["line-start"]),
+    ("آخر خطأ: fetch: https://x.example/rss: HTTP 503 <Service Unavailable>",
+     ["latin-sentence"]),
+    ("لا يمكن نسخ هذه الرسالة (Message can't be copied)", ["latin-sentence"]),
+    ("صفحة ويب بلا وسم link rel=alternate لخلاصة RSS أو Atom، أُزيلت (HTTP 410)", []),
+    ("بتوقيت Asia/Riyadh، النتائج 1–5 من 23", []),
 ])
 def test_sent_rules_on_examples(text: str, rules: list[str]) -> None:
     assert [rule for rule, _ in sent_violations(text)] == rules
@@ -577,6 +600,10 @@ ARTICLES = [(f"الحكومة تعلن الخطة رقم {i} لدعم الاقت
              f"أعلنت الحكومة اليوم الخطة رقم {i} لدعم الاقتصاد والأسواق.") for i in range(7)]
 ARTICLES.append(("الأمم المتحدة تدعو إلى وقف إطلاق النار",
                  "دعت الأمم المتحدة إلى وقف فوري لإطلاق النار."))
+# a headline and a summary that start left to right (a Latin name, a year): every place
+# that shows them, inline results included, must lay them out right to left
+ARTICLES.append(("CNN: الحكومة تعلن خطة الطوارئ",
+                 "2025 عام الخطة الجديدة، كما أعلنت الحكومة اليوم في مؤتمر صحفي."))
 
 
 async def _session(fake: FakeTelegram, tmp_path: Path) -> None:
@@ -673,13 +700,15 @@ async def test_replies_the_fake_telegram_received(tmp_path: Path,
     assert {"sendMessage", "editMessageText", "answerCallbackQuery", "setMyCommands",
             "answerInlineQuery", "sendMessage button"} <= set(methods), methods
     assert len(texts) > 100, methods
+    assert any("CNN: الحكومة" in text for where, text in texts  # inline, left-to-right start
+               if where == "answerInlineQuery")
     report = sent_report(texts)
     assert not report, _summary(report)
 
 
 def test_rendered_texts() -> None:
     from bot.admin.broadcast import text_chunks
-    from bot.admin.errors import AdminError, fetch_error_text
+    from bot.admin.errors import AdminError, explain_error
     from bot.admin.feeds import disabled_alert, feed_blocks
     from bot.admin.progress import (
         Progress,
@@ -695,6 +724,8 @@ def test_rendered_texts() -> None:
     from bot.search import present
     from bot.search.query import parse_query
     from bot.storage import AdminStats, DigestItem, Feed, FeedFigures
+    from bot.storage._polling import failure_reason
+    from tests.test_admin_units import STORED_ERRORS
 
     now = time.time()
     texts: list[str] = []
@@ -721,18 +752,27 @@ def test_rendered_texts() -> None:
         values.update(kw)
         return Feed(**values)
 
+    # the stored errors as the poller writes them (English: for the logs and the CLI)
+    unavailable = "fetch: https://site3.example/rss: HTTP 503 Service Unavailable"
+    slow = ("fetch: https://site5.example/rss: read timeout (20s) at"
+            " https://site5.example/rss")
     feeds = [feed(1), feed(2, paused=True),
-             feed(3, consecutive_failures=4, last_error="HTTP 503", last_error_at=now - 90),
-             feed(4, disabled_reason=GONE, last_error="HTTP 410", last_error_at=now - 5000),
-             feed(5, disabled_reason="failures", consecutive_failures=20,
-                  last_error="timeout", last_error_at=now - 90000, last_success_at=None)]
+             feed(3, consecutive_failures=4, last_error=unavailable, last_error_kind="status",
+                  last_error_at=now - 90),
+             feed(4, disabled_reason=GONE, last_error="fetch: https://site4.example/rss: "
+                  "HTTP 410 Gone", last_error_kind="status", last_error_at=now - 5000),
+             feed(5, disabled_reason=failure_reason(20, slow), consecutive_failures=20,
+                  last_error=slow, last_error_kind="timeout", last_error_at=now - 90000,
+                  last_success_at=None)]
     texts += feed_blocks(feeds, {1: FeedFigures(70, 12)}, now) + feed_blocks([], {}, now)
-    texts += [disabled_alert(feeds[3], GONE), disabled_alert(feeds[4], "20 failures")]
+    texts += [disabled_alert(feeds[3], GONE),
+              disabled_alert(feeds[4], feeds[4].disabled_reason or "")]
     kinds = ("dns", "connect", "timeout", "too_large", "redirect", "blocked", "tls",
              "protocol", "other")
-    texts += [fetch_error_text(FetchError("x", kind)) for kind in kinds]
-    texts += [fetch_error_text(FetchError("x", "status", status)) for status in
+    texts += [explain_error(FetchError("x", kind)) for kind in kinds]
+    texts += [explain_error(FetchError("x", "status", status)) for status in
               (404, 403, 500, None)]
+    texts += [explain_error(error, kind) for error, kind, _ in STORED_ERRORS]
     with pytest.raises(AdminError) as too_long:
         text_chunks("كلمة " * 5000)
     texts.append(str(too_long.value))

@@ -14,6 +14,7 @@ import pytest
 
 from bot.app import STORAGE_FULL
 from bot.errors import StorageFull
+from bot.render.pager import NEXT_LABEL
 from bot.search import present
 from tests.admin_helpers import admin_config, buttons, register_chats
 from tests.diskfull import fill, free
@@ -79,7 +80,7 @@ async def test_search_on_a_full_disk_still_answers(
         assert first.buttons == []  # no paging: the query could not be saved
         await free(service.storage)
         first = await ask(fake_telegram, chat.id, "/search الحكومة")
-        assert [b["text"] for b in first.buttons] == [present.NEXT_LABEL]
+        assert [b["text"] for b in first.buttons] == [NEXT_LABEL]
 
 
 async def test_inline_search_on_a_full_disk_answers_as_usual(

@@ -199,6 +199,17 @@ def test_rtl_text_marks_commands_and_lines_that_start_left_to_right(text: str,
     assert rtl_text(expected) == expected  # twice changes nothing
 
 
+def test_rtl_text_of_plain_text_has_no_tags() -> None:
+    # an inline result's title is plain text: "<i>" there is what the reader sees, and
+    # it starts the line left to right (in HTML it is markup, and the line starts Arabic)
+    assert rtl_text("<i>عنوان</i>") == "<i>عنوان</i>"
+    assert rtl_text("<i>عنوان</i>", html_text=False) == f"{RLM}<i>عنوان</i>"
+    assert rtl_text("&amp; عنوان") == "&amp; عنوان"
+    assert rtl_text("&amp; عنوان", html_text=False) == f"{RLM}&amp; عنوان"
+    assert rtl_text("CNN: عنوان\nأرسل /start", html_text=False) == \
+        f"{RLM}CNN: عنوان\nأرسل {LRM}/start"
+
+
 
 # Embedding, override and isolate controls (bot.controls); the marks LRM/RLM stay.
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"

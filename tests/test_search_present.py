@@ -11,6 +11,7 @@ from bot.callbacks import CallbackCodec, new_key
 from bot.render import ENTITY_LIMIT, TEXT_LIMIT, visible_length
 from bot.render.bidi import RLM
 from bot.render.limits import CALLBACK_DATA_LIMIT
+from bot.render.pager import NEXT_LABEL, PREV_LABEL
 from bot.search import present
 from bot.search.query import parse_query
 from bot.search.ranking import Hit, SearchPage
@@ -69,10 +70,12 @@ def test_results_page_mentions_dropped_stopwords_and_more() -> None:
 def test_paging_buttons_are_small_and_signed() -> None:
     page = page_of(ARTICLES[:5], offset=10**6, total=10**6 + 50)
     [row] = present.paging_buttons(CODEC, 10**11, page, 5)
-    assert [b.text for b in row] == [present.NEXT_LABEL, present.PREV_LABEL]
+    assert [b.text for b in row] == [NEXT_LABEL, PREV_LABEL]
     for button in row:
         assert button.callback_data and len(button.callback_data.encode()) <= CALLBACK_DATA_LIMIT
     assert present.parse_callback(CODEC, row[0].callback_data) == (10**11, 200_001)
+    # a button sent before the shared pager (s:QID:PAGE) still reads
+    assert present.parse_callback(CODEC, CODEC.encode("s", 10**11, 3)) == (10**11, 3)
     assert present.paging_buttons(CODEC, 1, page_of(ARTICLES[:3]), 5) == ()
 
 
@@ -116,6 +119,17 @@ def test_inline_item_is_the_full_news_message() -> None:
     assert "هـ — 18 فبراير 2018" in item.message and "اقرأ الخبر كاملاً" in item.message
     assert [b.text for b in item.buttons[0]] == ["واتساب", "تيليجرام", "إكس", "فيسبوك"]
     assert item.description.startswith("العربية · 18 فبراير 2018\n")
+
+
+def test_inline_item_title_and_description_are_laid_out_right_to_left() -> None:
+    article = replace(ARTICLES[0], id=7, title="CNN: غزة تحت القصف", source="BBC عربي",
+                      summary="2025 عام صعب على غزة.")
+    item = present.inline_item(Hit(article, 1.0), parse_query("غزة").highlight_keys(),
+                               "Asia/Riyadh")
+    assert item.title == f"{RLM}CNN: غزة تحت القصف"
+    assert item.description.startswith(f"{RLM}BBC عربي · ")
+    assert item.description.split("\n")[1].startswith(f"{RLM}2025 عام")
+    assert item.message.startswith(f"{RLM}<b>CNN: غزة")  # the news message, as delivered
 
 
 def test_inline_item_survives_empty_and_huge_fields() -> None:

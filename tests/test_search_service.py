@@ -13,6 +13,7 @@ import pytest
 from bot.app import GENERIC_ERROR, Service
 from bot.render.bidi import rtl_text
 from bot.render.limits import CALLBACK_DATA_LIMIT
+from bot.render.pager import NEXT_LABEL, PREV_LABEL
 from bot.search import present
 from tests.fakes.telegram import FakeTelegram
 from tests.service import running_service, write_config
@@ -57,7 +58,7 @@ async def test_search_pages_both_ways_in_place(service: Service,
     _, first = await fake_telegram.wait_for_messages(chat.id, 2)
     assert "1–5 من" in first.plain_text
     assert "<b>الحكومة" in first.text and "اقرأ الخبر" in first.plain_text
-    assert labels(first.buttons) == [present.NEXT_LABEL]
+    assert labels(first.buttons) == [NEXT_LABEL]
 
     async def press(label: str, n: int) -> str:
         buttons = fake_telegram.message(chat.id, first.message_id)["reply_markup"][
@@ -73,15 +74,15 @@ async def test_search_pages_both_ways_in_place(service: Service,
             "inline_keyboard"][0])
 
     pages = [first.plain_text or ""]
-    while present.NEXT_LABEL in current_labels():  # forward to the last page
-        pages.append(await press(present.NEXT_LABEL, len(pages)))
+    while NEXT_LABEL in current_labels():  # forward to the last page
+        pages.append(await press(NEXT_LABEL, len(pages)))
         assert f"{5 * (len(pages) - 1) + 1}–" in pages[-1]
-    assert len(pages) >= 3 and current_labels() == [present.PREV_LABEL]
+    assert len(pages) >= 3 and current_labels() == [PREV_LABEL]
     edits = len(pages) - 1
     for expected in reversed(pages[:-1]):  # and back to the first
         edits += 1
-        assert await press(present.PREV_LABEL, edits) == expected
-    assert current_labels() == [present.NEXT_LABEL]
+        assert await press(PREV_LABEL, edits) == expected
+    assert current_labels() == [NEXT_LABEL]
     assert all(a.text is None for a in fake_telegram.callback_answers)
 
 
@@ -91,16 +92,19 @@ async def test_forged_stale_and_edited_buttons_get_a_polite_answer(
     fake_telegram.inject_message(chat.id, "/search الحكومة")
     [results] = await fake_telegram.wait_for_messages(chat.id, 1)
     genuine = results.buttons[0]["callback_data"]
-    kind, qid, page, tag = genuine.split(":")
+    kind, action, qid, page, tag = genuine.split(":")
     codec = service.services.callbacks
     cases = {
-        f"{kind}:{qid}:{int(page) + 1}:{tag}": present.FORGED,  # page edited
-        f"{kind}:{int(qid) + 1}:{page}:{tag}": present.FORGED,  # query id edited
+        f"{kind}:{action}:{qid}:{int(page) + 1}:{tag}": present.FORGED,  # page edited
+        f"{kind}:{action}:{int(qid) + 1}:{page}:{tag}": present.FORGED,  # query id edited
         "s:1:1:AAAAAAAAAAA": present.FORGED,
         "s:" + "9" * 40: present.FORGED,
-        codec.encode("s", 999999, 0): present.EXPIRED,  # signed, but no such query
-        codec.encode("s", qid, 59): present.NO_MORE,  # signed page past the end
-        codec.encode("s", qid, "x"): present.FORGED,
+        codec.encode("s", "p", 999999, 0): present.EXPIRED,  # signed, but no such query
+        codec.encode("s", 999999, 0): present.EXPIRED,  # (the same, as old buttons had it)
+        codec.encode("s", "p", qid, 59): present.NO_MORE,  # signed page past the end
+        codec.encode("s", "p", qid, "x"): present.FORGED,
+        codec.encode("s", "p", qid): present.FORGED,
+        codec.encode("s", "q", qid, 1): present.FORGED,
     }
     for n, data in enumerate(cases, 1):
         fake_telegram.inject_callback(chat.id, results.message_id, data)

@@ -9,7 +9,7 @@
     article.py    /broadcast URL: the article page built like the pipeline builds one
     buttons.py    the signed confirm / cancel / stop buttons (kind ``bc``)
     tracker.py    edits the progress messages of running broadcasts (a job drives it)
-    errors.py     AdminError (an Arabic refusal) and fetch errors in Arabic
+    errors.py     AdminError (an Arabic refusal); explain_error: any error in Arabic
 """
 
 from bot.admin.errors import AdminError

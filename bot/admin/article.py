@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.admin.errors import AdminError, fetch_error_text
+from bot.admin.errors import AdminError, explain_error
 from bot.dedup import canonicalize
 from bot.errors import FetchError, ParseError
 from bot.fetch import HTML_ACCEPT, Fetcher
@@ -71,7 +71,7 @@ async def fetch_article(url: str, fetcher: Fetcher, run: Run, *, source: str | N
     try:
         result = await fetcher.fetch(url, accept=HTML_ACCEPT)
     except FetchError as exc:
-        raise AdminError(fetch_error_text(exc)) from exc
+        raise AdminError(explain_error(exc)) from exc
     if not result.body:
         raise AdminError(EMPTY_PAGE)
     kind, built = await run(build_page_article, result.url, result.body,

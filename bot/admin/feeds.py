@@ -7,8 +7,8 @@ would, and when it is an HTML page follows the feeds the page advertises
 :data:`MAX_LINKS`). Every refusal is an :class:`AdminError` with the reason in Arabic.
 
 :func:`feed_blocks` renders one block per feed (pure): state icon (✅ ok, ⚠️ failing,
-⏸ paused, ⛔ disabled, 🕓 not polled yet), last success, last error, failures in a row,
-items per day and subscribers.
+⏸ paused, ⛔ disabled, 🕓 not polled yet), last success, last error (in Arabic:
+:func:`~bot.admin.errors.explain_error`), failures in a row, items per day and subscribers.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.admin.arabic import ago, decimal
-from bot.admin.errors import AdminError, fetch_error_text
+from bot.admin.errors import AdminError, explain_error
 from bot.errors import FetchError, ParseError
 from bot.fetch import FEED_ACCEPT, Fetcher, FetchResult
 from bot.ingest.entries import MAX_ENTRIES
@@ -36,7 +36,6 @@ Run = Callable[..., Awaitable[Any]]
 
 MAX_LINKS = 3
 ITEMS_DAYS = 7  # items per day are counted over the last week (or the feed's age)
-ERROR_CHARS = 160
 NAME_CHARS = 48
 
 BAD_URL = ("الرابط غير صالح: اكتب رابطًا كاملًا يبدأ بـ https أو http،"
@@ -63,7 +62,7 @@ async def _fetch(url: str, fetcher: Fetcher) -> FetchResult:
     try:
         return await fetcher.fetch(url, accept=FEED_ACCEPT)
     except FetchError as exc:
-        raise AdminError(fetch_error_text(exc)) from exc
+        raise AdminError(explain_error(exc)) from exc
 
 
 async def _parse(result: FetchResult, run: Run) -> ParsedFeed | None:
@@ -133,10 +132,6 @@ def items_per_day(feed: Feed, articles: int, now: float) -> float:
     return articles / days
 
 
-def _error(text: str | None) -> str:
-    return escape(truncate_words(clean_line(text or ""), ERROR_CHARS) or "؟")
-
-
 def feed_block(feed: Feed, figures: FeedFigures, now: float) -> str:
     """One feed's status (Telegram HTML)."""
     name = escape(truncate_words(clean_line(feed.name), NAME_CHARS) or "؟")
@@ -154,23 +149,28 @@ def feed_block(feed: Feed, figures: FeedFigures, now: float) -> str:
     if feed.last_error and feed.last_error_at is not None and (
             feed.last_success_at is None or feed.last_error_at > feed.last_success_at
             or feed.consecutive_failures):
-        lines.append(f"آخر خطأ ({ago(feed.last_error_at, now)}): {_error(feed.last_error)}")
+        lines.append(f"آخر خطأ ({ago(feed.last_error_at, now)}):"
+                     f" {explain_error(feed.last_error, feed.last_error_kind)}")
     return rtl_text("\n".join(lines))
 
 
 def _disabled_why(reason: str) -> str:
     if reason == GONE:
-        return "معطَّل: أبلغ خادمه أن الخلاصة أُزيلت نهائيًا (HTTP 410)"
+        return "معطَّل: أبلغ خادمه أن الخلاصة أُزيلت نهائيًا (الرمز 410)"
     return "معطَّل بعد إخفاقات متكررة"
 
 
 def disabled_alert(feed: Feed, reason: str) -> str:
-    """What the admins are told when polling disables ``feed`` (Telegram HTML)."""
+    """What the admins are told when polling disables ``feed`` (Telegram HTML). The
+    cause is the feed's last error explained in Arabic (``reason``, English, is for the
+    logs and the CLI; it stands in when the feed has no stored error)."""
     name = escape(truncate_words(clean_line(feed.name), NAME_CHARS) or "؟")
-    return rtl_text(f"⛔ <b>توقف جلب المصدر #{feed.id} {name}</b>\n"
-                    f"{_disabled_why(reason)}، ولن يُجلب حتى يُعاد تفعيله.\n"
-                    f"السبب: {_error(reason)}\n"
-                    f"لإعادة تفعيله: /resumefeed {feed.id}")
+    lines = [f"⛔ <b>توقف جلب المصدر #{feed.id} {name}</b>",
+             f"{_disabled_why(reason)}، ولن يُجلب حتى يُعاد تفعيله."]
+    if reason != GONE:  # (gone: the line above says why)
+        lines.append(f"السبب: {explain_error(feed.last_error or reason, feed.last_error_kind)}")
+    lines.append(f"لإعادة تفعيله: /resumefeed {feed.id}")
+    return rtl_text("\n".join(lines))
 
 
 def feeds_header(feeds: Sequence[Feed]) -> str:

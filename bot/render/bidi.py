@@ -52,16 +52,17 @@ def rtl_line(line: str) -> str:
 
 _TAG = re.compile(r"(<[^>]*>)")
 # Where a /command or @mention starts: not inside a word, a URL, an e-mail address or
-# escaped markup ("&lt;/b&gt;"), and not already after an LRM.
-_LTR_TOKEN = re.compile(r"(?<![\w/:.@;\u200e])(?=[/@][A-Za-z])")
+# markup ("&lt;/b&gt;", or "</b>" in plain text), and not already after an LRM.
+_LTR_TOKEN = re.compile(r"(?<![\w/:.@;<\u200e])(?=[/@][A-Za-z])")
 
 
 def _has_rtl(text: str) -> bool:
     return any(unicodedata.bidirectional(ch) in _RTL for ch in text)
 
 
-def rtl_text(text: str) -> str:
-    """Chat copy (Telegram HTML, or plain text without ``<``) laid out right to left.
+def rtl_text(text: str, *, html_text: bool = True) -> str:
+    """Chat copy (Telegram HTML; plain text with ``html_text=False``, such as an inline
+    result's title) laid out right to left.
 
     In every line with right-to-left letters: an LRM before each ``/command`` and
     ``@mention`` (module doc), then an RLM at the start when the line's visible text
@@ -73,11 +74,12 @@ def rtl_text(text: str) -> str:
     """
     lines = []
     for line in text.split("\n"):
-        parts = _TAG.split(line)
+        parts = _TAG.split(line) if html_text else [line]
         if _has_rtl("".join(parts[0::2])):
             parts[0::2] = [_LTR_TOKEN.sub(LRM, part) for part in parts[0::2]]
             line = "".join(parts)
-            if needs_rtl_mark(html.unescape("".join(parts[0::2]))):
+            visible = "".join(parts[0::2])
+            if needs_rtl_mark(html.unescape(visible) if html_text else visible):
                 line = RLM + line
         lines.append(line)
     return "\n".join(lines)

@@ -25,6 +25,7 @@ from bot.render import (
 )
 from bot.render.bidi import rtl_line, rtl_text
 from bot.render.dates import gregorian_date, local_date
+from bot.render.pager import numbers, page_data, pager_row, parse_page
 from bot.render.truncate import clean_line
 from bot.render.urls import is_http_url
 from bot.search.query import MAX_QUERY_CHARS, MAX_TERMS, Query
@@ -77,11 +78,10 @@ INLINE_INVALID = {
     "invalid": "تعذّر هذا البحث: جرّب كلمات أخرى",
 }
 NO_RESULTS_INLINE = "لا نتائج: جرّب كلمات أقل أو أعم"
+INLINE_UNAVAILABLE = "تعذّر البحث الآن"
 EXPIRED = "انتهت صلاحية هذا البحث. أعد البحث بالأمر /search."
-FORGED = "هذا الزر غير صالح."
+FORGED = "هذا الزر قديم أو غير صالح. أعد البحث بالأمر /search."
 NO_MORE = "لا توجد نتائج أخرى."
-PREV_LABEL = "السابق ▶"
-NEXT_LABEL = "◀ التالي"
 
 
 def shown_query(text: str) -> str:
@@ -182,38 +182,35 @@ def no_results_message(raw: str, suggestions: list[Query], unknown_source: bool,
 
 def paging_buttons(codec: CallbackCodec, query_id: int, page: SearchPage, page_size: int
                    ) -> tuple[tuple[Button, ...], ...]:
-    """◀ ▶ row (right-to-left: "previous" on the right). Only (query id, page number)
-    travel in the button, signed; the query itself stays on the server."""
-    number = page.offset // page_size
-    row: list[Button] = []
-    if page.has_next:
-        row.append(Button(NEXT_LABEL, callback_data=codec.encode(CALLBACK_KIND, query_id,
-                                                                 number + 1)))
-    if page.has_prev:
-        row.append(Button(PREV_LABEL, callback_data=codec.encode(CALLBACK_KIND, query_id,
-                                                                 number - 1)))
-    return (tuple(row),) if row else ()
+    """The shared pager row (``bot.render.pager``). Only (query id, page number) travel
+    in the button, signed (``s:p:QID:PAGE``); the query itself stays on the server."""
+    row = pager_row(codec, CALLBACK_KIND, page.offset // page_size, has_next=page.has_next,
+                    state=(query_id,))
+    return (row,) if row else ()
 
 
 def suggestion_buttons(codec: CallbackCodec, items: list[tuple[int, Query]]
                        ) -> tuple[tuple[Button, ...], ...]:
-    """One button per suggested broader query (saved under ``query id``)."""
+    """One button per suggested broader query (saved under ``query id``): its first page."""
     return tuple(
         (Button("🔎 " + truncate_words(q.display(), 40),
-                callback_data=codec.encode(CALLBACK_KIND, qid, 0)),)
+                callback_data=page_data(codec, CALLBACK_KIND, 0, (qid,))),)
         for qid, q in items
     )
 
 
 def parse_callback(codec: CallbackCodec, data: str | None) -> tuple[int, int] | None:
-    """(query id, page number) from a genuine search button, else None."""
+    """(query id, page number) from a genuine search button, else None. Buttons sent
+    before the shared pager carried ``s:QID:PAGE``: still read, so they keep working."""
     decoded = codec.decode(data, CALLBACK_KIND)
     if decoded is None:
         return None
     fields = decoded[1]
-    if len(fields) != 2 or not all(f.isdecimal() and len(f) <= 12 for f in fields):
-        return None
-    return int(fields[0]), int(fields[1])
+    parsed = parse_page(fields, state_fields=1)
+    if parsed is not None:
+        return parsed[0][0], parsed[1]
+    legacy = numbers(fields) if len(fields) == 2 else None
+    return (legacy[0], legacy[1]) if legacy is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,7 +226,11 @@ class InlineItem:
 
 
 def inline_item(hit: Hit, keys: frozenset[str], tz: str) -> InlineItem:
-    """The article as an inline result whose message is the full news message."""
+    """The article as an inline result whose message is the full news message (as
+    delivery sends it: ``render_article`` marks its lines already). The title and the
+    description are plain text shown in the list of results: each of their lines is
+    laid out right to left like any reply (``rtl_text``), so «CNN: …» or «2025 …» does
+    not start on the left."""
     article = hit.article
     rendered = render_article(article, tz=tz, with_photo=False)
     title = truncate_words(clean_line(article.title), 100) or "—"
@@ -239,7 +240,8 @@ def inline_item(hit: Hit, keys: frozenset[str], tz: str) -> InlineItem:
     if lead:
         description += "\n" + lead
     thumb = article.image_url if is_http_url(article.image_url) else None
-    return InlineItem(id=f"a{article.id}", title=title, description=description,
+    return InlineItem(id=f"a{article.id}", title=rtl_text(title, html_text=False),
+                      description=rtl_text(description, html_text=False),
                       message=rendered.text, buttons=rendered.buttons, thumbnail_url=thumb)
 
 
