@@ -23,33 +23,9 @@ from tests.fakes.feed_server import FeedServer, Route, http_date
 from tests.fakes.telegram import FakeTelegram, SentMessage
 from tests.fixtures.ingest.site import item, rss
 from tests.news import ask, eventually, fast_config, feed_id, register, store
-from tests.service import running_service
+from tests.service import chat_rows, running_service
 
 pytest_plugins = ["tests.fakes.feed_fixtures"]
-
-
-def chat_rows(service: Service, chat_id: int) -> dict[str, int]:
-    """Rows that name ``chat_id``, per table and column, over every column of the schema
-    whose name ends in ``chat_id`` (and ``chats.id``)."""
-    assert service.storage is not None
-    conn = sqlite3.connect(service.storage.db.path)
-    try:
-        found = {}
-        tables = [r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE"
-            " 'CREATE VIRTUAL%' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'articles_fts%'")]
-        for table in tables:
-            columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
-            names = [c for c in columns if c.endswith("chat_id")] + (
-                ["id"] if table == "chats" else [])
-            for column in names:
-                n = conn.execute(f"SELECT COUNT(*) FROM {table} WHERE {column} = ?",
-                                 (chat_id,)).fetchone()[0]
-                if n:
-                    found[f"{table}.{column}"] = n
-        return found
-    finally:
-        conn.close()
 
 
 def statuses(service: Service, chat_id: int) -> list[str]:
