@@ -206,6 +206,8 @@ async def test_stop_while_a_send_to_the_chat_fails(
         await eventually(stopped)
         hold.release()
         await until(lambda: delivery.in_flight == 0)  # the failure is recorded
+        await fake.wait_for(lambda f: any("أُوقف إرسال الأخبار" in (m.plain_text or "")
+                                          for m in f.sent(chat.id)))  # /stop answered
         # the failed send does not bring its row back to be retried after /stop
         assert statuses(service, chat.id) == ["dropped", "dropped"]
         await ask(fake, chat.id, "/start")
