@@ -129,15 +129,18 @@ async def delfeed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if feed.origin == "config":
         await reply(update, CONFIG_FEED.format(feed=_name(feed), id=feed.id))
         return
-    subscribers = await services.storage.admin.subscriber_count(feed.id)
-    if not await services.storage.feeds.remove(feed.id):
+    subscribers = await services.storage.admin.subscribers(feed.id)
+    # once no send to them is under way, and what the worker claimed for them before is
+    # looked at again: nothing of the feed the removal drops reaches them after the reply
+    if not await services.without_sends(subscribers,
+                                        lambda: services.storage.feeds.remove(feed.id)):
         await reply(update, NOT_FOUND.format(ref=_name(feed)))
         return
     user = update.effective_user
     log.info("admin: feed %d (%s) removed by user %s", feed.id, feed.url,
              user.id if user else None)
     await reply(update, f"🗑 حُذف المصدر {_name(feed)}، وأُلغي اشتراك المحادثات فيه"
-                        f" ({subscribers})؛ أخباره المخزّنة باقية في الأرشيف.")
+                        f" ({len(subscribers)})؛ أخباره المخزّنة باقية في الأرشيف.")
 
 
 @admin_only("pausefeed")

@@ -286,13 +286,23 @@ async def test_a_source_removed_while_its_news_goes_out(
                 s.kind != "feed" for s in await storage.subscriptions.list(reader.id))
 
         await eventually(unsubscribed)
-        fetching.release()
-        [outcome] = (await poll).outcomes
-        hold.release()
         reply = (f"🗑 حُذف المصدر #{fid} «مصدر السباق»" if action == "delfeed"
                  else "☑️ أُلغي الاشتراك في المصدر «مصدر السباق».")
-        await fake.wait_for(lambda f: any((m.plain_text or "").startswith(reply)
-                                          for m in f.sent(who.id)[before:]))
+
+        async def replied() -> None:
+            await fake.wait_for(lambda f: any((m.plain_text or "").startswith(reply)
+                                              for m in f.sent(who.id)[before:]))
+
+        if action == "delfeed":  # the feed goes once the send ends, before the poll does
+            hold.release()
+            await replied()
+            fetching.release()
+            [outcome] = (await poll).outcomes
+        else:  # the poll ends while /unsubscribe waits for the send
+            fetching.release()
+            [outcome] = (await poll).outcomes
+            hold.release()
+            await replied()
         await until(lambda: not {"pending", "sending"} & set(statuses(service, reader.id)))
         # the send under way went out; the keyword still wants its row; the rest is
         # dropped (/unsubscribe waited for that send: the next poll had stored its news)
@@ -308,6 +318,29 @@ async def test_a_source_removed_while_its_news_goes_out(
     titles = [(m.plain_text or "").split("\n")[0] for m in fake.sent(reader.id)
               if "خبر" in (m.plain_text or "")]
     assert titles == ["خبر أول عاجل", "خبر عن الاقتصاد"]
+    assert errors(caplog) == []
+
+
+async def test_delfeed_while_a_row_of_the_feed_waits_for_a_sender(
+        tmp_path: Path, fake_telegram: FakeTelegram, caplog: pytest.LogCaptureFixture) -> None:
+    # the worker claimed and queued the reader's row of the feed when the admin deletes
+    # the feed: the row is dropped, and not sent after the reply either
+    fake = fake_telegram
+    admin, reader = fake.add_private_chat(), fake.add_private_chat()
+    async with running_service(admin_config(tmp_path, fake, [admin.id], rate=16)) as service:
+        storage, delivery = service.storage, service.services.delivery
+        assert storage is not None and delivery is not None
+        fid = await feed_id(service, 0)
+        await storage.db.write(lambda conn: conn.execute(  # as if added with /addfeed
+            "UPDATE feeds SET origin = 'admin' WHERE id = ?", (fid,)))
+        release = await queued_behind_busy_senders(service, fake, reader.id)
+        said = (await ask(fake, admin.id, f"/delfeed {fid}")).plain_text or ""
+        assert said.startswith(f"🗑 حُذف المصدر #{fid} «المصدر أ»، وأُلغي اشتراك المحادثات فيه (1)")
+        await release()
+        await until(lambda: delivery.in_flight == 0)  # the queued row's turn came
+        assert statuses(service, reader.id) == ["dropped"]
+    assert [m.plain_text for m in fake.sent(reader.id)
+            if "خبر للمحادثة" in (m.plain_text or "")] == []
     assert errors(caplog) == []
 
 
