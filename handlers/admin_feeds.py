@@ -162,13 +162,18 @@ async def pausefeed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 @admin_only("resumefeed")
 async def resumefeed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     services = get_services(context)
-    feed = await _one_feed(update, services, "resumefeed")
+    found = await _one_feed(update, services, "resumefeed")
+    if found is None:
+        return
+    # what the feed was when resumed, in the same transaction: a poll may have disabled
+    # it since it was looked up
+    feed = await services.storage.polling.resume(found.id)
     if feed is None:
+        await reply(update, NOT_FOUND.format(ref=_name(found)))
         return
     if feed.enabled and not feed.consecutive_failures:
         await reply(update, f"ℹ️ المصدر {_name(feed)} يعمل أصلًا.")
         return
-    await services.storage.polling.resume(feed.id)
     log.info("admin: feed %d resumed", feed.id)
     was = ("كان معطَّلًا، وصُفّر عدّاد الإخفاقات" if feed.disabled_reason
            else "صُفّر عدّاد الإخفاقات" if not feed.paused else "")

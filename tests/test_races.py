@@ -9,6 +9,7 @@ import asyncio
 import dataclasses
 import logging
 import sqlite3
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 import jobs.poll
 from bot.app import Service
 from bot.render.bidi import rtl_text
+from bot.storage import _db
 from tests.admin_helpers import admin_config, buttons, figure, final_edit, register_chats
 from tests.fakes.feed_server import FeedServer, Route, http_date
 from tests.fakes.telegram import FakeTelegram, SentMessage
@@ -417,6 +419,89 @@ async def test_resumefeed_before_the_disabled_alert_goes_out(
         assert count(service, "SELECT COUNT(*) FROM articles") == 2
     assert [m.plain_text for m in fake.sent(admin.id) if "⛔" in (m.plain_text or "")] == []
     assert [e for e in errors(caplog) if "disabled: the server says" not in e] == []
+
+
+class WriteAfterRead:
+    """Holds the first write transaction that runs a statement containing ``write``
+    (on the service's writer thread, after its BEGIN IMMEDIATE: nothing of it is
+    committed) until a read transaction that ran a statement containing ``read`` has
+    finished (reached its COMMIT), so that read sees the state before the write.
+    Installed on every connection opened inside ``with``, through the storage's
+    connection hooks and SQLite's statement trace. ``arrived`` is set when the write
+    is held."""
+
+    def __init__(self, write: str, read: str) -> None:
+        self.write, self.read = write, read
+        self.arrived, self.done = threading.Event(), threading.Event()
+        self.armed = False
+
+    def hook(self, conn: sqlite3.Connection) -> None:
+        reading = False
+
+        def trace(sql: str) -> None:
+            nonlocal reading
+            if not self.armed:
+                return
+            if self.write in sql and not self.arrived.is_set():
+                self.arrived.set()
+                self.done.wait(10)
+            elif self.arrived.is_set() and self.read in sql:
+                reading = True
+            elif reading and sql.strip().upper() == "COMMIT":
+                reading = False
+                self.done.set()
+
+        conn.set_trace_callback(trace)
+
+    def __enter__(self) -> WriteAfterRead:
+        _db.CONNECTION_HOOKS.append(self.hook)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+        _db.CONNECTION_HOOKS.remove(self.hook)
+
+
+async def test_resumefeed_as_a_poll_disables_the_feed(
+        tmp_path: Path, fake_telegram: FakeTelegram, feed_server: FeedServer,
+        caplog: pytest.LogCaptureFixture) -> None:
+    # /resumefeed finds the feed enabled with one failure; before it resumes it, the poll
+    # under way records a second failure and disables it: the reply says it was disabled
+    fake = fake_telegram
+    admin = fake.add_private_chat()
+    config = admin_config(tmp_path, fake, [admin.id], feeds=[],
+                          polling={"allow_private_addresses": True,
+                                   "max_consecutive_failures": 2})
+    interleave = WriteAfterRead(write="SELECT consecutive_failures, disabled_reason",
+                                read="FROM feeds ORDER BY id")
+    with interleave:
+        async with running_service(config) as service:
+            storage, poller = service.storage, service.services.poller
+            assert storage is not None and poller is not None
+            fid = await polled_feed(service, feed_server, news_items("خبر قديم"))
+            feed_server.add("/feed.xml", Route(status=500, body=b"down"))
+            await poller.poll_now(fid)
+            failing = await storage.feeds.get(fid)
+            assert failing is not None and failing.enabled and failing.consecutive_failures == 1
+            fetching = feed_server.hold("/feed.xml")
+            poll = asyncio.create_task(poller.poll_now(fid))
+            await fetching.arrived.wait()
+            interleave.armed = True
+            fetching.release()
+            await asyncio.to_thread(interleave.arrived.wait, 5)  # its failure, not written
+            feed_server.add_feed("/feed.xml", rss(news_items("خبر قديم", "خبر جديد")))
+            said = (await ask(fake, admin.id, f"/resumefeed {fid}")).plain_text or ""
+            [outcome] = (await poll).outcomes
+            assert (outcome.failures, outcome.disabled) == (2, True)
+            assert said == (f"▶️ استُؤنف جلب المصدر #{fid} «مصدر السباق» (كان معطَّلًا،"
+                            " وصُفّر عدّاد الإخفاقات)، وسيُجلب الآن.")
+            # polled again at once: the resumed feed's news is stored
+            await until(lambda: count(service, "SELECT COUNT(*) FROM articles") == 2)
+            await poller.wait_idle()
+            feed = await storage.feeds.get(fid)
+            assert feed is not None and feed.enabled and feed.consecutive_failures == 0
+    assert [m.plain_text for m in fake.sent(admin.id) if "⛔" in (m.plain_text or "")] == []
+    assert [e for e in errors(caplog) if "disabled: 2 failed polls" not in e] == []
 
 
 # ------------------------------------------------------------------------- broadcasts
