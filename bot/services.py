@@ -7,7 +7,7 @@ The wiring module (``bot.app``) builds one :class:`Services` and stores it in
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -62,14 +62,16 @@ class Services:
     #: edits the progress messages of admin broadcasts (jobs/broadcast_progress.py)
     broadcasts: BroadcastTracker | None = None
 
-    async def without_sends(self, chat_id: int, change: Callable[[], Awaitable[T]]) -> T:
-        """Run ``change``, what changes the chat's rows to send (/stop, /forget,
-        /unsubscribe, /latest), once no send or digest to the chat is under way; a row
-        the worker claimed before it is not sent unless the change left it to send
-        (``bot.delivery.gates``). So nothing it took away reaches the chat after it."""
+    async def without_sends(self, chats: int | Collection[int],
+                            change: Callable[[], Awaitable[T]]) -> T:
+        """Run ``change``, what changes the rows to send of a chat (/stop, /forget,
+        /unsubscribe, /latest) or of several (/delfeed: the feed's subscribers), once no
+        send or digest to them is under way; a row the worker claimed before it is not
+        sent unless the change left it to send (``bot.delivery.gates``). So nothing it
+        took away reaches them after it."""
         if self.delivery is None:
             return await change()
-        return await self.delivery.gates.change(chat_id, change)
+        return await self.delivery.without_sends(chats, change)
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.config.telegram.admins

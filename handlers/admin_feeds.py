@@ -129,15 +129,18 @@ async def delfeed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if feed.origin == "config":
         await reply(update, CONFIG_FEED.format(feed=_name(feed), id=feed.id))
         return
-    subscribers = await services.storage.admin.subscriber_count(feed.id)
-    if not await services.storage.feeds.remove(feed.id):
+    subscribers = await services.storage.admin.subscribers(feed.id)
+    # once no send to them is under way, and what the worker claimed for them before is
+    # looked at again: nothing of the feed the removal drops reaches them after the reply
+    if not await services.without_sends(subscribers,
+                                        lambda: services.storage.feeds.remove(feed.id)):
         await reply(update, NOT_FOUND.format(ref=_name(feed)))
         return
     user = update.effective_user
     log.info("admin: feed %d (%s) removed by user %s", feed.id, feed.url,
              user.id if user else None)
     await reply(update, f"🗑 حُذف المصدر {_name(feed)}، وأُلغي اشتراك المحادثات فيه"
-                        f" ({subscribers})؛ أخباره المخزّنة باقية في الأرشيف.")
+                        f" ({len(subscribers)})؛ أخباره المخزّنة باقية في الأرشيف.")
 
 
 @admin_only("pausefeed")
@@ -159,13 +162,18 @@ async def pausefeed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 @admin_only("resumefeed")
 async def resumefeed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     services = get_services(context)
-    feed = await _one_feed(update, services, "resumefeed")
+    found = await _one_feed(update, services, "resumefeed")
+    if found is None:
+        return
+    # what the feed was when resumed, in the same transaction: a poll may have disabled
+    # it since it was looked up
+    feed = await services.storage.polling.resume(found.id)
     if feed is None:
+        await reply(update, NOT_FOUND.format(ref=_name(found)))
         return
     if feed.enabled and not feed.consecutive_failures:
         await reply(update, f"ℹ️ المصدر {_name(feed)} يعمل أصلًا.")
         return
-    await services.storage.polling.resume(feed.id)
     log.info("admin: feed %d resumed", feed.id)
     was = ("كان معطَّلًا، وصُفّر عدّاد الإخفاقات" if feed.disabled_reason
            else "صُفّر عدّاد الإخفاقات" if not feed.paused else "")

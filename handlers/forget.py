@@ -1,4 +1,7 @@
-"""/forget: delete everything stored about the chat, after a confirmation button.
+"""/forget: delete everything stored about the chat, after a confirmation button: the
+chat, its subscriptions, settings and rows to send, its saved searches, and its id in
+broadcasts (``bot.storage._chat_settings.forget``). Any chat with something stored may
+ask, registered or not (an admin's private chat may hold only their broadcasts).
 
 The buttons carry signed callback data (kind ``fg``: ``fg:y`` delete, ``fg:n`` keep); in
 groups and channels only administrators may press "yes". Pressing an old button after
@@ -13,8 +16,9 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from bot.render.bidi import rtl_text
 from bot.services import Services, get_services
+from bot.storage import Forgotten
 from handlers.common import COMMAND_UPDATES, answer, reply
-from handlers.guard import is_admin, managed_chat
+from handlers.guard import NOT_ADMIN, NOT_REGISTERED, is_admin, may_manage
 
 COMMANDS = [("forget", "حذف كل بيانات هذه المحادثة")]
 FORGET_ASK = ("سيُحذف كل ما نحفظه عن هذه المحادثة: الاشتراكات والإعدادات وسجل الإرسال.\n"
@@ -36,9 +40,32 @@ def _forget_keyboard(services: Services) -> InlineKeyboardMarkup:
 async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = update.effective_chat
     services = get_services(context)
-    if chat is None or await managed_chat(update, context) is None:
+    if chat is None:
+        return
+    if not await may_manage(update, context):
+        await reply(update, NOT_ADMIN)
+        return
+    # not only registered chats: one that never sent /start may have saved searches,
+    # an admin's private chat broadcasts
+    if not await services.storage.chat_settings.stored(chat.id):
+        await reply(update, NOT_REGISTERED)
         return
     await reply(update, FORGET_ASK, reply_markup=_forget_keyboard(services))
+
+
+async def _erase(services: Services, chat_id: int) -> bool:
+    """Erase what is stored about the chat (False: nothing was), while no broadcast's
+    progress message is being written (one may be in the chat); rows the worker claimed
+    of a broadcast this stopped do not go either."""
+    async def erase() -> Forgotten:
+        return await services.storage.chat_settings.forget(chat_id)
+
+    tracker = services.broadcasts
+    forgotten = await (tracker.without_reports(erase) if tracker is not None else erase())
+    if services.delivery is not None:
+        for broadcast_id in forgotten.stopped:
+            services.delivery.stop_broadcast(broadcast_id)
+    return forgotten.found
 
 
 async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -59,8 +86,7 @@ async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if decoded[1] == ["n"]:
         text = FORGET_CANCELLED
     else:  # once no send to the chat is under way: the answer is its last message
-        forgotten = await services.without_sends(
-            chat.id, lambda: services.storage.chat_settings.forget(chat.id))
+        forgotten = await services.without_sends(chat.id, lambda: _erase(services, chat.id))
         text = FORGOTTEN if forgotten else NOTHING_STORED
     await answer(query)
     try:

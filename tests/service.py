@@ -15,7 +15,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import signal
+import sqlite3
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -83,6 +85,34 @@ async def running_service(config: Config | Path, *,
         yield service
     finally:
         await service.stop()
+
+
+def chat_rows(service: Service, chat_id: int) -> dict[str, int]:
+    """Rows of the service's database that name ``chat_id``, per ``table.column``: every
+    column of every table (the search index's own tables included), a number equal to
+    the id or a text or blob holding it as a whole number. After /forget it must be
+    empty, whatever tables are added later."""
+    assert service.storage is not None
+    pattern = re.compile(rf"(?<![0-9]){re.escape(str(chat_id))}(?![0-9])")
+    conn = sqlite3.connect(service.storage.db.path)
+    try:
+        found: dict[str, int] = {}
+        tables = [r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        for table in tables:
+            cursor = conn.execute(f'SELECT * FROM "{table}"')
+            columns = [d[0] for d in cursor.description]
+            for row in cursor:
+                for column, value in zip(columns, row, strict=True):
+                    if isinstance(value, bytes):
+                        value = value.decode("latin-1")
+                    if (value == chat_id if isinstance(value, int | float)
+                            else isinstance(value, str) and pattern.search(value)):
+                        key = f"{table}.{column}"
+                        found[key] = found.get(key, 0) + 1
+        return found
+    finally:
+        conn.close()
 
 
 class Child:

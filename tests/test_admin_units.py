@@ -371,7 +371,7 @@ async def test_broadcast_state_machine(tmp_path: Path) -> None:
         assert started.record is not None and started.record.status == "sending"
         assert (await b.confirm(draft.id, 7)).result == "sending"  # a second press
         assert await storage.outbox.broadcast_counts(draft.id) == {
-            "sent": 0, "failed": 0, "blocked": 0, "pending": 2, "cancelled": 0}
+            "sent": 0, "failed": 0, "blocked": 0, "pending": 2, "cancelled": 0, "left": 0}
         assert [r.id for r in await b.active()] == [draft.id]
         stop = await b.cancel(draft.id, 9)  # any admin may stop a running broadcast
         assert (stop.result, stop.cancelled) == ("stopping", 2)

@@ -9,6 +9,7 @@ import asyncio
 import dataclasses
 import logging
 import sqlite3
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -18,38 +19,15 @@ import pytest
 import jobs.poll
 from bot.app import Service
 from bot.render.bidi import rtl_text
+from bot.storage import _db
 from tests.admin_helpers import admin_config, buttons, figure, final_edit, register_chats
 from tests.fakes.feed_server import FeedServer, Route, http_date
 from tests.fakes.telegram import FakeTelegram, SentMessage
 from tests.fixtures.ingest.site import item, rss
 from tests.news import ask, eventually, fast_config, feed_id, register, store
-from tests.service import running_service
+from tests.service import chat_rows, running_service
 
 pytest_plugins = ["tests.fakes.feed_fixtures"]
-
-
-def chat_rows(service: Service, chat_id: int) -> dict[str, int]:
-    """Rows that name ``chat_id``, per table and column, over every column of the schema
-    whose name ends in ``chat_id`` (and ``chats.id``)."""
-    assert service.storage is not None
-    conn = sqlite3.connect(service.storage.db.path)
-    try:
-        found = {}
-        tables = [r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE"
-            " 'CREATE VIRTUAL%' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'articles_fts%'")]
-        for table in tables:
-            columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
-            names = [c for c in columns if c.endswith("chat_id")] + (
-                ["id"] if table == "chats" else [])
-            for column in names:
-                n = conn.execute(f"SELECT COUNT(*) FROM {table} WHERE {column} = ?",
-                                 (chat_id,)).fetchone()[0]
-                if n:
-                    found[f"{table}.{column}"] = n
-        return found
-    finally:
-        conn.close()
 
 
 def statuses(service: Service, chat_id: int) -> list[str]:
@@ -230,6 +208,8 @@ async def test_stop_while_a_send_to_the_chat_fails(
         await eventually(stopped)
         hold.release()
         await until(lambda: delivery.in_flight == 0)  # the failure is recorded
+        await fake.wait_for(lambda f: any("أُوقف إرسال الأخبار" in (m.plain_text or "")
+                                          for m in f.sent(chat.id)))  # /stop answered
         # the failed send does not bring its row back to be retried after /stop
         assert statuses(service, chat.id) == ["dropped", "dropped"]
         await ask(fake, chat.id, "/start")
@@ -308,13 +288,23 @@ async def test_a_source_removed_while_its_news_goes_out(
                 s.kind != "feed" for s in await storage.subscriptions.list(reader.id))
 
         await eventually(unsubscribed)
-        fetching.release()
-        [outcome] = (await poll).outcomes
-        hold.release()
         reply = (f"🗑 حُذف المصدر #{fid} «مصدر السباق»" if action == "delfeed"
                  else "☑️ أُلغي الاشتراك في المصدر «مصدر السباق».")
-        await fake.wait_for(lambda f: any((m.plain_text or "").startswith(reply)
-                                          for m in f.sent(who.id)[before:]))
+
+        async def replied() -> None:
+            await fake.wait_for(lambda f: any((m.plain_text or "").startswith(reply)
+                                              for m in f.sent(who.id)[before:]))
+
+        if action == "delfeed":  # the feed goes once the send ends, before the poll does
+            hold.release()
+            await replied()
+            fetching.release()
+            [outcome] = (await poll).outcomes
+        else:  # the poll ends while /unsubscribe waits for the send
+            fetching.release()
+            [outcome] = (await poll).outcomes
+            hold.release()
+            await replied()
         await until(lambda: not {"pending", "sending"} & set(statuses(service, reader.id)))
         # the send under way went out; the keyword still wants its row; the rest is
         # dropped (/unsubscribe waited for that send: the next poll had stored its news)
@@ -330,6 +320,29 @@ async def test_a_source_removed_while_its_news_goes_out(
     titles = [(m.plain_text or "").split("\n")[0] for m in fake.sent(reader.id)
               if "خبر" in (m.plain_text or "")]
     assert titles == ["خبر أول عاجل", "خبر عن الاقتصاد"]
+    assert errors(caplog) == []
+
+
+async def test_delfeed_while_a_row_of_the_feed_waits_for_a_sender(
+        tmp_path: Path, fake_telegram: FakeTelegram, caplog: pytest.LogCaptureFixture) -> None:
+    # the worker claimed and queued the reader's row of the feed when the admin deletes
+    # the feed: the row is dropped, and not sent after the reply either
+    fake = fake_telegram
+    admin, reader = fake.add_private_chat(), fake.add_private_chat()
+    async with running_service(admin_config(tmp_path, fake, [admin.id], rate=16)) as service:
+        storage, delivery = service.storage, service.services.delivery
+        assert storage is not None and delivery is not None
+        fid = await feed_id(service, 0)
+        await storage.db.write(lambda conn: conn.execute(  # as if added with /addfeed
+            "UPDATE feeds SET origin = 'admin' WHERE id = ?", (fid,)))
+        release = await queued_behind_busy_senders(service, fake, reader.id)
+        said = (await ask(fake, admin.id, f"/delfeed {fid}")).plain_text or ""
+        assert said.startswith(f"🗑 حُذف المصدر #{fid} «المصدر أ»، وأُلغي اشتراك المحادثات فيه (1)")
+        await release()
+        await until(lambda: delivery.in_flight == 0)  # the queued row's turn came
+        assert statuses(service, reader.id) == ["dropped"]
+    assert [m.plain_text for m in fake.sent(reader.id)
+            if "خبر للمحادثة" in (m.plain_text or "")] == []
     assert errors(caplog) == []
 
 
@@ -406,6 +419,89 @@ async def test_resumefeed_before_the_disabled_alert_goes_out(
         assert count(service, "SELECT COUNT(*) FROM articles") == 2
     assert [m.plain_text for m in fake.sent(admin.id) if "⛔" in (m.plain_text or "")] == []
     assert [e for e in errors(caplog) if "disabled: the server says" not in e] == []
+
+
+class WriteAfterRead:
+    """Holds the first write transaction that runs a statement containing ``write``
+    (on the service's writer thread, after its BEGIN IMMEDIATE: nothing of it is
+    committed) until a read transaction that ran a statement containing ``read`` has
+    finished (reached its COMMIT), so that read sees the state before the write.
+    Installed on every connection opened inside ``with``, through the storage's
+    connection hooks and SQLite's statement trace. ``arrived`` is set when the write
+    is held."""
+
+    def __init__(self, write: str, read: str) -> None:
+        self.write, self.read = write, read
+        self.arrived, self.done = threading.Event(), threading.Event()
+        self.armed = False
+
+    def hook(self, conn: sqlite3.Connection) -> None:
+        reading = False
+
+        def trace(sql: str) -> None:
+            nonlocal reading
+            if not self.armed:
+                return
+            if self.write in sql and not self.arrived.is_set():
+                self.arrived.set()
+                self.done.wait(10)
+            elif self.arrived.is_set() and self.read in sql:
+                reading = True
+            elif reading and sql.strip().upper() == "COMMIT":
+                reading = False
+                self.done.set()
+
+        conn.set_trace_callback(trace)
+
+    def __enter__(self) -> WriteAfterRead:
+        _db.CONNECTION_HOOKS.append(self.hook)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+        _db.CONNECTION_HOOKS.remove(self.hook)
+
+
+async def test_resumefeed_as_a_poll_disables_the_feed(
+        tmp_path: Path, fake_telegram: FakeTelegram, feed_server: FeedServer,
+        caplog: pytest.LogCaptureFixture) -> None:
+    # /resumefeed finds the feed enabled with one failure; before it resumes it, the poll
+    # under way records a second failure and disables it: the reply says it was disabled
+    fake = fake_telegram
+    admin = fake.add_private_chat()
+    config = admin_config(tmp_path, fake, [admin.id], feeds=[],
+                          polling={"allow_private_addresses": True,
+                                   "max_consecutive_failures": 2})
+    interleave = WriteAfterRead(write="SELECT consecutive_failures, disabled_reason",
+                                read="FROM feeds ORDER BY id")
+    with interleave:
+        async with running_service(config) as service:
+            storage, poller = service.storage, service.services.poller
+            assert storage is not None and poller is not None
+            fid = await polled_feed(service, feed_server, news_items("خبر قديم"))
+            feed_server.add("/feed.xml", Route(status=500, body=b"down"))
+            await poller.poll_now(fid)
+            failing = await storage.feeds.get(fid)
+            assert failing is not None and failing.enabled and failing.consecutive_failures == 1
+            fetching = feed_server.hold("/feed.xml")
+            poll = asyncio.create_task(poller.poll_now(fid))
+            await fetching.arrived.wait()
+            interleave.armed = True
+            fetching.release()
+            await asyncio.to_thread(interleave.arrived.wait, 5)  # its failure, not written
+            feed_server.add_feed("/feed.xml", rss(news_items("خبر قديم", "خبر جديد")))
+            said = (await ask(fake, admin.id, f"/resumefeed {fid}")).plain_text or ""
+            [outcome] = (await poll).outcomes
+            assert (outcome.failures, outcome.disabled) == (2, True)
+            assert said == (f"▶️ استُؤنف جلب المصدر #{fid} «مصدر السباق» (كان معطَّلًا،"
+                            " وصُفّر عدّاد الإخفاقات)، وسيُجلب الآن.")
+            # polled again at once: the resumed feed's news is stored
+            await until(lambda: count(service, "SELECT COUNT(*) FROM articles") == 2)
+            await poller.wait_idle()
+            feed = await storage.feeds.get(fid)
+            assert feed is not None and feed.enabled and feed.consecutive_failures == 0
+    assert [m.plain_text for m in fake.sent(admin.id) if "⛔" in (m.plain_text or "")] == []
+    assert [e for e in errors(caplog) if "disabled: 2 failed polls" not in e] == []
 
 
 # ------------------------------------------------------------------------- broadcasts

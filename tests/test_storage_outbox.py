@@ -118,11 +118,11 @@ async def test_stop_and_forget(storage: Storage) -> None:
     assert [r[2] for r in rows(storage) if r[1] == 1] == ["dropped"]
     mine = await storage.search.save_query("غزة", 2)
     theirs = await storage.search.save_query("غزة", 1)
-    assert await storage.chat_settings.forget(2)
+    assert (await storage.chat_settings.forget(2)).found
     assert await storage.chats.get(2) is None and [r[1] for r in rows(storage)] == [1]
     assert await storage.search.load_query(mine) is None  # its /search paging buttons
     assert await storage.search.load_query(theirs) == ("غزة", 1)
-    assert not await storage.chat_settings.forget(2)
+    assert not (await storage.chat_settings.forget(2)).found
 
 
 async def test_removing_a_source_drops_the_rows_no_subscription_wants(storage: Storage) -> None:
@@ -168,7 +168,7 @@ async def test_broadcast_rows_counts_and_cancel(storage: Storage) -> None:
                                 gone=[(2, "blocked")])
     assert await storage.outbox.cancel_broadcast(bid) == 2
     assert await storage.outbox.broadcast_counts(bid) == {
-        "sent": 1, "failed": 0, "blocked": 1, "pending": 0, "cancelled": 2}
+        "sent": 1, "failed": 0, "blocked": 1, "pending": 0, "cancelled": 2, "left": 0}
     arts, casts = await storage.outbox.payloads([], [bid])
     assert casts[bid].kind == "text" and casts[bid].text == "مرحبا" and arts == {}
 

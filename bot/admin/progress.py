@@ -30,24 +30,26 @@ class Progress:
     blocked: int = 0
     pending: int = 0
     cancelled: int = 0
+    left: int = 0  # rows of chats that ran /forget before they were sent
     total: int = 0
 
     @classmethod
     def from_counts(cls, counts: Mapping[str, int], total: int = 0) -> Progress:
         """From ``storage.outbox.broadcast_counts``; ``total`` is at least the rows counted."""
         fields = {k: int(counts.get(k, 0)) for k in
-                  ("sent", "failed", "blocked", "pending", "cancelled")}
+                  ("sent", "failed", "blocked", "pending", "cancelled", "left")}
         return cls(**fields, total=max(total, sum(fields.values())))
 
     @property
     def processed(self) -> int:
-        """Rows with an outcome (sent, failed, blocked or cancelled): the ETA's pace."""
-        return self.sent + self.failed + self.blocked + self.cancelled
+        """Rows with an outcome (sent, failed, blocked, cancelled, left): the ETA's pace."""
+        return self.attempted + self.cancelled
 
     @property
     def attempted(self) -> int:
-        """Rows sent or tried (not cancelled): what the bar shows, out of ``total``."""
-        return self.sent + self.failed + self.blocked
+        """Rows sent or tried, or whose chat left (not those the stop cancelled): what the
+        bar shows, out of ``total``."""
+        return self.sent + self.failed + self.blocked + self.left
 
 
 def percent(done: int, total: int) -> int:
@@ -102,9 +104,12 @@ class RateMeter:
 
 
 def _count_lines(p: Progress) -> list[str]:
-    return [f"✅ أُرسلت: {p.sent}",
-            f"⚠️ تعذّر إرسالها: {p.failed}",
-            f"🚫 محظورة أو غير متاحة: {p.blocked}"]
+    lines = [f"✅ أُرسلت: {p.sent}",
+             f"⚠️ تعذّر إرسالها: {p.failed}",
+             f"🚫 محظورة أو غير متاحة: {p.blocked}"]
+    if p.left:
+        lines.append(f"👋 حذفت بياناتها قبل الإرسال: {p.left}")
+    return lines
 
 
 def render_progress(broadcast_id: int, p: Progress, eta_seconds: float | None, *,

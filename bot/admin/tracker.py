@@ -27,8 +27,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
@@ -41,6 +42,7 @@ from bot.errors import StorageFull
 from bot.storage import BroadcastRecord, Storage
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 EXPIRE_EVERY = 3600.0  # seconds between sweeps of stale drafts
 GROUP_EDIT_SECONDS = 10.0  # least time between two progress edits in a group or channel
@@ -95,6 +97,12 @@ class BroadcastTracker:
                     log.debug("admin: progress of broadcast %d waits: %s", record.id, exc)
                 except Exception:  # one broken broadcast must not stop the others
                     log.exception("admin: progress of broadcast %d failed", record.id)
+
+    async def without_reports(self, change: Callable[[], Awaitable[T]]) -> T:
+        """Run ``change`` while no progress message is being written: after /forget
+        (which clears the chat of every progress message in it), none is edited there."""
+        async with self._lock:
+            return await change()
 
     async def refresh(self, bot: Bot, broadcast_id: int) -> None:
         async with self._lock:

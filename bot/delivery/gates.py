@@ -1,5 +1,5 @@
 """Per-chat gates: a send to a chat and a change to what the chat gets (/stop, /forget,
-/unsubscribe, /latest) never overlap.
+/unsubscribe, /latest, and /delfeed for every chat subscribed to the feed) never overlap.
 
 The delivery worker sends a claimed row, and the digest runner claims and sends a
 chat's digest, inside :meth:`ChatGates.hold`. :meth:`ChatGates.change` runs the change
@@ -8,17 +8,17 @@ records that the chat changed: a row the worker claimed before the change (it ma
 in the worker's queue, or wait for a send slot) and has not started is then not sent
 as claimed (:meth:`ChatGates.changed_since`, checked by the worker inside the gate) but
 put back to ``pending``, so it goes out only if the change left it to send (a row /stop
-dropped, /forget deleted, /latest covered or /unsubscribe dropped stays as it is). So
-once the change's reply is out, the chat gets nothing the change took away. The lock is
-free of contention in normal running: the worker has at most one row of a chat in
-flight.
+dropped, /forget deleted, /latest covered or /unsubscribe and /delfeed dropped stays as
+it is). So once the change's reply is out, the chat gets nothing the change took away.
+The lock is free of contention in normal running: the worker has at most one row of a
+chat in flight.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -66,14 +66,21 @@ class ChatGates:
             if not self._users[chat_id]:
                 del self._users[chat_id], self._locks[chat_id]
 
-    async def change(self, chat_id: int, change: Callable[[], Awaitable[T]]) -> T:
-        """Run ``change`` (what changes the chat's rows to send) once no send to the chat
-        is under way; rows claimed before it are then looked at again (see the module)."""
-        async with self.hold(chat_id):
+    async def change(self, chats: int | Collection[int],
+                     change: Callable[[], Awaitable[T]]) -> T:
+        """Run ``change`` (what changes the rows to send of one chat, or of several:
+        /delfeed changes every chat subscribed to the feed) once no send to them is under
+        way; rows claimed before it are then looked at again (see the module)."""
+        ids = sorted({chats} if isinstance(chats, int) else set(chats))
+        async with contextlib.AsyncExitStack() as stack:
+            # in one order: two changes of several chats never wait for each other
+            for chat_id in ids:
+                await stack.enter_async_context(self.hold(chat_id))
             result = await change()
             self._mark += 1
-            self._changed.pop(chat_id, None)
-            if len(self._changed) >= MAX_CHANGED:
+            for chat_id in ids:
+                self._changed.pop(chat_id, None)
+                self._changed[chat_id] = self._mark
+            while len(self._changed) > MAX_CHANGED:
                 del self._changed[next(iter(self._changed))]
-            self._changed[chat_id] = self._mark
             return result

@@ -16,7 +16,7 @@ only the rows in flight (at most ``concurrency`` sends, plus outcomes not yet re
 ``flush_seconds`` worth, 20-100 ms) can be sent twice. :meth:`Delivery.stop` (SIGTERM) finishes the
 sends in flight, records them and releases every row not sent.
 
-Each send holds its chat's gate (``gates.py``): /stop, /forget, /unsubscribe and
+Each send holds its chat's gate (``gates.py``): /stop, /forget, /unsubscribe, /delfeed and
 /latest wait for a send under way to their chat, and a row claimed before them goes back
 to pending (they may have dropped, deleted or covered it) instead of out. Likewise a
 stopped broadcast's rows that are claimed but not yet taken by a sender are not sent,
@@ -37,7 +37,8 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Collection
+from typing import TypeVar
 
 from bot.delivery.attempt import Attempt
 from bot.delivery.fairness import next_cursor, pick
@@ -49,6 +50,7 @@ from bot.metrics import OUTBOX_PENDING, heartbeat
 from bot.storage import OutboxRow, Storage
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PROCESS_OWNER = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 MAX_WINDOW = 5000
@@ -130,6 +132,17 @@ class Delivery:
         while len(self._stopped) > 1000:
             del self._stopped[next(iter(self._stopped))]
         return sum(r.broadcast_id == broadcast_id for r in self._queued.values())
+
+    async def without_sends(self, chats: int | Collection[int],
+                            change: Callable[[], Awaitable[T]]) -> T:
+        """Run ``change`` once no send to ``chats`` is under way (``gates.py``) and the
+        outcomes of those sends are recorded, so it sees them (/forget counts a broadcast
+        row sent a moment ago as sent, not as still to send)."""
+        async def recorded() -> T:
+            await self.attempt.recorder.flush()
+            return await change()
+
+        return await self.gates.change(chats, recorded)
 
     async def start(self) -> None:
         await self.bot.initialize()

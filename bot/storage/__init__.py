@@ -17,7 +17,7 @@ from bot.storage import _stats
 from bot.storage._admin import AdminQueries, AdminStats, FeedFigures
 from bot.storage._articles import Articles
 from bot.storage._broadcasts import BroadcastRecord, Broadcasts
-from bot.storage._chat_settings import ChatSettings
+from bot.storage._chat_settings import ChatSettings, Forgotten
 from bot.storage._chats import Chat, Chats
 from bot.storage._db import Database
 from bot.storage._digests import DigestChat, DigestItem, Digests
@@ -33,7 +33,7 @@ from bot.storage._search import Search
 from bot.storage._subscriptions import Subscription, Subscriptions
 
 __all__ = ["AdminStats", "BroadcastRecord", "Chat", "Database", "DigestChat", "DigestItem", "Feed",
-           "FeedFigures", "OutboxRow", "PartsSent", "RowUpdate", "Storage", "Subscription"]
+           "FeedFigures", "Forgotten", "OutboxRow", "PartsSent", "RowUpdate", "Storage", "Subscription"]
 
 
 class Storage:

@@ -61,9 +61,10 @@ def feed_figures(conn: sqlite3.Connection, since: float) -> dict[int, FeedFigure
     return {k: FeedFigures(*v) for k, v in counts.items()}
 
 
-def subscriber_count(conn: sqlite3.Connection, feed_id: int) -> int:
-    return int(conn.execute("SELECT COUNT(*) FROM subscriptions WHERE feed_id = ?",
-                            (feed_id,)).fetchone()[0])
+def subscribers(conn: sqlite3.Connection, feed_id: int) -> list[int]:
+    """The chats subscribed to the feed."""
+    return [r[0] for r in conn.execute("SELECT chat_id FROM subscriptions WHERE feed_id = ?",
+                                       (feed_id,))]
 
 
 def admin_stats(conn: sqlite3.Connection, today_start: float) -> AdminStats:
@@ -109,8 +110,8 @@ class AdminQueries:
     async def feed_figures(self, since: float) -> dict[int, FeedFigures]:
         return await self._db.read(lambda c: feed_figures(c, since))
 
-    async def subscriber_count(self, feed_id: int) -> int:
-        return await self._db.read(lambda c: subscriber_count(c, feed_id))
+    async def subscribers(self, feed_id: int) -> list[int]:
+        return await self._db.read(lambda c: subscribers(c, feed_id))
 
     async def stats(self, today_start: float) -> AdminStats:
         return await self._db.read(lambda c: admin_stats(c, today_start))

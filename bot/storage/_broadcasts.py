@@ -38,6 +38,10 @@ DRAFT_TTL = 24 * 3600.0
 
 KINDS = ("text", "article", "copy")
 
+#: The author of a broadcast whose author ran /forget in their private chat: no Telegram
+#: user has this id, so nobody can act as its author any more.
+FORGOTTEN_ADMIN = 0
+
 
 @dataclass(frozen=True, slots=True)
 class BroadcastRecord:
@@ -190,6 +194,46 @@ def expire_drafts(conn: sqlite3.Connection, at: float | None = None) -> int:
     return conn.execute(
         "UPDATE broadcasts SET status = 'cancelled', finished_at = ? WHERE status = 'draft'"
         " AND created_at < ?", (at, at - DRAFT_TTL)).rowcount
+
+
+def forget_chat(conn: sqlite3.Connection, chat_id: int) -> tuple[int, list[int]]:
+    """/forget: no broadcast names ``chat_id`` any more, as author (an admin's private
+    chat id is their user id), as the chat of its preview and progress message, or as
+    the chat a copy is made from. Returns (broadcasts changed, ids of those stopped).
+
+    * A draft is deleted: only its author could confirm it, with the buttons in that chat.
+    * A running copy of a message in the chat is stopped as ⏹ stops it (the caller
+      tells the delivery worker, as for ⏹): the rest cannot be copied without naming
+      the chat.
+    * Otherwise the broadcast stays, with its counts (other admins may follow its progress
+      message in a group, or see it in /stats): the author becomes
+      :data:`FORGOTTEN_ADMIN`, and the message or the chat of its progress report are
+      cleared (the report is then not written).
+
+    The chat's own outbox rows go with the chat; their counts stay
+    (:func:`~bot.storage._outbox_broadcasts.keep_forgotten_counts`).
+    """
+    names = "(admin_id = ? OR from_chat_id = ? OR progress_chat_id = ?)"
+    ids = (chat_id, chat_id, chat_id)
+    changed = conn.execute(f"DELETE FROM broadcasts WHERE status = 'draft' AND {names}",
+                           ids).rowcount
+    stopped = [r[0] for r in conn.execute(
+        "SELECT id FROM broadcasts WHERE status = 'sending' AND from_chat_id = ?",
+        (chat_id,))]
+    for broadcast_id in stopped:
+        conn.execute("UPDATE broadcasts SET status = 'cancelled' WHERE id = ?", (broadcast_id,))
+        cancel_broadcast(conn, broadcast_id)
+    changed += conn.execute(
+        "UPDATE broadcasts SET"
+        " admin_id = CASE admin_id WHEN ?1 THEN ?2 ELSE admin_id END,"
+        " from_chat_id = CASE from_chat_id WHEN ?1 THEN NULL ELSE from_chat_id END,"
+        " from_message_id = CASE from_chat_id WHEN ?1 THEN NULL ELSE from_message_id END,"
+        " progress_chat_id = CASE progress_chat_id WHEN ?1 THEN NULL ELSE progress_chat_id END,"
+        " progress_message_id = CASE progress_chat_id WHEN ?1 THEN NULL"
+        "                       ELSE progress_message_id END"
+        " WHERE admin_id = ?1 OR from_chat_id = ?1 OR progress_chat_id = ?1",
+        (chat_id, FORGOTTEN_ADMIN)).rowcount
+    return changed, stopped
 
 
 def active_chat_count(conn: sqlite3.Connection) -> int:

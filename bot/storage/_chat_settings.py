@@ -4,9 +4,12 @@ deactivation (its pending rows dropped) and migration to a supergroup id."""
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.storage._broadcasts import forget_chat
 from bot.storage._chats import Chat
+from bot.storage._outbox_broadcasts import keep_forgotten_counts
 from bot.storage._util import now
 
 if TYPE_CHECKING:
@@ -65,11 +68,38 @@ def stop(conn: sqlite3.Connection, chat_id: int) -> int:
     return removed
 
 
-def forget(conn: sqlite3.Connection, chat_id: int) -> bool:
-    """/forget: delete the chat with its subscriptions and outbox rows (cascade) and the
-    searches it saved for their paging buttons (``search_queries``, no foreign key)."""
-    conn.execute("DELETE FROM search_queries WHERE chat_id = ?", (chat_id,))
-    return conn.execute("DELETE FROM chats WHERE id = ?", (chat_id,)).rowcount > 0
+@dataclass(frozen=True, slots=True)
+class Forgotten:
+    """What :func:`forget` did: ``found`` something stored about the chat (and erased
+    it); ``stopped``: running broadcasts it stopped (copies of a message in the chat),
+    whose rows the delivery worker has claimed must not go either."""
+
+    found: bool
+    stopped: tuple[int, ...] = ()
+
+
+def stored(conn: sqlite3.Connection, chat_id: int) -> bool:
+    """Is anything stored about the chat (what :func:`forget` erases)? A chat that never
+    sent /start may have saved searches, and an admin's private chat broadcasts."""
+    return conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM chats WHERE id = ?1)"
+        " OR EXISTS (SELECT 1 FROM search_queries WHERE chat_id = ?1)"
+        " OR EXISTS (SELECT 1 FROM broadcasts WHERE admin_id = ?1 OR from_chat_id = ?1"
+        "            OR progress_chat_id = ?1)", (chat_id,)).fetchone()[0] == 1
+
+
+def forget(conn: sqlite3.Connection, chat_id: int) -> Forgotten:
+    """/forget: no row names the chat any more. Deleted: the chat with its subscriptions
+    and outbox rows (cascade; a broadcast row's count stays, without the chat:
+    ``keep_forgotten_counts``), the searches it saved for their paging buttons
+    (``search_queries``, no foreign key); its broadcasts are deleted or lose its id
+    (:func:`bot.storage._broadcasts.forget_chat`). tests/test_forget.py checks every
+    column of every table, so a new table that keeps a chat id must be handled here."""
+    keep_forgotten_counts(conn, chat_id)
+    found = conn.execute("DELETE FROM search_queries WHERE chat_id = ?", (chat_id,)).rowcount
+    changed, stopped = forget_chat(conn, chat_id)
+    found += changed + conn.execute("DELETE FROM chats WHERE id = ?", (chat_id,)).rowcount
+    return Forgotten(found > 0, tuple(stopped))
 
 
 def set_digest(conn: sqlite3.Connection, chat_id: int, mode: str, at: str | None) -> Chat | None:
@@ -119,7 +149,10 @@ class ChatSettings:
     async def stop(self, chat_id: int) -> int:
         return await self._db.write(lambda c: stop(c, chat_id))
 
-    async def forget(self, chat_id: int) -> bool:
+    async def stored(self, chat_id: int) -> bool:
+        return await self._db.read(lambda c: stored(c, chat_id))
+
+    async def forget(self, chat_id: int) -> Forgotten:
         return await self._db.write(lambda c: forget(c, chat_id))
 
     async def set_digest(self, chat_id: int, mode: str, at: str | None = None) -> Chat | None:

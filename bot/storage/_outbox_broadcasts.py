@@ -52,15 +52,43 @@ def cancel_broadcast(conn: sqlite3.Connection, broadcast_id: int) -> int:
         (broadcast_id,)).rowcount
 
 
+#: outbox status -> the name :func:`broadcast_counts` counts it under
+_COUNTED_AS = {"dropped": "blocked", "sending": "pending"}
+
+
 def broadcast_counts(conn: sqlite3.Connection, broadcast_id: int) -> dict[str, int]:
-    """sent, failed, blocked (dropped: chat gone), pending (incl. in flight), cancelled."""
-    counts = dict.fromkeys(("sent", "failed", "blocked", "pending", "cancelled"), 0)
-    names = {"dropped": "blocked", "sending": "pending"}
+    """sent, failed, blocked (dropped: chat gone), pending (incl. in flight), cancelled,
+    and left: rows of chats that ran /forget before they were sent (the other rows of
+    those chats count as they stood, see :func:`keep_forgotten_counts`)."""
+    counts = dict.fromkeys(("sent", "failed", "blocked", "pending", "cancelled", "left"), 0)
     for status, n in conn.execute(
             "SELECT status, COUNT(*) FROM outbox WHERE broadcast_id = ? GROUP BY status",
             (broadcast_id,)):
-        counts[names.get(status, status)] += n
+        counts[_COUNTED_AS.get(status, status)] += n
+    for outcome, n in conn.execute(
+            "SELECT outcome, n FROM broadcast_forgotten WHERE broadcast_id = ?",
+            (broadcast_id,)):
+        counts[outcome] += n
     return counts
+
+
+def keep_forgotten_counts(conn: sqlite3.Connection, chat_id: int) -> int:
+    """Before /forget deletes the chat's broadcast rows: add what each counted in its
+    broadcast's report to ``broadcast_forgotten`` (no chat id there), a row not sent yet
+    as ``left``, so the report still adds up to its total. Returns the rows counted."""
+    counted = 0
+    rows = conn.execute(
+        "SELECT broadcast_id, status, COUNT(*) FROM outbox WHERE chat_id = ?"
+        " AND broadcast_id IS NOT NULL GROUP BY broadcast_id, status", (chat_id,)).fetchall()
+    for broadcast_id, status, n in rows:
+        outcome = ("left" if status in ("pending", "sending")
+                   else _COUNTED_AS.get(status, status))
+        conn.execute(
+            "INSERT INTO broadcast_forgotten (broadcast_id, outcome, n) VALUES (?, ?, ?)"
+            " ON CONFLICT (broadcast_id, outcome) DO UPDATE SET n = n + excluded.n",
+            (broadcast_id, outcome, n))
+        counted += n
+    return counted
 
 
 def payloads(conn: sqlite3.Connection, article_ids: Iterable[int],

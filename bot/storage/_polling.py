@@ -22,6 +22,7 @@ from bot.dedup.urls import canonical_feed_url
 from bot.models import Article
 from bot.storage._articles import ArticleWriter, Prepared
 from bot.storage._feeds import FEED_COLUMNS, Feed
+from bot.storage._feeds import get as get_feed
 
 if TYPE_CHECKING:
     from bot.storage._db import Database
@@ -260,12 +261,18 @@ def set_paused(conn: sqlite3.Connection, feed_id: int, paused: bool) -> bool:
     return conn.execute(sql, (feed_id,)).rowcount > 0
 
 
-def resume(conn: sqlite3.Connection, feed_id: int) -> bool:
-    """Re-enable a feed disabled after failures: clear the reason and the failure count,
-    unpause it, and make it due now."""
-    return conn.execute(
-        "UPDATE feeds SET disabled_reason = NULL, consecutive_failures = 0, paused = 0,"
-        " next_poll_at = 0 WHERE id = ?", (feed_id,)).rowcount > 0
+def resume(conn: sqlite3.Connection, feed_id: int) -> Feed | None:
+    """/resumefeed: unpause a feed, re-enable one disabled after failures, clear the
+    failure count and make it due now, in one transaction with reading it: returns the
+    feed as it was just before (None: no such feed), so what the admin is told is what
+    changed, even when a poll disabled it a moment earlier. A feed enabled and without
+    failures is left as it is."""
+    before = get_feed(conn, feed_id)
+    if before is not None and (not before.enabled or before.consecutive_failures):
+        conn.execute(
+            "UPDATE feeds SET disabled_reason = NULL, consecutive_failures = 0, paused = 0,"
+            " next_poll_at = 0 WHERE id = ?", (feed_id,))
+    return before
 
 
 class Polling:
@@ -287,5 +294,5 @@ class Polling:
     async def set_paused(self, feed_id: int, paused: bool) -> bool:
         return await self._db.write(lambda c: set_paused(c, feed_id, paused))
 
-    async def resume(self, feed_id: int) -> bool:
+    async def resume(self, feed_id: int) -> Feed | None:
         return await self._db.write(lambda c: resume(c, feed_id))

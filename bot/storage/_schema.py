@@ -283,6 +283,21 @@ def _v8_split_progress(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE outbox ADD COLUMN parts_key TEXT")
 
 
+def _v9_broadcast_forgotten(conn: sqlite3.Connection) -> None:
+    """/forget deletes a chat's outbox rows, broadcast rows included; what they counted in
+    each broadcast's report stays here, under the report's names (``sent``, ``failed``,
+    ``blocked``, ``cancelled``, and ``left`` for a row not sent yet), so the report's
+    figures still add up to its total (bot.storage._outbox_broadcasts)."""
+    run_script(conn, """
+CREATE TABLE IF NOT EXISTS broadcast_forgotten (
+    broadcast_id  INTEGER NOT NULL REFERENCES broadcasts(id) ON DELETE CASCADE,
+    outcome       TEXT NOT NULL,
+    n             INTEGER NOT NULL,
+    PRIMARY KEY (broadcast_id, outcome)
+) WITHOUT ROWID;
+""")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1, _v2, _v3_search, _v4_index_merging, _v5_feed_listing, _v6_terms_version,
-    _v7_canonical_feed_urls, _v8_split_progress]
+    _v7_canonical_feed_urls, _v8_split_progress, _v9_broadcast_forgotten]
