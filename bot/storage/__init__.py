@@ -33,7 +33,8 @@ from bot.storage._search import Search
 from bot.storage._subscriptions import Subscription, Subscriptions
 
 __all__ = ["AdminStats", "BroadcastRecord", "Chat", "Database", "DigestChat", "DigestItem", "Feed",
-           "FeedFigures", "Forgotten", "OutboxRow", "PartsSent", "RowUpdate", "Storage", "Subscription"]
+           "FeedFigures", "Forgotten", "OutboxRow", "PartsSent", "RowUpdate", "Storage",
+           "Subscription"]
 
 
 class Storage:
