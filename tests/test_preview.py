@@ -98,10 +98,13 @@ async def test_preview_of_a_page_with_stray_bytes_shows_none(feed_server: FeedSe
     feed_server.add_html("/jawhara", stray_bytes_page(declared=False),
                          content_type="text/html")
     code, out = await run_cli("preview", feed_server.url("/jawhara"), "--allow-private",
-                              "--tz", "UTC")
+                              "--tz", "Pacific/Kiritimati")
     assert code == 0, out
     assert "\ufffd" not in out
     assert "&quot;الشيخ تحيفة&quot; يوضّح</b>" in out  # the headline
     assert "كثُر الحديث مؤخرا في مواقع التواصل" in out  # the summary
     assert "في تاريخ الدراما التونسية بعد عرض" in out
-    assert "JawharaFM · السبت" in out and "source: JawharaFM" in out
+    assert "source: JawharaFM" in out
+    # the page's day, also at UTC+14 (noon UTC was the 26th there)
+    assert "JawharaFM · السبت 28 جمادى الأولى 1438 هـ — 25 فبراير 2017" in out
+    assert "published: 2017-02-25 (a day, no time)" in out
