@@ -1,7 +1,10 @@
 """Plain data passed between the stages of the pipeline. No I/O here.
 
 Times are timezone-aware UTC ``datetime`` objects in the core; storage keeps them as
-Unix seconds (REAL) and converts at its boundary.
+Unix seconds (REAL) and converts at its boundary. A publication time that is only a
+calendar day (an article page that shows its date, no time) is a time too, marked as a
+day by its microsecond (:func:`day_only`, :func:`day_of`): it sorts among the others and
+is rendered as that day in every time zone, with no schema of its own.
 """
 
 from __future__ import annotations
@@ -9,10 +12,48 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 _T = TypeVar("_T")
+
+#: The microsecond of a :func:`day_only` time. No other time the bot stores has one: feed
+#: dates are whole seconds, and the fetch time that stands in for a missing one is cut to
+#: the second (``bot.parse.feed``, :func:`bot.ingest.build.page_published`).
+DAY_ONLY_MICROSECOND = 1
+_HALF_DAY = timedelta(hours=12)
+
+
+def day_only(day: date, not_after: datetime) -> datetime | None:
+    """The time that stands for ``day`` (a date with no time of day), at the latest
+    ``not_after`` (the fetch time), or None when no such time exists (``day`` is more than
+    a day ahead of ``not_after`` in UTC).
+
+    It is a time of the 24 hours before ``day``'s noon UTC, marked with
+    :data:`DAY_ONLY_MICROSECOND`: 11:59:59 UTC of a day gone by, the fetch time for a
+    later one (a page dated today, or already tomorrow in its own zone east of UTC). So
+    it sorts where the article belongs, never after its fetch, and :func:`day_of` gives
+    ``day`` back: the day of that time plus 12 hours, in UTC.
+    """
+    latest = datetime(day.year, day.month, day.day, 11, 59, 59, tzinfo=UTC)
+    # (to the second, the marker added after it: never after ``not_after``)
+    cap = not_after.astimezone(UTC) - timedelta(microseconds=DAY_ONLY_MICROSECOND)
+    moment = min(latest, cap.replace(microsecond=0))
+    if latest - moment >= timedelta(days=1):
+        return None
+    return moment.replace(microsecond=DAY_ONLY_MICROSECOND)
+
+
+def day_of(moment: datetime) -> date | None:
+    """The calendar day a :func:`day_only` time stands for (shown as it is in every time
+    zone), or None for any other time (naive times are UTC)."""
+    if moment.microsecond != DAY_ONLY_MICROSECOND:
+        return None
+    utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    try:
+        return (utc + _HALF_DAY).date()
+    except OverflowError:
+        return None
 
 
 def pickled_positionally(cls: type[_T]) -> type[_T]:

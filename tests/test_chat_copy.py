@@ -129,6 +129,7 @@ NOT_COPY = {
     "bot/extract/encoding.py": "the Arabic block's bounds for mojibake detection",
     "bot/extract/noise.py": "the noise vocabulary of page boilerplate",
     "bot/matching.py": "keyword-matching prefixes",
+    "bot/parse/text.py": "ة, the letter that ends a word, for stray bytes",
     "bot/render/punctuation.py": "regular expressions for feed punctuation",
     "bot/search/query.py": "search operators users type (مصدر:، أو)",
     "bot/search/terms.py": "index-key clitics, marks and whole-word exceptions",

@@ -244,6 +244,55 @@ def test_a_stray_byte_in_a_utf8_page_does_not_turn_it_into_mojibake() -> None:
     assert decode_html(few)[1] != "utf-8"
 
 
+# Stray bytes put into the Jawhara page's display text (titles, site name, article body),
+# none into a URL: (clean text, the bytes standing for it).
+STRAY_BYTES = (
+    # a byte inside a word of the headline (<title>, og:title, the page's heading)
+    ("الشيخ تحيفة", "الشيخ تحي".encode() + b"\xff" + "فة".encode()),
+    ('content="JawharaFM"', b'content="Jawhara\xffFM"'),  # inside the og:site_name
+    # a Latin-1 / windows-1256 no-break space
+    ("الحديث مؤخرا", "الحديث".encode() + b"\xa0" + "مؤخرا".encode()),
+    # a letter cut in half (its lead byte left)
+    ("المسلسل التونسي", "المسلسل التون".encode() + b"\xd9" + "سي".encode()),
+    # a UTF-8 no-break space cut in half (its lead byte left), after ة
+    ("التونسية بعد", "التونسية".encode() + b"\xc2" + "بعد".encode()),
+)
+
+
+def stray_bytes_page(*, declared: bool) -> bytes:
+    """The Jawhara page as UTF-8 with the :data:`STRAY_BYTES`, declaring its charset in a
+    <meta> or not."""
+    html = page(JAWHARA).decode("utf-8")
+    data = (html if declared else _undeclared(html)).encode("utf-8")
+    for clean, broken in STRAY_BYTES:
+        assert clean.encode() in data
+        data = data.replace(clean.encode(), broken)
+    return data
+
+
+@pytest.mark.parametrize("declared", [True, False])
+def test_stray_bytes_in_a_page_never_reach_its_text_title_or_site_name(declared: bool) -> None:
+    """A page's U+FFFD went straight into the extracted text, and so into the summary
+    pushed to readers («الحديث\ufffdمؤخرا»), the headline of /broadcast URL and preview
+    and the source name: only feed text went through drop_replacement_chars. The page,
+    with and without its charset declared, now gives the clean page's text: the stray
+    no-break space stays a space, a byte inside a word goes, and the cut no-break space
+    after ة leaves the two words apart."""
+    broken = stray_bytes_page(declared=declared)
+    html = page(JAWHARA).decode("utf-8")
+    assert broken.decode("utf-8", "replace").count("\ufffd") == sum(
+        html.count(clean) for clean, _ in STRAY_BYTES) > 10
+    e, clean = extract_article(broken), extracted(JAWHARA)
+    assert e.encoding == "utf-8"
+    for value in (e.text, e.title, e.site_name or "", e.author or ""):
+        assert "\ufffd" not in value
+    assert e.text == clean.text and e.title == clean.title
+    assert e.site_name == clean.site_name == "JawharaFM"
+    assert "الحديث مؤخرا" in e.text and "الدراما التونسية بعد" in e.text
+    summary = summarize(e.text, e.title)
+    assert summary.startswith("كثُر الحديث مؤخرا في مواقع التواصل")
+
+
 # --- failures ---
 
 

@@ -553,3 +553,14 @@ def test_a_stray_byte_in_a_utf8_feed_does_not_turn_it_into_mojibake() -> None:
     assert feed.encoding == "utf-8"
     assert feed.entries[0].title == BBC_FIRST_TITLE
     assert [e.title for e in feed.entries[1:]] == [e.title for e in parse(raw).entries[1:]]
+
+
+def test_a_stray_no_break_space_byte_keeps_two_words_apart() -> None:
+    """0xA0 is the no-break space of windows-1252 and -1256 and ISO-8859-1 and -6; alone
+    in a UTF-8 feed it was U+FFFD, which joined the two words around it («مذبحةالمدرسة»)."""
+    raw = (FIXTURES / "bbc-arabic.stray-bytes.xml").read_bytes()
+    words = "مذبحة المدرسة".encode()
+    assert raw.count(words) == 1
+    feed = parse(raw.replace(words, words.replace(b" ", b"\xa0")))
+    assert feed.encoding == "utf-8"
+    assert feed.entries[1].title.startswith("بعد مذبحة المدرسة الأمريكية")

@@ -150,10 +150,21 @@ def test_replacement_characters_never_come_out(text: str, shown: str) -> None:
     assert "\ufffd" not in strip_html(text, single_line=True)
 
 
-def test_a_stray_byte_standing_for_a_space_joins_two_words() -> None:
-    """The rule's known cost (drop_replacement_chars): between two letters there is no
-    telling a byte inside a word from a no-break space in another encoding."""
-    from bot.parse.text import drop_replacement_chars  # (new with the rule)
+@pytest.mark.parametrize(
+    "text, shown",
+    [
+        ("كلمة\ufffdأخرى", "كلمة أخرى"),  # after ة, which only ends a word
+        ("CNN\ufffdالعربية", "CNN العربية"),  # two scripts
+        ("عام\ufffd2024", "عام 2024"),  # a letter and a digit
+        ("٢٠\ufffd٢٤", "٢٠٢٤"),  # Arabic-Indic digits: one number
+        ("الحديث\ufffdمؤخرا", "الحديثمؤخرا"),  # could be one word: joined (the cost)
+    ],
+)
+def test_a_stray_byte_between_two_complete_words(text: str, shown: str) -> None:
+    """Between two letters there is no telling a byte inside a word from one that stood
+    for a space (drop_replacement_chars): the words are kept apart where they cannot be
+    one word. Before, every one of these was joined («كلمةأخرى», «CNNالعربية»)."""
+    from bot.parse.text import drop_replacement_chars
 
-    assert drop_replacement_chars("كلمة\ufffdأخرى") == "كلمةأخرى"
+    assert drop_replacement_chars(text) == shown
     assert drop_replacement_chars("no replacement") == "no replacement"

@@ -15,6 +15,7 @@ from bot.ingest.preview import preview
 from tests.fakes.feed_server import FeedServer
 from tests.fixtures.ingest.site import REAL_FEEDS, NewsSite, load_articles
 from tests.service import run_cli
+from tests.test_extract_article import stray_bytes_page
 
 pytest_plugins = ["tests.fakes.feed_fixtures"]
 
@@ -89,3 +90,21 @@ async def test_preview_of_a_page_that_links_to_its_feed(feed_server: FeedServer)
     assert result.kind == "article" and len(result.items) == 1
     assert result.items[0].article.title == row["title"]
     assert any("links to feeds" in note for note in result.notes)
+
+
+async def test_preview_of_a_page_with_stray_bytes_shows_none(feed_server: FeedServer) -> None:
+    """A page with stray bytes and no charset anywhere (header or page): its "\ufffd"
+    reached the summary, and «الحديث مؤخرا» came out «الحديث\ufffdمؤخرا»."""
+    feed_server.add_html("/jawhara", stray_bytes_page(declared=False),
+                         content_type="text/html")
+    code, out = await run_cli("preview", feed_server.url("/jawhara"), "--allow-private",
+                              "--tz", "Pacific/Kiritimati")
+    assert code == 0, out
+    assert "\ufffd" not in out
+    assert "&quot;الشيخ تحيفة&quot; يوضّح</b>" in out  # the headline
+    assert "كثُر الحديث مؤخرا في مواقع التواصل" in out  # the summary
+    assert "في تاريخ الدراما التونسية بعد عرض" in out
+    assert "source: JawharaFM" in out
+    # the page's day, also at UTC+14 (noon UTC was the 26th there)
+    assert "JawharaFM · السبت 28 جمادى الأولى 1438 هـ — 25 فبراير 2017" in out
+    assert "published: 2017-02-25 (a day, no time)" in out

@@ -84,6 +84,24 @@ def test_stopwords_inside_a_phrase_are_dropped_like_in_the_index() -> None:
     assert atom.text == "رئيس في الوزراء"
 
 
+@pytest.mark.parametrize(("text", "keys"), [
+    ("H₂O", ("h", "2", "o")),  # subscript
+    ("H2O", ("h", "2", "o")),
+    ("Ｈ２Ｏ", ("h", "2", "o")),  # fullwidth
+    ("CO₂", ("co", "2")),
+    ("km²", ("km", "2")),  # superscript
+    ("ﷺ", ("صلي", "الله", "وسلم")),  # one character, four words (عليه a stopword)
+    ("½", ("1", "2")),
+])
+def test_a_word_of_several_keys_is_the_phrase_of_them_all(text: str, keys: tuple[str, ...]
+                                                          ) -> None:
+    """"H₂O" was searched by its first key that was not a stopword: "2", every article
+    with the digit (and "CO₂" by "co", "ﷺ" by "صلي"). The index holds all its keys."""
+    [[atom]] = parse_query(text).groups
+    assert isinstance(atom, Phrase) and atom.keys == keys and atom.text == text
+    assert parse_query(text).match() == f'("{" ".join(keys)}")'
+
+
 def test_or_in_three_spellings() -> None:
     for text in ("غزة OR لبنان الحكومة", "غزة | لبنان الحكومة", "غزة أو لبنان الحكومة"):
         q = parse_query(text)
@@ -188,7 +206,8 @@ def test_fts_keywords_are_words(fts: sqlite3.Connection) -> None:
 
 def test_fuzz_never_yields_an_invalid_match(fts: sqlite3.Connection) -> None:
     alphabet = list('"«»“”*()^:{}-+|\'\\;%_ \n\taAbORNEAT') + list("غزةالحكومهمصدر") + \
-        ["OR", "AND", "NOT", "NEAR", "مصدر:", "source:", "أو", "\u064e", "\u0640", "😀"]
+        ["OR", "AND", "NOT", "NEAR", "مصدر:", "source:", "أو", "\u064e", "\u0640", "😀",
+         "₂", "²", "Ｈ", "2", "ﷺ", "½", "㎞", "İ"]
     rng = random.Random(20180218)
     for _ in range(1500):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))

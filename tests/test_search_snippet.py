@@ -85,3 +85,12 @@ def test_size_is_bounded() -> None:
 def test_bidi_override_controls_are_dropped() -> None:
     out = snippet("انفجار \u202eفي غزة\u202c صباح اليوم \u2066CNN\u2069", keys("غزة"), html=False)
     assert out == "انفجار في غزة صباح اليوم CNN"
+
+
+def test_a_character_of_several_words_is_matched_and_shown_once() -> None:
+    """«ﷺ» is four words in one character: it had the key of its first only, so
+    searching «الله» did not highlight it; now each of its words matches, and it is
+    still shown once. "CO₂" is "CO" and "₂", highlighted as one word."""
+    assert highlight("قال النبي ﷺ كلاما", keys("الله")) == "قال النبي <b>ﷺ</b> كلاما"
+    assert highlight("ارتفعت انبعاثات CO₂ هذا العام", keys("CO2")) == \
+        "ارتفعت انبعاثات <b>CO₂</b> هذا العام"

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.arabic import tokenize
 from bot.errors import InvalidSearchQuery, RebuildInProgress, ReindexStopped
 from bot.models import Article
 from bot.search.query import parse_query
 from bot.search.ranking import blend
-from bot.search.terms import TERMS_VERSION
+from bot.search.terms import TERMS_VERSION, term_key
 from bot.storage import Storage, _articles, _fts, _maintenance, _meta, _search
 from bot.storage._db import _configure
 from bot.storage._reindex import reindex_file
@@ -360,6 +361,67 @@ async def test_bahrain_and_the_sea_are_different_words(tmp_path: Path) -> None:
         await s.close()
 
 
+# ---------------------------------------------- compatibility characters: H₂O
+
+def _item(slug: str, title: str, text: str) -> Article:
+    return Article(title=title, url=f"https://x.example/{slug}", source="العلوم",
+                   published=datetime(2018, 2, 19, tzinfo=UTC), summary=text, text=text)
+
+
+WATER_SUB = _item("h2o-sub", "تحليل عينات H₂O من آبار المدينة",
+                  "كشف تحليل عينات H₂O المأخوذة من الآبار عن نسب أملاح مرتفعة.")
+WATER = _item("h2o", "جزيء الماء H2O تحت المجهر",
+              "صور الباحثون جزيء H2O للمرة الأولى بدقة عالية.")
+VITAMIN = _item("vitamin-h", "فيتامين H وصحة الشعر",
+                "يحتاج الجسم إلى فيتامين H، ويعاني 2 مليون شخص من نقصه.")
+CARBON = _item("co2", "انبعاثات CO₂ ترتفع 2 بالمئة", "ارتفعت انبعاثات CO2 هذا العام.")
+CHEMISTRY = (WATER_SUB, WATER, VITAMIN, CARBON)
+
+
+async def test_h2o_finds_h2o_however_written_and_nothing_else(tmp_path: Path) -> None:
+    """"H₂O" was searched as "2" (its "h" and "o" are single letters, stopwords): every
+    article with the digit 2, here the vitamin H and CO₂ stories too."""
+    s = await Storage.open(str(tmp_path / "s.sqlite3"))
+    try:
+        for article in CHEMISTRY:
+            await s.articles.insert(article, enqueue=False)
+        for query in ("H₂O", "H2O", "Ｈ２Ｏ", "h2o"):
+            assert set(await titles(s, query)) == {WATER_SUB.title, WATER.title}, query
+        for query in ("CO₂", "co2"):
+            assert await titles(s, query) == [CARBON.title], query
+        assert set(await titles(s, "فيتامين")) == {VITAMIN.title}
+    finally:
+        await s.close()
+
+
+async def test_an_index_of_version_2_keys_is_rebuilt_and_then_finds_h2o(tmp_path: Path) -> None:
+    """A database indexed before version 3 holds "2" for "H₂O" and "H2O": the service
+    sees the index is stale and rebuilds it (bot.storage._reindex), after which the
+    phrase "h 2 o" finds both."""
+    s = await Storage.open(str(tmp_path / "s.sqlite3"))
+    try:
+        for article in CHEMISTRY:
+            await s.articles.insert(article, enqueue=False)
+
+        def version_2(text: str) -> str:  # term_key of every token, stopwords dropped
+            return " ".join(k for k in map(term_key, tokenize(text)) if k)
+
+        def downgrade(c: sqlite3.Connection) -> None:
+            _meta.put(c, _fts.TERMS_META_KEY, "2")
+            for row in c.execute("SELECT id, title, summary, text FROM articles").fetchall():
+                c.execute("UPDATE articles_fts SET title = ?, summary = ?, text = ?"
+                          " WHERE rowid = ?", (*map(version_2, row[1:]), row[0]))
+
+        await s.db.write(downgrade)
+        assert await s.search.index_is_stale()
+        assert await titles(s, "H₂O") == []  # the old keys have no "h" or "o"
+        count, _ = await s.search.rebuild_index()
+        assert count == len(CHEMISTRY) and not await s.search.index_is_stale()
+        assert set(await titles(s, "H₂O")) == {WATER_SUB.title, WATER.title}
+    finally:
+        await s.close()
+
+
 async def stale_index(path: Path) -> Storage:
     """A database whose index holds version 1's keys: "البحرين" indexed as "بحر"."""
     s = await Storage.open(str(path))
@@ -398,7 +460,7 @@ async def test_a_new_database_holds_the_current_keys(tmp_path: Path) -> None:
         version = await s.db.read(_fts.terms_version)
     finally:
         await s.close()
-    assert version == TERMS_VERSION == 2
+    assert version == TERMS_VERSION == 3
 
 
 async def test_a_version_5_database_with_articles_needs_a_rebuild(tmp_path: Path) -> None:

@@ -8,8 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.arabic import light_stem, tokenize
-from bot.search.terms import index_keys, index_terms, query_keys, surface_words, term_key
+from bot.arabic import light_stem, normalize, tokenize
+from bot.arabic.tokens import token_spans
+from bot.search.terms import (
+    index_keys,
+    index_terms,
+    query_keys,
+    surface_words,
+    term_key,
+    token_keys,
+)
 from bot.storage._fts import index_fields, source_terms
 
 FIXTURES = Path(__file__).parent / "fixtures" / "search" / "articles.json"
@@ -17,7 +25,8 @@ ARTICLES = json.loads(FIXTURES.read_text(encoding="utf-8"))
 
 
 def slow_keys(text: str) -> list[str]:
-    return [k for k in (term_key(t) for t in tokenize(text)) if k]
+    """The keys of the whole text at once (index_terms goes chunk by chunk)."""
+    return [k for k in token_keys(token_spans(normalize(text))) if k]
 
 
 def key(word: str) -> str | None:
@@ -95,6 +104,27 @@ def test_surface_word_keys_are_the_index_keys() -> None:
     for article in ARTICLES[:6]:
         text = article["text"]
         assert [k for _, _, k in surface_words(text) if k] == index_keys(text)
+
+
+def test_surface_words_and_the_index_agree_on_compatibility_characters() -> None:
+    """The query side (surface_words) gave one key for a word the index held several
+    for ("H₂O": "2" against "h 2 o"'s "2"; "CO₂": "co" against "co 2")."""
+    text = "جزيء H₂O وغاز CO₂ وقمة G20 ومساحة 5 م² و½ كوب و㎞ وﷺ"
+    words = surface_words(text)
+    assert [k for _, _, k in words if k] == index_keys(text)
+    assert [(text[a:b], k) for a, b, k in words[1:4]] == [("H", "h"), ("₂", "2"), ("O", "o")]
+    assert index_terms("H₂O") == index_terms("H2O") == index_terms("Ｈ２Ｏ") == "h 2 o"
+    assert index_terms("H 2 O") == "2"  # letters apart from the number are stopwords
+    # an Arabic prefix, preposition or unit typed against a number stays a stopword
+    assert [index_terms(w) for w in ("الـ25", "في1988", "10كم")] == ["25", "1988", "10"]
+    pieces = ["H", "₂", "O", "2", "²", "Ｈ", "２", "ﷺ", "½", "㎞", "①", "İ", "غزة", "و",
+              "ـ", "\u064e", " ", "-", "3.5", "ﷺa", "\u0301", "e"]
+    rng = random.Random(11)
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 10)))
+        words = surface_words(text)
+        assert [k for _, _, k in words if k] == index_keys(text), repr(text)
+        assert all(0 <= a < b <= len(text) for a, b, _ in words), repr(text)
 
 
 def test_source_column_has_name_and_site() -> None:

@@ -5,17 +5,24 @@ gives its Hijri date first, and day-only page dates west of UTC or in the future
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.admin.article import build_page_article
 from bot.admin.stats import day_start
 from bot.delivery.schedule import digest_due
 from bot.extract.article import _date_of_stamp
 from bot.ingest.build import page_published
+from bot.models import day_of
+from bot.render import render_article
 from bot.render.dates import format_dates
+from bot.storage import Storage
 
 NEW_YORK = "America/New_York"
+PAGES = Path(__file__).parent / "fixtures" / "text" / "pages"
+JAWHARA = "jawharafm_JA-culture-1-20170225"
 
 
 def _digests_in_a_day(at: str, tz: str, day: date) -> list[datetime]:
@@ -79,13 +86,59 @@ def test_a_day_only_page_date_is_that_day_in_every_zone() -> None:
     """Anchored at midnight UTC, 11 March showed as «الأحد … 10 مارس» in New York."""
     fetched = datetime(2024, 3, 20, 9, 0, tzinfo=UTC)
     published = page_published(date(2024, 3, 11), fetched)
-    for tz in ("Pacific/Pago_Pago", NEW_YORK, "UTC", "Asia/Riyadh", "Asia/Tokyo"):
+    for tz in ("Pacific/Pago_Pago", NEW_YORK, "UTC", "Asia/Riyadh", "Asia/Tokyo",
+               "Pacific/Auckland", "Pacific/Kiritimati"):
         assert format_dates(published, tz).endswith("11 مارس 2024"), tz
     assert format_dates(published, NEW_YORK) == "الاثنين 1 رمضان 1445 هـ — 11 مارس 2024"
 
 
-def test_today_or_a_future_page_date_is_the_fetch_time() -> None:
+def test_a_page_date_further_ahead_is_the_fetch_time() -> None:
+    fetched = datetime(2024, 3, 20, 9, 0, 0, 250_000, tzinfo=UTC)
+    whole = fetched.replace(microsecond=0)  # a sub-second part marks a day
+    assert page_published(date(2024, 3, 22), fetched) == whole
+    assert page_published(date(2099, 1, 1), fetched) == whole  # as for feed items
+    assert page_published(None, fetched) == whole
+    assert day_of(whole) is None and day_of(fetched) is None
+    assert page_published(date(1, 1, 1), fetched) == datetime(1, 1, 1, 11, 59, 59, 1, tzinfo=UTC)
+
+
+# The Jawhara page's date (25 February 2017) in the message's date line.
+JAWHARA_DAY = "السبت 28 جمادى الأولى 1438 هـ — 25 فبراير 2017"
+FAR_ZONES = ("Etc/GMT+12", "UTC", "Pacific/Auckland", "Pacific/Kiritimati")  # -12, 0, +13, +14
+
+
+@pytest.mark.parametrize("fetched", [
+    datetime(2017, 3, 3, 8, 0, tzinfo=UTC),  # days later
+    datetime(2017, 2, 25, 3, 30, tzinfo=UTC),  # the same day, before noon UTC
+    datetime(2017, 2, 25, 20, 0, tzinfo=UTC),  # the same day, after noon UTC
+    datetime(2017, 2, 24, 22, 15, tzinfo=UTC),  # the day before in UTC: 01:15 in Riyadh
+])
+async def test_a_day_only_page_date_is_that_day_in_every_zone_once_stored(
+        tmp_path: Path, fetched: datetime) -> None:
+    """/broadcast URL of a page that shows only its day (the Jawhara page: 25 February
+    2017), stored and read back as the broadcast is, then rendered for a chat at UTC-12,
+    UTC, +13 and +14. Stored at noon UTC, it was the 26th at +13 and +14 (Hijri and
+    Gregorian); a page dated today was the fetch time, another day in some zones."""
+    kind, built = build_page_article(
+        "https://www.jawharafm.net/ar/article/78845", (PAGES / f"{JAWHARA}.html").read_bytes(),
+        "text/html; charset=utf-8", fetched)
+    assert kind == "article" and built is not None
+    storage = await Storage.open(str(tmp_path / "bot.sqlite3"))
+    try:
+        record = await storage.broadcasts.create_for_article(1, built.article)
+        assert record.article_id is not None
+        stored = await storage.articles.get(record.article_id)
+    finally:
+        await storage.close()
+    assert stored is not None and stored.published <= fetched  # never after its fetch
+    for tz in FAR_ZONES:
+        assert f" · {JAWHARA_DAY}\n" in render_article(stored, tz=tz).text, tz
+
+
+def test_a_day_sorts_with_the_times_of_that_day() -> None:
     fetched = datetime(2024, 3, 20, 9, 0, tzinfo=UTC)
-    assert page_published(date(2024, 3, 20), fetched) == fetched
-    assert page_published(date(2099, 1, 1), fetched) == fetched  # as for feed items
-    assert page_published(None, fetched) == fetched
+    day = page_published(date(2024, 3, 11), fetched)
+    assert datetime(2024, 3, 11, 0, 0, tzinfo=UTC) < day < datetime(2024, 3, 12, tzinfo=UTC)
+    assert day_of(day) == date(2024, 3, 11)
+    today = page_published(date(2024, 3, 20), fetched)
+    assert today <= fetched and day_of(today) == date(2024, 3, 20)

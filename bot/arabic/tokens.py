@@ -30,4 +30,15 @@ def tokenize_normalized(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
-__all__ = ["tokenize", "tokenize_normalized"]
+def token_spans(text: str) -> list[tuple[int, int, str]]:
+    """The tokens of already-normalized ``text`` as ``(start, end, token)``: two tokens
+    with nothing between them are one written word ("h2o": "h", "2", "o")."""
+    return [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+
+
+def is_token(text: str) -> bool:
+    """Is already-normalized ``text`` exactly one token?"""
+    return _TOKEN.fullmatch(text) is not None
+
+
+__all__ = ["is_token", "token_spans", "tokenize", "tokenize_normalized"]

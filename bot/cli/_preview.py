@@ -14,6 +14,7 @@ import os
 from dataclasses import replace
 
 from bot.config import DEFAULT_PATH, ENV_CONFIG, PollingConfig, load_config
+from bot.models import day_of
 from bot.render.dates import zone
 
 
@@ -83,7 +84,9 @@ def run(args: argparse.Namespace) -> int:
         print("── details")
         print(f"source: {article.source}")
         print(f"credit: {article.author or '-'}")
-        print(f"published: {article.published.isoformat()}")
+        day = day_of(article.published)
+        when = f"{day.isoformat()} (a day, no time)" if day else article.published.isoformat()
+        print(f"published: {when}")
         origin = "article page" if built.from_page else "feed"
         why = f" ({built.page_error})" if built.page_error else ""
         print(f"text: {len(article.text)} characters from the {origin}{why}")

@@ -5,6 +5,10 @@ output line by line (:mod:`bot.extract.noise`): page noise is dropped, the headl
 is dropped, and the agency attribution ("(رويترز)", "دمشق (CNN) --", "المصدر: وكالات") is
 returned apart from the text. ``clean_text`` applies the same line filter to text that came
 in a feed (after stripping HTML remnants and hashtag marks).
+
+A stray invalid byte in the page (U+FFFD once decoded) never comes out: the text, title,
+byline and site name trafilatura gives go through the rule feed text goes through
+(:func:`bot.parse.text.drop_replacement_chars`).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from bot.extract.noise import (
     split_dateline,
     split_trailing_attribution,
 )
+from bot.parse.text import drop_replacement_chars
 
 # Lines at least this long are printed once (pull quotes and captions repeated by pages).
 _DEDUP_MIN_TOKENS = 8
@@ -307,8 +312,8 @@ def extract_article(
     if not isinstance(doc, Document) or not doc.text:
         raise ExtractionError("extract: no main text found")
 
-    raw_title = (doc.title or "").strip()
-    raw_lines = doc.text.split("\n")
+    raw_title = drop_replacement_chars(doc.title or "").strip()
+    raw_lines = drop_replacement_chars(doc.text).split("\n")
     cleaned = _clean_lines(raw_lines, raw_title)
     top_lines = [ln.strip() for ln in raw_lines[:6] if ln.strip()]
     text = "\n".join(cleaned.lines)
@@ -328,7 +333,7 @@ def extract_article(
         m = _HTML_LANG.search(page[:5000])
         lang = m.group(1).lower() if m else (doc.language or None)
 
-    author = (doc.author or "").strip() or None
+    author = drop_replacement_chars(doc.author or "").strip() or None
     if author and ("http" in author.lower() or "www." in author.lower()):
         author = None  # trafilatura sometimes reads a logo URL as the author
     if author is None and cleaned.bylines:
@@ -336,14 +341,14 @@ def extract_article(
 
     return Extracted(
         text=text,
-        title=_clean_title(raw_title, doc.sitename, top_lines),
+        title=_clean_title(raw_title, drop_replacement_chars(doc.sitename or ""), top_lines),
         attribution=_join_attributions(cleaned.attributions),
         image_url=_absolute_url(doc.image, url),
         published=published,
         lang=lang,
         author=author,
         encoding=codec,
-        site_name=_site_name(doc.sitename),
+        site_name=_site_name(drop_replacement_chars(doc.sitename or "")),
     )
 
 

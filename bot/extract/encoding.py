@@ -83,9 +83,27 @@ BAD_BYTE_RATIO = 1000
 MAX_BAD_BYTES = 50
 
 
+def _stray_byte(exc: UnicodeError) -> tuple[str, int]:
+    """Decoding error handler: a lone 0xA0 is a no-break space, any other bad bytes are
+    U+FFFD (what ``errors="replace"`` gives)."""
+    assert isinstance(exc, UnicodeDecodeError)
+    bad = exc.object[exc.start:exc.end]
+    return ("\u00a0" if bad == b"\xa0" else "\ufffd"), exc.end
+
+
+codecs.register_error("newsbot-stray-byte", _stray_byte)
+
+
 def mostly_utf8(data: bytes) -> str | None:
     """``data`` decoded as UTF-8 with U+FFFD for its bad bytes, when they are only a few
     (a stray byte, an Arabic letter cut in half); None when it is not UTF-8.
+
+    A lone 0xA0 is decoded as the no-break space it is in every single-byte code page
+    (windows-1252 and -1256, ISO-8859-1 and -6): text copied from one into a UTF-8 page
+    keeps it as a space between two words, which U+FFFD would have joined
+    (:func:`bot.parse.text.drop_replacement_chars`). As a UTF-8 continuation byte whose
+    lead is lost it would be the end of ؠ or ٠ (U+0620, U+0660) or of a Latin-1
+    letter, far rarer.
 
     One bad byte makes strict UTF-8 fail, and detection then reads the whole document in
     a Latin or Cyrillic code page: every Arabic letter comes out as two letters of
@@ -100,7 +118,7 @@ def mostly_utf8(data: bytes) -> str | None:
     # byte (a page in windows-1256 with a few Arabic words has few bad bytes, but no good)
     good = len(text) - len(text.encode("ascii", "ignore")) - replaced
     if bad <= min(MAX_BAD_BYTES, max(1, len(text) // BAD_BYTE_RATIO)) and good >= 20 * bad:
-        return text
+        return data.decode("utf-8", errors="newsbot-stray-byte") if b"\xa0" in data else text
     return None
 
 

@@ -32,14 +32,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from bot.dedup import fingerprint
 from bot.errors import ExtractionError
 from bot.extract import Extracted, clean_text_and_attribution, extract_article
 from bot.ingest.entries import article_url
 from bot.ingest.work import Built, Page
-from bot.models import Article, Entry
+from bot.models import Article, Entry, day_only
 from bot.parse import TEXT_MAX, cut_words
 from bot.storage._articles import prepare
 from bot.summarize import summarize
@@ -80,13 +80,13 @@ def _check(deadline: float | None, wall: Callable[[], float], what: str) -> None
 
 def page_published(day: date | None, fetched_at: datetime) -> datetime:
     """When an article page (a broadcast URL, a preview) was published, from the date its
-    page gives (a day, no time): noon UTC of that day, the same calendar day in every zone
-    from UTC-12 to UTC+11 (midnight UTC was the day before anywhere west of UTC); the
-    fetch time for today's date, for no date, or for one in the future (as for feed
-    items)."""
-    if day is None or day >= fetched_at.astimezone(UTC).date():
-        return fetched_at
-    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+    page gives (a day, no time): :func:`bot.models.day_only`, a time that sorts with
+    that day (11:59:59 UTC, or the fetch time when the day is today or already tomorrow
+    east of UTC) and is shown as that very day in every time zone. Noon UTC was the
+    next day east of UTC+11, midnight UTC the day before west of UTC. The fetch time
+    (to the second) for no date, or for one further in the future (as for feed items)."""
+    stamp = day_only(day, fetched_at) if day is not None else None
+    return stamp or fetched_at.replace(microsecond=0)
 
 
 def extract_page(page: Page) -> tuple[Extracted | None, str | None]:

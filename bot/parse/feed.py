@@ -22,8 +22,9 @@ Decisions:
   text are skipped (``ParsedFeed.skipped`` counts them).
 * Items are not deduplicated here: two items with one guid and different links are both
   returned. Which one wins is the storage layer's policy.
-* Dates are aware UTC. A missing or unparsable date becomes ``fetched_at``; so does a
-  date more than ``FUTURE_SKEW`` after ``fetched_at`` (a feed's clock or time zone is off).
+* Dates are aware UTC. A missing or unparsable date becomes ``fetched_at`` (to the
+  second, as feed dates are); so does a date more than ``FUTURE_SKEW`` after
+  ``fetched_at`` (a feed's clock or time zone is off).
 * A truncated body (XML error, no closing root tag) keeps the complete items feedparser
   recovered and drops the last one, which may be cut off mid-text.
 * Given ``max_entries``, a document feedparser reads loses the entries between its first
@@ -397,7 +398,8 @@ def _parse_feed(
     cpu_seconds: float = FEED_CPU_SECONDS,
 ) -> ParsedFeed:
     """parse_feed(); ``fast=False`` skips the lxml fast path (tests compare both)."""
-    fetched_at = _as_utc(fetched_at)
+    # to the second, like feed dates: a sub-second part marks a day (bot.models.day_only)
+    fetched_at = _as_utc(fetched_at).replace(microsecond=0)
     if not body or not body.strip():
         raise _fail(url, "empty body")
     response_headers = _headers(headers, body, url)

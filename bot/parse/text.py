@@ -37,33 +37,59 @@ _CONTROLS = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff{BIDI_C
 
 
 _REPLACEMENT = re.compile("\ufffd+")
+# Letters that only ever end an Arabic word: ta marbuta (a suffix turns it into ت). A
+# letter after it starts another word. (Alef maksura ى is left out: Persian text typed in
+# windows-1256, which has no ی, writes ى inside words.)
+_WORD_FINAL = frozenset("\u0629\ufe93\ufe94")
 
 
-def _in_word(ch: str) -> bool:
-    """A letter, a combining mark (tashkeel) or a digit: part of a word or number."""
-    return unicodedata.category(ch)[0] in "LMN"
+def _kind(ch: str) -> str | None:
+    """What a character is part of: "digit" (a number), "arabic" (an Arabic-script word:
+    letters and tashkeel), "letter" (a word in another script), or None (neither)."""
+    category = unicodedata.category(ch)[0]
+    if category == "N":
+        return "digit"
+    if category not in "LM":
+        return None
+    code = ord(ch)
+    if 0x0600 <= code <= 0x08FF or 0xFB50 <= code <= 0xFDFF or 0xFE70 <= code <= 0xFEFF:
+        return "arabic"
+    return "letter"
 
 
 def _mend(m: re.Match[str]) -> str:
     text = m.string
-    before = text[m.start() - 1] if m.start() else " "
-    after = text[m.end()] if m.end() < len(text) else " "
-    return "" if _in_word(before) and _in_word(after) else " "
+    before = _kind(text[m.start() - 1]) if m.start() else None
+    after = _kind(text[m.end()]) if m.end() < len(text) else None
+    if before is None or before != after or text[m.start() - 1] in _WORD_FINAL:
+        return " "
+    return ""
 
 
 def drop_replacement_chars(text: str) -> str:
     """``text`` without U+FFFD (the "\ufffd" a stray invalid byte is decoded to).
 
-    The character stands for bytes that were lost, never for something to read. A run of
-    them between two letters or digits is deleted: the bytes were part of the word (a
-    stray byte inside it, or a letter cut in half), and «الفيدر\ufffdالية» reads better as
-    one word, whole or with one letter missing, than as two fragments split by a space.
-    Anywhere else (beside a space, punctuation, a line break, at either end) a run becomes
-    a space, which the whitespace collapse of :func:`strip_html` then merges with the
-    space beside it or drops at a line's end; a space it leaves before a comma or full
-    stop is taken out by the renderer (:mod:`bot.render.punctuation`). The cost: a stray
-    byte that stood for a space between two words (a Latin-1 no-break space, 0xA0) joins
-    them; in Arabic feeds a byte inside a word or a letter cut in half is what we meet.
+    The character stands for bytes that were lost, never for something to read. Feed
+    text (:func:`strip_html`) and the text, title, byline and site name of an article
+    page (:func:`bot.extract.extract_article`) go through this one function.
+
+    * Between two characters that can be one word (two letters of one script, tashkeel
+      included, or two digits) a run is deleted: the bytes were part of the word (a stray
+      byte inside it, or a letter cut in half), and «الفيدر\ufffdالية» reads better as one
+      word, whole or with one letter missing, than as two fragments split by a space.
+    * Between two complete words (the bytes stood for a space) there is in general no
+      telling them from a word's own letters, so the words are kept apart only where
+      they cannot be one word: across scripts («CNN\ufffdالعربية»), between a letter and
+      a digit («عام\ufffd2024»), and after ة, which only ends a word («كلمة\ufffdأخرى»).
+      Elsewhere they are joined: a byte inside a word or a letter cut in half is what
+      Arabic feeds and pages give. The one byte that stands for a space in every
+      single-byte code page, the no-break space 0xA0, is decoded as a space and never
+      becomes U+FFFD (:func:`bot.extract.encoding.mostly_utf8`).
+    * Anywhere else (beside a space, punctuation, a line break, at either end) a run
+      becomes a space, which the whitespace collapse of :func:`strip_html` then merges with
+      the space beside it or drops at a line's end; a space it leaves before a comma or
+      full stop is taken out by the renderer (:mod:`bot.render.punctuation`).
+
     URLs and GUIDs never come here: they are identities, not display text.
 
     >>> strip_html("الفيدر\ufffdالية العربية\ufffd لحقوق \ufffd الإنسان\ufffd")

@@ -9,7 +9,9 @@ systems in one line reads badly. Search normalizes both to ASCII anyway.
 
 The calendar day is the day in the reader's time zone, not in UTC: an article published
 at 23:30 UTC is dated the next day in Riyadh (UTC+3). Naive datetimes are taken as UTC
-(the core's convention, see ``bot/models.py``).
+(the core's convention, see ``bot/models.py``). A time that stands for a day with no time
+of day (:func:`bot.models.day_only`: a page that shows only its date) is that day in
+every zone.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from hijridate import Gregorian
+
+from bot.models import day_of
 
 WEEKDAYS = ("الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد")
 """Arabic weekday names, Monday first (``date.weekday()`` order)."""
@@ -95,12 +99,16 @@ def zone(tz: str) -> ZoneInfo:
 
 
 def local_date(dt: datetime, tz: str = "Asia/Riyadh") -> date:
-    """The calendar date of ``dt`` in zone ``tz`` (naive ``dt`` is UTC).
+    """The calendar date of ``dt`` in zone ``tz`` (naive ``dt`` is UTC); the day itself
+    for a time that stands for a day (:func:`bot.models.day_of`).
 
     At the very ends of ``datetime``'s range, where shifting the zone would overflow, the
     UTC date is returned instead of raising.
     """
     where = zone(tz)
+    day = day_of(dt)
+    if day is not None:
+        return day
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     try:

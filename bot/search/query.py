@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 
 from bot.arabic import normalize, strip_tashkeel, tokenize
 from bot.errors import InvalidSearchQuery
-from bot.search.terms import SOURCE_PREFIX, query_keys, source_keys, surface_words
+from bot.search.terms import SOURCE_PREFIX, places, query_keys, source_keys, surface_words
 
 MAX_QUERY_CHARS = 500
 """Longer input is refused (reason ``too_long``); Telegram's inline queries stop at 256."""
@@ -170,32 +170,41 @@ def _chunks(raw: str) -> Iterator[_Chunk]:
 # ---------------------------------------------------------------------------- parsing
 
 def _atom(text: str, dropped: list[str]) -> Atom | None:
-    """The atom for a word or phrase's text, or None when nothing searchable is left."""
-    words = surface_words(text)
-    kept = [(a, b) for a, b, key in words if key is not None]
-    dropped += [strip_tashkeel(text[a:b]) for a, b, key in words if key is None]
+    """The atom for a word or phrase's text, or None when nothing searchable is left. A
+    written word that gives several keys ("H₂O": h, 2, o; "ﷺ") is the phrase of them all,
+    as the index holds them: its first key alone ("h", or "2") found unrelated articles."""
+    words = places(surface_words(text))
+    kept = [(a, b, [k for k in keys if k]) for a, b, keys in words if any(keys)]
+    dropped += [strip_tashkeel(text[a:b]) for a, b, keys in words if not any(keys)]
     if not kept:
         return None
-    terms = tuple(_term(text[a:b]) for a, b in kept)
+    terms: list[Term] = []
+    for a, b, keys in kept:
+        word = strip_tashkeel(text[a:b])
+        if len(keys) == 1:
+            terms.append(Term(word, _expanded(text[a:b], keys[0])))
+        else:
+            terms += [Term(word, (key,)) for key in keys]
     if len(terms) == 1:
         return terms[0]
-    shown = strip_tashkeel(" ".join(text[a:b] for a, b, _ in words
-                                    if kept[0][0] <= a and b <= kept[-1][1]))
-    return Phrase(shown, terms)
+    # every word from the first kept to the last, a space between those written apart
+    inside = [(a, b) for a, b, _ in words if kept[0][0] <= a and b <= kept[-1][1]]
+    shown = "".join(("" if i == 0 or a == inside[i - 1][1] else " ") + text[a:b]
+                    for i, (a, b) in enumerate(inside))
+    return Phrase(strip_tashkeel(shown), tuple(terms))
 
 
-def _term(word: str) -> Term:
-    """The term of a word :func:`surface_words` gave a key: the keys of its first token
-    that has any. A compatibility form unfolds into several tokens ("م²" -> "م" "2"), and
-    its first may be a stopword: that gave a term without keys, an FTS5 syntax error."""
+def _expanded(word: str, key: str) -> tuple[str, ...]:
+    """``key`` and the keys of the word's clitic forms (:func:`query_keys`); ``key``
+    alone for a letter that has a key only beside a number ("h" of "h2o")."""
     tokens = tokenize(word)
-    keys = next((k for k in map(query_keys, tokens) if k), ())
-    return Term(strip_tashkeel(word), keys)
+    keys = query_keys(tokens[0]) if len(tokens) == 1 else ()
+    return keys if keys[:1] == (key,) else (key,)
 
 
 def _source_atom(text: str) -> Atom | None:
     """A source name: every word counts (names are made of words like "بي" and "سي")."""
-    words = [strip_tashkeel(text[a:b]) for a, b, _ in surface_words(text)]
+    words = [strip_tashkeel(text[a:b]) for a, b, _ in places(surface_words(text))]
     terms = tuple(Term(w, tuple(dict.fromkeys(source_keys(w)))) for w in words)
     terms = tuple(t for t in terms if t.keys)
     if not terms:
@@ -265,7 +274,8 @@ def parse_query(raw: str) -> Query:
 
 def stopword_list(raw: str, limit: int = 6) -> tuple[str, ...]:
     """The (stop)words of ``raw`` as typed, without tashkeel, for a "stopwords only" reply."""
-    words = (strip_tashkeel(raw[a:b]) for a, b, _ in surface_words(raw[:MAX_QUERY_CHARS]))
+    words = (strip_tashkeel(raw[a:b])
+             for a, b, _ in places(surface_words(raw[:MAX_QUERY_CHARS])))
     return tuple(dict.fromkeys(words))[:limit]
 
 

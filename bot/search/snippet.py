@@ -15,7 +15,7 @@ from collections.abc import Collection
 from bot.controls import strip_bidi_controls
 from bot.render import escape, truncate_words
 from bot.render.bidi import RLM, needs_rtl_mark
-from bot.search.terms import surface_words
+from bot.search.terms import places, surface_words
 
 ELLIPSIS = "…"
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -65,7 +65,9 @@ def snippet(text: str, keys: Collection[str], width: int = 220, *, html: bool = 
     text = text.strip()
     if not text:
         return ""
-    words = surface_words(text)
+    # one per place ("ﷺ" is four words in one character), with its searched key if any
+    words = [(a, b, ks[0] if len(ks) == 1 else next((k for k in ks if k in keys), ks[0]))
+             for a, b, ks in places(surface_words(text))]
     hits = [i for i, (_, _, key) in enumerate(words) if key is not None and key in keys]
     if not hits:
         start = truncate_words(_gap(text).strip(), width)

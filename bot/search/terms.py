@@ -3,10 +3,19 @@
 Documents and queries go through the same steps, so a word matches however it is spelled:
 
 1. :func:`bot.arabic.tokenize` — normalize (tashkeel, tatweel, alef/hamza forms, ى/ي,
-   ة/ه, Arabic-Indic digits, case) and split into word tokens;
-2. drop stopwords (:func:`bot.arabic.is_stopword`; digits are kept: "7 قتلى");
+   ة/ه, Arabic-Indic digits, case, and NFKC: "H₂O", "Ｈ２Ｏ" and "H2O" are all "h2o")
+   and split into word tokens (letters and numbers apart: "h", "2", "o");
+2. drop stopwords (:func:`bot.arabic.is_stopword`; digits are kept: "7 قتلى"), except
+   letters of another script than Arabic written together with a number ("h" and "o" of
+   "h2o", "g" of "G20"): alone a single letter is a stopword, in "H2O" it is half the
+   name. (Arabic ones stay stopwords: "الـ25", "في1988" and "10كم" are a prefix, a
+   preposition or a unit typed without a space, found as "25", "1988" and "10".)
 3. :func:`bot.arabic.light_stem` — strip the article and attached clitics, so
    "بالحكومة", "والحكومة", "الحكومة" and "حكومة" all become "حكوم".
+
+A written word that gives several keys ("H₂O": "h 2 o"; "ﷺ": four words) is searched as
+the phrase of those keys (:mod:`bot.search.query`), never by its first key alone: "H₂O"
+finds "H₂O" and "H2O", not every article with an "H" or a "2".
 
 The index stores the space-joined keys; FTS5's ``unicode61`` tokenizer then only splits
 them at spaces (and numbers such as ``3.5`` at their dot, the same way for the query).
@@ -33,12 +42,15 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 
-from bot.arabic import is_stopword, light_stem, normalize, tokenize
+from bot.arabic import is_stopword, light_stem, normalize, tokenize, tokenize_normalized
+from bot.arabic.tokens import is_token, token_spans
 
-#: Version of the keys :func:`term_key` and :func:`source_keys` give (1: light_stem alone;
-#: 2: :data:`WHOLE_WORDS` kept whole). Stored in ``meta`` by whatever builds the index.
-TERMS_VERSION = 2
+#: Version of the keys :func:`index_terms` and :func:`source_keys` give (1: light_stem
+#: alone; 2: :data:`WHOLE_WORDS` kept whole; 3: a Latin (non-Arabic) letter written
+#: together with a number keeps a key). Stored in ``meta`` by whatever builds the index.
+TERMS_VERSION = 3
 
 # Words ending in ين / ون / ات as part of the word, not as a plural or dual suffix, where the
 # light stemmer's cut would give another common word's key or a mangled name. Chosen from
@@ -74,6 +86,7 @@ _CHUNK_CACHE: dict[str, str] = {}  # chunk -> its keys, space-joined
 # ~14 MiB when full (tracemalloc; 18 % less than a tuple of keys an entry); then cleared
 _CHUNK_CACHE_MAX = 50_000
 _ARABIC_LETTERS = frozenset(chr(c) for c in range(0x0621, 0x064B))
+_ARABIC_SCRIPT = frozenset(chr(c) for c in range(0x0600, 0x0700))
 
 
 @functools.lru_cache(maxsize=1 << 17)
@@ -104,11 +117,12 @@ def search_stem(token: str) -> str:
 def index_terms(text: str) -> str:
     """The index form of ``text``: its non-stopword keys, space-joined, in order.
 
-    ``" ".join(term_key(t) for t in tokenize(text))`` without the stopwords, computed
+    ``" ".join(k for k in token_keys(token_spans(normalize(text))) if k)``, computed
     chunk by chunk with a cache. Normalizing a whole article costs ~0.5 ms (mostly
     ``str.translate``); looking up its ~250 whitespace-separated chunks (one C-level
-    ``map``) costs ~30 µs. It gives the same keys: a token never spans whitespace, and
-    normalization (NFKC, folding, deletions) never reaches across it.
+    ``map``) costs ~30 µs. It gives the same keys: a token never spans whitespace, nor
+    does a word written together, and normalization (NFKC, folding, deletions) never
+    reaches across it.
     """
     chunks = text.split()
     found = list(map(_CHUNK_CACHE.get, chunks))
@@ -118,13 +132,33 @@ def index_terms(text: str) -> str:
 
 
 def index_keys(text: str) -> list[str]:
-    """The keys of :func:`index_terms` (``[term_key(t) for t in tokenize(text)]`` without
-    the stopwords); a key holds no whitespace."""
+    """The keys of :func:`index_terms`; a key holds no whitespace."""
     return index_terms(text).split()
 
 
+def token_keys(tokens: list[tuple[int, int, str]]) -> list[str | None]:
+    """The index key of each ``(start, end, token)`` of a normalized text
+    (:func:`bot.arabic.tokens.token_spans`), None for a stopword. Letters of another
+    script than Arabic with a number right beside them (nothing between: "h2o", "g20",
+    "5g") keep a key even when alone they would be a stopword."""
+    keys = [term_key(t) for _, _, t in tokens]
+    if None in keys:
+        last = len(tokens) - 1
+        for i in [i for i, key in enumerate(keys) if key is None]:
+            start, end, token = tokens[i]
+            beside = (i > 0 and tokens[i - 1][1] == start) or (i < last and tokens[i + 1][0] == end)
+            if beside and token[0] not in _ARABIC_SCRIPT:
+                keys[i] = search_stem(token)
+    return keys
+
+
 def _chunk_terms(chunk: str) -> str:
-    terms = " ".join(k for k in (term_key(t) for t in tokenize(chunk)) if k)
+    normalized = normalize(chunk)
+    tokens = tokenize_normalized(normalized)
+    keys: list[str | None] = list(map(term_key, tokens))
+    if len(tokens) > 1 and None in keys:  # (a letter may be written beside a number)
+        keys = token_keys(token_spans(normalized))
+    terms = " ".join(k for k in keys if k)
     if len(_CHUNK_CACHE) >= _CHUNK_CACHE_MAX:
         _CHUNK_CACHE.clear()
     _CHUNK_CACHE[chunk] = terms
@@ -158,21 +192,90 @@ def query_keys(token: str) -> tuple[str, ...]:
     return tuple(keys)
 
 
-def surface_words(text: str) -> list[tuple[int, int, str | None]]:
-    """The words of display text as ``(start, end, key)`` spans of ``text`` itself, with
+Word = tuple[int, int, str | None]
+_CHUNK = re.compile(r"\S+")
+
+
+def surface_words(text: str) -> list[Word]:
+    """The tokens of display text as ``(start, end, key)`` spans of ``text`` itself, with
     the index key of each (None for stopwords), so matches found on keys can be shown
-    (and highlighted) in the original spelling."""
-    out: list[tuple[int, int, str | None]] = []
-    for m in _SPAN.finditer(text):
-        tokens = tokenize(m.group())
-        if not tokens:
-            continue
-        if len(tokens) == 1:
-            out.append((m.start(), m.end(), term_key(tokens[0])))
-        else:  # a compatibility form that unfolds into several words: rare, keep whole
-            keys = [k for k in (term_key(t) for t in tokens) if k]
-            out.append((m.start(), m.end(), keys[0] if keys else None))
+    (and highlighted) in the original spelling. The keys are exactly the index's:
+    ``[k for _, _, k in surface_words(text) if k] == index_keys(text)``.
+
+    A token is usually a word as written ("الوزيرُ", "٣٫٥"), "H₂O" is three ("H", "₂",
+    "O"), and a character that unfolds into several words ("ﷺ", "½") gives them all the
+    same span (:func:`places` puts them back together)."""
+    simple = _simple_words(text)
+    if simple is not None:
+        return simple
+    out: list[Word] = []
+    for m in _CHUNK.finditer(text):
+        start = m.start()
+        words = _simple_words(m.group())
+        if words is None:
+            words = _mapped_words(m.group())
+        out += [(start + a, start + b, key) for a, b, key in words]
     return out
+
+
+# Characters that normalize() deletes or turns into a letter although they are neither
+# word characters nor in _MARKS, in NFKC-normalized text (U+0345 casefolds to ι).
+_ODD = re.compile("[\ufeff\u0345]")
+
+
+def _simple_words(text: str) -> list[Word] | None:
+    """:func:`surface_words` when each written span of ``text`` is one token, else None.
+    Right when ``text`` is NFKC-normalized and holds no :data:`_ODD` character: nothing
+    then joins, splits or appears across spans when the whole text is normalized, so its
+    tokens are these (each span normalizing to exactly one: "İ" is "i" and a dot above)."""
+    if not (text.isascii() or (unicodedata.is_normalized("NFKC", text)
+                               and not _ODD.search(text))):
+        return None
+    found = []
+    for m in _SPAN.finditer(text):
+        token = normalize(m.group())
+        if not is_token(token):
+            return None
+        found.append((m.start(), m.end(), token))
+    return [(a, b, k) for (a, b, _), k in zip(found, token_keys(found), strict=True)]
+
+
+def places(words: list[Word]) -> list[tuple[int, int, list[str | None]]]:
+    """:func:`surface_words` one per place in the text: the keys of tokens whose spans
+    overlap (a character that unfolds into several words) gathered into one span."""
+    out: list[tuple[int, int, list[str | None]]] = []
+    for a, b, key in words:
+        if out and a < out[-1][1]:
+            out[-1] = (out[-1][0], max(b, out[-1][1]), [*out[-1][2], key])
+        else:
+            out.append((a, b, [key]))
+    return out
+
+
+def _mapped_words(chunk: str) -> list[Word]:
+    """The tokens of a chunk whose written spans are not its tokens one to one ("H₂O",
+    "İstanbul", "㎞"): each character (with the combining marks after it) normalized on
+    its own, to tell which characters each token of the whole chunk came from."""
+    tokens = token_spans(normalize(chunk))
+    keys = token_keys(tokens)
+    clusters: list[tuple[int, int]] = []
+    for i, ch in enumerate(chunk):
+        if clusters and unicodedata.category(ch)[0] == "M":
+            clusters[-1] = (clusters[-1][0], i + 1)
+        else:
+            clusters.append((i, i + 1))
+    origin: list[tuple[int, int]] = []
+    images: list[str] = []
+    for a, b in clusters:
+        image = normalize(chunk[a:b])
+        images.append(image)
+        origin += [(a, b)] * len(image)
+    found = token_spans("".join(images))
+    if [t for _, _, t in found] != [t for _, _, t in tokens]:
+        # (normalizing the whole chunk joined characters: every token spans all of it)
+        return [(0, len(chunk), k) for k in keys]
+    return [(origin[start][0], origin[end - 1][1], k)
+            for (start, end, _), k in zip(found, keys, strict=True)]
 
 
 SOURCE_PREFIX = "src_"
@@ -201,10 +304,12 @@ __all__ = [
     "fts_pieces",
     "index_keys",
     "index_terms",
+    "places",
     "query_keys",
     "search_stem",
     "source_key",
     "source_keys",
     "surface_words",
     "term_key",
+    "token_keys",
 ]
