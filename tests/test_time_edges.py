@@ -16,6 +16,7 @@ from bot.delivery.schedule import digest_due
 from bot.extract.article import _date_of_stamp
 from bot.ingest.build import page_published
 from bot.models import day_of
+from bot.parse.feed import _parse_feed
 from bot.render import render_article
 from bot.render.dates import format_dates
 from bot.storage import Storage
@@ -142,3 +143,51 @@ def test_a_day_sorts_with_the_times_of_that_day() -> None:
     assert day_of(day) == date(2024, 3, 11)
     today = page_published(date(2024, 3, 20), fetched)
     assert today <= fetched and day_of(today) == date(2024, 3, 20)
+
+
+def _feed_with_date(tag: str, when: str) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>مصدر</title>'
+        f"<item><title>خبر بتاريخ يوم</title><link>https://a.example/1</link><{tag}>{when}"
+        f"</{tag}><description>نص الخبر.</description></item></channel></rss>").encode()
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize(("tag", "when"), [
+    ("dc:date", "2024-03-11"), ("pubDate", "2024-03-11"), ("pubDate", "Mon, 11 Mar 2024"),
+    ("dc:date", " 2024-03-11 "), ("pubDate", "11 Mar 2024"),
+])
+def test_a_feed_date_with_no_time_is_that_day_in_every_zone(
+        tag: str, when: str, fast: bool) -> None:
+    """dc:date's short form ("2024-03-11") came out of feedparser as midnight UTC: the
+    10th (Hijri and Gregorian) anywhere west of UTC."""
+    fetched = datetime(2024, 3, 20, 9, 0, tzinfo=UTC)
+    parsed = _parse_feed(_feed_with_date(tag, when), url="https://a.example/rss",
+                         headers={"content-type": "application/rss+xml"},
+                         fetched_at=fetched, fast=fast)
+    published = parsed.entries[0].published
+    assert day_of(published) == date(2024, 3, 11) and published <= fetched
+    for tz in ("Pacific/Pago_Pago", NEW_YORK, "UTC", "Asia/Riyadh", "Pacific/Kiritimati"):
+        assert format_dates(published, tz) == "الاثنين 1 رمضان 1445 هـ — 11 مارس 2024", tz
+
+
+@pytest.mark.parametrize("when", ["2024-03-11T00:00:00Z", "Mon, 11 Mar 2024 00:00:00 GMT"])
+def test_a_feed_date_at_midnight_stays_a_time(when: str) -> None:
+    fetched = datetime(2024, 3, 20, 9, 0, tzinfo=UTC)
+    parsed = _parse_feed(_feed_with_date("pubDate", when), url="https://a.example/rss",
+                         headers={"content-type": "application/rss+xml"}, fetched_at=fetched)
+    published = parsed.entries[0].published
+    assert published == datetime(2024, 3, 11, tzinfo=UTC) and day_of(published) is None
+    assert format_dates(published, NEW_YORK).endswith("10 مارس 2024")  # a time: its zone's day
+
+
+def test_a_feed_day_of_today_is_the_fetch_time_marked_as_a_day() -> None:
+    fetched = datetime(2024, 3, 20, 9, 0, tzinfo=UTC)
+    parsed = _parse_feed(_feed_with_date("dc:date", "2024-03-20"), url="https://a.example/rss",
+                         headers={"content-type": "application/rss+xml"}, fetched_at=fetched)
+    published = parsed.entries[0].published
+    assert published <= fetched and day_of(published) == date(2024, 3, 20)
+    ahead = _parse_feed(_feed_with_date("dc:date", "2024-03-23"), url="https://a.example/rss",
+                        headers={"content-type": "application/rss+xml"}, fetched_at=fetched)
+    assert ahead.entries[0].published == fetched  # further ahead: the fetch time, as before

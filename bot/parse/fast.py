@@ -66,7 +66,8 @@ _RSS_VERSIONS = {"0.91": "rss091u", "0.92": "rss092", "0.93": "rss093", "0.94": 
 # Keys parse_feed/_entry read, and names FeedParserDict maps onto them.
 _RESERVED = frozenset({
     "title", "title_detail", "link", "links", "id", "guid", "guidislink", "summary",
-    "description", "content", "published_parsed", "updated_parsed", "created_parsed",
+    "description", "content", "published", "updated", "created", "published_parsed",
+    "updated_parsed", "created_parsed",
     "issued_parsed", "modified_parsed", "date_parsed", "author", "author_detail", "authors",
     "tags", "media_content", "media_thumbnail", "enclosures", "language", "ttl", "channel",
     "items"})
@@ -334,7 +335,9 @@ def _item(el: Any) -> dict[str, Any]:
         elif kind == "author":
             _author(child, e)
         elif kind == "date":
-            e[_DATES[name] + "_parsed"] = _parse_date(_fix(_text(child)))
+            raw = _fix(_text(child))
+            e[_DATES[name]] = raw  # the text too, as feedparser keeps it: a day or a time
+            e[_DATES[name] + "_parsed"] = _parse_date(raw)
         elif kind in ("media", "thumb"):
             attrs = _attrs(child)
             e.setdefault("media_content" if kind == "media" else "media_thumbnail", []).append(

@@ -58,7 +58,7 @@ from bot.deadline import CpuLimitExceeded, within_cpu_seconds
 from bot.dedup.urls import canonicalize
 from bot.errors import ParseError
 from bot.extract.encoding import mostly_utf8
-from bot.models import Entry
+from bot.models import Entry, day_only
 from bot.parse.discover import find_feed_links, looks_like_html
 from bot.parse.fast import parse_fast
 from bot.parse.text import TEXT_MAX, TITLE_MAX, cut_words, strip_html, to_title
@@ -79,6 +79,8 @@ _FALLBACKS = frozenset({"cp1252", "iso8859-2", "iso8859-1", "ascii"})
 _LATIN = frozenset({"cp1252", "iso8859-1"})
 _ARABIC = frozenset({"cp1256", "iso8859-6", "cp864", "cp720", "mac-arabic"})
 _DETECT_SAMPLE = 64 * 1024
+# A date with no time of day: W3C-DTF's "2024-03-11", or RFC 822's "Mon, 11 Mar 2024".
+_DAY_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}|(?:[A-Za-z]{3},?\s*)?\d{1,2}\s+[A-Za-z]{3,9}\s+\d{4}")
 _IMAGE_EXT = re.compile(r"\.(?:jpe?g|png|gif|webp|avif)(?:$|[?#])", re.I)
 _IMG_TAG = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']?([^"'\s>]+)""", re.I)
 _CLOSED_ROOT = re.compile(rb"</(?:[\w.-]+:)?(?:rss|feed|RDF)\s*>\s*$")
@@ -303,6 +305,28 @@ def _synthetic_guid(title: str, text: str) -> str:
     return "newsbot:sha1:" + hashlib.sha1(key.encode("utf-8")).hexdigest()
 
 
+def _published(e: Any, fetched_at: datetime) -> datetime:
+    """The entry's publication time: its first date of published / updated / created; a
+    date with no time of day ("2024-03-11", dc:date's short form) is that day in every
+    time zone (:func:`bot.models.day_only`: as midnight UTC it was the day before west of
+    UTC); the fetch time when there is none, or it is in the future."""
+    for key in ("published", "updated", "created"):
+        # dict.get: FeedParserDict.get("updated_parsed") has a deprecated fallback that warns
+        parsed = dict.get(e, key + "_parsed")
+        if parsed:
+            break
+    else:
+        return fetched_at
+    published = _datetime(parsed)
+    if published is None:
+        return fetched_at
+    raw = dict.get(e, key)
+    if isinstance(raw, str) and _DAY_ONLY.fullmatch(raw.strip()):
+        # (today, or already tomorrow where the site is, is the fetch time marked as a day)
+        return day_only(published.date(), fetched_at) or fetched_at
+    return fetched_at if published > fetched_at + FUTURE_SKEW else published
+
+
 def _entry(e: Any, base: str, fetched_at: datetime) -> Entry | None:
     text, raw_html = _text(e)
     title = to_title(e.get("title") or "")
@@ -316,14 +340,7 @@ def _entry(e: Any, base: str, fetched_at: datetime) -> Entry | None:
         url = canonicalize(guid)  # a permalink guid (feedparser sets link from it too)
     if url is None and guid is None:
         guid = _synthetic_guid(title, text)
-    # dict.get: FeedParserDict.get("updated_parsed") has a deprecated fallback that warns.
-    published = _datetime(
-        dict.get(e, "published_parsed")
-        or dict.get(e, "updated_parsed")
-        or dict.get(e, "created_parsed")
-    )
-    if published is None or published > fetched_at + FUTURE_SKEW:
-        published = fetched_at
+    published = _published(e, fetched_at)
     return Entry(
         title=title,
         url=url,
