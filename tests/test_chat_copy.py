@@ -107,6 +107,7 @@ COPY_MODULES = (
     "bot/admin/*.py",
     "jobs/*.py",
     "bot/app.py",
+    "bot/callbacks.py",
     "bot/delivery/digest_render.py",
     "bot/render/article.py",
     "bot/render/dates.py",
