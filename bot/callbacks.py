@@ -10,8 +10,13 @@ acting. Fields are plain ASCII without ``:``; anything that does not fit 64 byte
 programming error (ValueError), never silently truncated.
 
 Kinds in use (one prefix per feature, so handlers never see each other's buttons):
-``src`` sources toggles, ``s`` search paging, ``bc`` broadcast confirm/cancel. A page
-button of any paged list is ``KIND:p:…:PAGE`` (``bot.render.pager``).
+``src`` sources toggles, ``s`` search paging, ``bc`` broadcast confirm/cancel, ``fg``
+/forget's confirmation. A page button of any paged list is ``KIND:p:…:PAGE``
+(``bot.render.pager``).
+
+Every button refused for being stale, forged or unknown (data that does not decode, or
+names something no longer there) is answered with :data:`STALE_BUTTON`, followed by what
+to do next where there is something to do (``STALE_BUTTON + " أعد البحث …"``).
 """
 
 from __future__ import annotations
@@ -23,6 +28,9 @@ import secrets
 
 MAX_BYTES = 64
 TAG_BYTES = 8
+
+#: The answer to a stale, forged or unknown button (see the module docstring).
+STALE_BUTTON = "هذا الزر قديم أو غير صالح."
 
 
 def new_key() -> str:

@@ -33,6 +33,7 @@ from bot.admin.buttons import CONFIRM, confirm_keyboard
 from bot.admin.buttons import parse as parse_button
 from bot.admin.errors import explain_error
 from bot.admin.progress import Progress, render_final, render_preview_footer
+from bot.callbacks import STALE_BUTTON
 from bot.delivery.schedule import DEFAULT_TZ, valid_timezone
 from bot.render import render_article
 from bot.render.bidi import rtl_text
@@ -58,14 +59,13 @@ USAGE = (
 FETCHING = "⏳ جارٍ جلب الخبر وتلخيصه…"
 PREVIEW_FAILED = "⚠️ تعذّرت المعاينة، فأُلغي البث: {reason}"
 NOT_COPYABLE = "لا يمكن نسخ هذه الرسالة، فأُلغي البث: {reason}"
-STALE = "هذا الزر قديم أو غير صالح."
 ANSWERS = {
     "not_author": "هذه المعاينة لمشرف آخر؛ القرار فيها له وحده.",
     "sending": "تم تأكيد هذا البث من قبل، والإرسال جارٍ.",
     "done": "اكتمل هذا البث من قبل.",
     "cancelled": "أُلغي هذا البث من قبل؛ أرسل /broadcast من جديد.",
     "expired": "انتهت صلاحية هذه المعاينة؛ أرسل /broadcast من جديد.",
-    "missing": STALE,
+    "missing": STALE_BUTTON,
 }
 DISCARDED = "❌ <b>أُلغي البث #{id}</b>؛ لم يُرسل شيء."
 EXPIRED = "⌛ <b>انتهت صلاحية معاينة البث #{id}</b>؛ لم يُرسل شيء."
@@ -209,7 +209,7 @@ async def _confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, services:
     assert query is not None
     outcome = await services.storage.broadcasts.confirm(broadcast_id, user_id)
     if outcome.result != "started":
-        await answer(query, ANSWERS.get(outcome.result, STALE),
+        await answer(query, ANSWERS.get(outcome.result, STALE_BUTTON),
                            show_alert=outcome.result == "not_author")
         if outcome.result == "expired":
             await _edit(query, EXPIRED.format(id=broadcast_id))
@@ -248,7 +248,7 @@ async def _cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, services: 
     elif outcome.result == "done":
         await answer(query, "اكتمل هذا البث من قبل؛ لا شيء لإيقافه.")
     else:
-        await answer(query, ANSWERS.get(outcome.result, STALE),
+        await answer(query, ANSWERS.get(outcome.result, STALE_BUTTON),
                            show_alert=outcome.result == "not_author")
 
 
@@ -259,7 +259,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     services = get_services(context)
     parsed = parse_button(services.callbacks, query.data)
     if parsed is None or query.message is None:
-        await answer(query, STALE)
+        await answer(query, STALE_BUTTON)
         return
     user = query.from_user
     if user.is_bot or not services.is_admin(user.id):

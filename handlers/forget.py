@@ -14,6 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
+from bot.callbacks import STALE_BUTTON
 from bot.render.bidi import rtl_text
 from bot.services import Services, get_services
 from bot.storage import Forgotten
@@ -26,7 +27,6 @@ FORGET_ASK = ("سيُحذف كل ما نحفظه عن هذه المحادثة: �
 FORGOTTEN = "🗑 حُذفت بيانات هذه المحادثة. إن أردت العودة فأرسل /start."
 FORGET_CANCELLED = "أُلغي الحذف؛ لم يتغيّر شيء."
 NOTHING_STORED = "لا توجد بيانات محفوظة لهذه المحادثة."
-STALE_BUTTON = "هذا الزر لم يعد صالحًا."
 ADMINS_ONLY = "هذا الخيار لمشرفي المحادثة فقط."
 
 

@@ -15,7 +15,7 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.callbacks import CallbackCodec
+from bot.callbacks import STALE_BUTTON, CallbackCodec
 from bot.models import Button
 from bot.render import truncate_words
 from bot.render.bidi import rtl_text
@@ -39,7 +39,7 @@ MAX_PAGE = 10_000
 HEADER = ("<b>المصادر</b>{page}\n"
           "اضغط على مصدر للاشتراك فيه أو لإلغاء الاشتراك.\n✅ مشترك · ➕ غير مشترك")
 NO_SOURCES = "لا توجد مصادر بعد."
-STALE = "هذا الزر قديم أو غير صالح. أرسل /sources لعرض القائمة من جديد."
+STALE = f"{STALE_BUTTON} أرسل /sources لعرض القائمة من جديد."
 GONE = "هذا المصدر لم يعد متاحًا."
 ADMINS_ONLY = "هذا الخيار لمشرفي المحادثة فقط."
 NEED_START = "أرسل /start أولًا لتسجيل هذه المحادثة."

@@ -26,12 +26,12 @@ from telegram.ext import (
     filters,
 )
 
+from bot.callbacks import STALE_BUTTON
 from bot.services import Services
 from handlers.common import COMMAND_UPDATES, answer, reply
 
 GROUP = 90  # after every other handler group
 UNKNOWN = "لا أعرف الأمر {command}. أرسل /help لعرض الأوامر."
-STALE_BUTTON = "هذا الزر لم يعد صالحًا."
 
 
 def _others(app: Application) -> list[BaseHandler]:

@@ -16,6 +16,7 @@ import pytest
 from telegram.ext import Job
 
 import jobs.broadcast_progress
+from bot.admin.progress import STORAGE_FULL
 from bot.app import Service
 from tests.admin_helpers import admin_config, buttons, figure, final_edit, register_chats
 from tests.diskfull import fill, free
@@ -114,3 +115,56 @@ async def test_progress_on_a_full_disk_goes_on_and_the_report_waits_for_space(
 
 async def _all_sent(service: Service) -> bool:
     return (await statuses(service))["sent"] == 4
+
+
+async def test_the_progress_says_why_it_stands_still_while_the_disk_is_full(
+        tmp_path: Path, fake_telegram: FakeTelegram) -> None:
+    """While writes are refused the bar stands still and the ETA is «جارٍ الحساب…»: a
+    line says why (before, nothing did), and goes when the "database full" episode
+    ends (writes work again; a minute later by default, at once here)."""
+    fake = fake_telegram
+    admin = fake.add_private_chat(first_name="المشرف")
+    subscribers = [fake.add_private_chat() for _ in range(3)]
+    first, second = subscribers[1:]
+    async with running_service(admin_config(tmp_path, fake, [admin.id])) as service:
+        storage = service.storage
+        assert storage is not None and service.services.delivery is not None
+        recorder = service.services.delivery.attempt.recorder
+        recorder.full_retry_max = service.services.delivery.full_retry_max = 1.0
+        await register_chats(service, [admin, *subscribers])
+        fake.inject_message(admin.id, "/broadcast تنبيه: صيانة الليلة")
+        _, footer = await fake.wait_for_messages(admin.id, 2)
+        held = [fake.hold_next("sendMessage", chat_id=c.id) for c in (first, second)]
+        fake.inject_callback(admin.id, footer.message_id, buttons(footer)[CONFIRM])
+        for hold in held:
+            await hold.arrived.wait()
+
+        async def sent(n: int) -> bool:
+            return (await statuses(service))["sent"] == n
+        await eventually(lambda: sent(2))  # the admin's chat and the first subscriber's
+
+        await fill(storage, every_write=True)
+        held[0].release()  # goes out; its outcome is refused
+        await fake.wait_for_messages(first.id, 1)
+        await eventually(lambda: _refused(service, True))
+        await tick(service)
+        progress = fake.edits(admin.id)[-1].plain_text or ""
+        assert "جارٍ إرسال البث #1" in progress and STORAGE_FULL in progress
+        assert (figure(progress, "أُرسلت"), figure(progress, "المتبقي")) == (2, 2)
+
+        storage.db.full_quiet = 0.0  # the episode ends at the next write that works
+        await free(storage)
+        await eventually(lambda: sent(3))  # the outcome is written: writes work again
+        await eventually(lambda: _refused(service, False))
+        await tick(service)
+        progress = fake.edits(admin.id)[-1].plain_text or ""
+        assert (figure(progress, "أُرسلت"), figure(progress, "المتبقي")) == (3, 1)
+        assert STORAGE_FULL not in progress
+        held[1].release()
+        await eventually(lambda: _all_sent(service))
+
+
+async def _refused(service: Service, refused: bool) -> bool:
+    """Is a "database full" episode under way (/healthz's "database full")?"""
+    assert service.storage is not None
+    return (service.storage.db.full is not None) == refused

@@ -107,6 +107,7 @@ COPY_MODULES = (
     "bot/admin/*.py",
     "jobs/*.py",
     "bot/app.py",
+    "bot/callbacks.py",
     "bot/delivery/digest_render.py",
     "bot/render/article.py",
     "bot/render/dates.py",
@@ -732,6 +733,7 @@ def test_rendered_texts() -> None:
     texts: list[str] = []
     p = Progress(sent=40, failed=2, blocked=3, pending=55, cancelled=1, left=2, total=103)
     texts += [render_progress(7, p, 95.0), render_progress(7, p, None, stopping=True),
+              render_progress(7, p, None, storage_full=True),
               render_final(7, p, "done", 3700.0), render_final(7, p, "cancelled", 12.0),
               render_final(7, Progress(), "done", 0.0), render_preview_footer(7, 1200, 3)]
     texts.append(render_stats(AdminStats(

@@ -135,7 +135,7 @@ async def test_sources_buttons_toggle_and_refuse_forged_or_stale(
         assert [a.text for a in answers[2:]] == [
             f"هذا الزر قديم أو غير صالح. أرسل {LRM}/sources لعرض القائمة من جديد.",
             f"هذا الزر قديم أو غير صالح. أرسل {LRM}/sources لعرض القائمة من جديد.",
-            "هذا الزر لم يعد صالحًا.", "هذا الزر لم يعد صالحًا."]
+            "هذا الزر قديم أو غير صالح.", "هذا الزر قديم أو غير صالح."]
         # (a chat's updates are handled in order: the page button's handler is done)
         edits = fake_telegram.calls_to("editMessageText")
         assert [c.status for c in edits] == [200], [c.description for c in edits]

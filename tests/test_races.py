@@ -504,6 +504,49 @@ async def test_resumefeed_as_a_poll_disables_the_feed(
     assert [e for e in errors(caplog) if "disabled: 2 failed polls" not in e] == []
 
 
+@pytest.mark.parametrize("state", ["paused", "failing"])
+async def test_resumefeed_while_the_feed_is_polled(
+        tmp_path: Path, fake_telegram: FakeTelegram, feed_server: FeedServer,
+        caplog: pytest.LogCaptureFixture, state: str) -> None:
+    # a poll under way when an admin resumes the feed (paused meanwhile, or failing) fails
+    # after the resume: the resume wins, the failure is not counted, nor disables the feed
+    fake = fake_telegram
+    admin = fake.add_private_chat()
+    limit = 1 if state == "paused" else 2
+    config = admin_config(tmp_path, fake, [admin.id], feeds=[],
+                          polling={"allow_private_addresses": True,
+                                   "max_consecutive_failures": limit})
+    async with running_service(config) as service:
+        storage, poller, app = service.storage, service.services.poller, service.app
+        assert storage is not None and poller is not None and app is not None
+        assert app.job_queue is not None
+        fid = await polled_feed(service, feed_server, news_items("خبر قديم"))
+        feed_server.add("/feed.xml", Route(status=500, body=b"down"))
+        if state == "failing":
+            await poller.poll_now(fid)
+        fetching = feed_server.hold("/feed.xml")
+        poll = asyncio.create_task(poller.poll_now(fid))
+        await fetching.arrived.wait()
+        if state == "paused":
+            said = (await ask(fake, admin.id, f"/pausefeed {fid}")).plain_text or ""
+            assert said.startswith(f"⏸ أُوقف جلب المصدر #{fid}")
+        said = (await ask(fake, admin.id, f"/resumefeed {fid}")).plain_text or ""
+        assert said.startswith(f"▶️ استُؤنف جلب المصدر #{fid}")
+        fetching.release()  # the poll started before the resume fails after it
+        [outcome] = (await poll).outcomes
+        assert (outcome.result, outcome.disabled) == ("error", False)
+        feed = await storage.feeds.get(fid)
+        assert feed is not None and feed.enabled and feed.consecutive_failures == 0
+        assert not app.job_queue.get_jobs_by_name("feeds-disabled")
+        # polled again (due since the resume): the resumed feed's news is stored
+        feed_server.add_feed("/feed.xml", rss(news_items("خبر قديم", "خبر جديد")))
+        await poller.poll_now(fid)
+        await poller.wait_idle()
+        assert count(service, "SELECT COUNT(*) FROM articles") == 2
+    assert [m.plain_text for m in fake.sent(admin.id) if "⛔" in (m.plain_text or "")] == []
+    assert errors(caplog) == []
+
+
 # ------------------------------------------------------------------------- broadcasts
 
 async def test_stop_a_broadcast_while_its_rows_wait_for_a_sender(

@@ -3,6 +3,7 @@ with the real service (tests/service.py)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
@@ -15,7 +16,11 @@ from bot.render.bidi import rtl_text
 from bot.render.limits import CALLBACK_DATA_LIMIT
 from bot.render.pager import NEXT_LABEL, PREV_LABEL
 from bot.search import present
+from bot.storage import Storage
+from handlers.search import UNAVAILABLE
+from tests.diskerror import ReaderDisk
 from tests.fakes.telegram import FakeTelegram
+from tests.news import ask
 from tests.service import running_service, write_config
 from tests.test_search_storage import ARTICLES
 
@@ -198,3 +203,37 @@ async def test_inline_mode(service: Service, fake_telegram: FakeTelegram) -> Non
         assert answer.results == [], query
         if offset == "":
             assert answer.button and answer.button["text"], query
+
+
+async def test_a_search_when_the_disk_fails_a_read(
+        tmp_path: Path, fake_telegram: FakeTelegram, caplog: pytest.LogCaptureFixture) -> None:
+    """The database cannot be read (a failing disk: SQLite says SQLITE_IOERR, here as
+    "vtable constructor failed: articles_fts" when it opens the index): /search and
+    inline mode say the search is unavailable, and each failure is logged once as a
+    storage error (before, it was taken for a query the index rejected: the log blamed
+    the query builder, and inline mode told the user to try other words). Then it works
+    again, without a restart."""
+    path = tmp_path / "newsbot.sqlite3"
+    storage = await Storage.open(str(path))
+    for article in ARTICLES:
+        await storage.articles.insert(article, enqueue=False)
+    await storage.close()
+    chat = fake_telegram.add_private_chat()
+    with ReaderDisk(path) as disk:
+        async with running_service(write_config(tmp_path, fake_telegram)) as service:
+            assert service.storage is not None
+            with disk.failing():
+                said = (await ask(fake_telegram, chat.id, "/search الحكومة")).plain_text
+                fake_telegram.inject_inline_query("الحكومة")
+                [inline] = await fake_telegram.wait_for_inline_answers(1)
+            assert said == rtl_text(UNAVAILABLE)
+            assert inline.results == [] and inline.button is not None
+            assert inline.button["text"] == present.INLINE_UNAVAILABLE
+            # (the other readers fail too meanwhile, the delivery worker's included)
+            logged = [r for r in caplog.records if r.levelno >= logging.WARNING
+                      and r.name in ("handlers.search", "handlers.inline")]
+            assert [(r.name, r.exc_info) for r in logged] == [
+                ("handlers.search", None), ("handlers.inline", None)]
+            assert all("(SQLITE_IOERR)" in r.getMessage() for r in logged), logged
+            found = await ask(fake_telegram, chat.id, "/search الحكومة")
+            assert "1–" in (found.plain_text or "")

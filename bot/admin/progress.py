@@ -21,6 +21,10 @@ from bot.render.bidi import RLM, rtl_text
 BAR_WIDTH = 10
 FULL, EMPTY = "▓", "░"
 RATE_WINDOW = 30.0  # seconds of samples the ETA is computed from
+#: Under the figures during a "database full" episode (writes refused for a full disk):
+#: delivery claims nothing new until outcomes can be recorded, so the bar stands still
+#: and the ETA is not known (bot.delivery.recorder).
+STORAGE_FULL = "💾 قاعدة بيانات البوت ممتلئة: يُستأنف الإرسال وحده حين تتوفّر مساحة على القرص."
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +117,9 @@ def _count_lines(p: Progress) -> list[str]:
 
 
 def render_progress(broadcast_id: int, p: Progress, eta_seconds: float | None, *,
-                    stopping: bool = False) -> str:
-    """The progress message while rows are left."""
+                    stopping: bool = False, storage_full: bool = False) -> str:
+    """The progress message while rows are left; ``storage_full``: the database refuses
+    writes (:data:`STORAGE_FULL` says why nothing moves)."""
     head = (f"⏹ <b>جارٍ إيقاف البث #{broadcast_id}…</b>" if stopping
             else f"📣 <b>جارٍ إرسال البث #{broadcast_id}</b>")
     lines = [head, "", bar_line(p.attempted, p.total), *_count_lines(p)]
@@ -123,6 +128,8 @@ def render_progress(broadcast_id: int, p: Progress, eta_seconds: float | None, *
     lines.append(f"⏳ المتبقي: {p.pending} من {p.total}")
     if not stopping:
         lines.append(f"⏱ الوقت المتبقي المتوقَّع: {eta(eta_seconds)}")
+    if storage_full:
+        lines.append(STORAGE_FULL)
     return rtl_text("\n".join(lines))
 
 

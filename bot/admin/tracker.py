@@ -16,7 +16,9 @@ minute the broadcast itself may need.
 ``refresh(bot, id)`` does the same at once for one broadcast (after confirm or cancel).
 
 While the database is full (:class:`StorageFull`) the progress goes on from what can be
-read; what needs a write waits for a later tick: marking a broadcast finished (so its
+read, with a line that says why it stands still (while the database's "full" episode
+lasts: until writes have worked for a minute, as /healthz); what needs a write waits for
+a later tick: marking a broadcast finished (so its
 final report), cancelling rows released after a stop, expiring stale drafts (before,
 that sweep's failure ended the tick before any progress edit and was not tried again
 for an hour).
@@ -126,7 +128,8 @@ class BroadcastTracker:
         state.meter.add(now, progress.processed)
         stopping = record.status == "cancelled"
         text = render_progress(record.id, progress, state.meter.eta(progress.pending),
-                               stopping=stopping)
+                               stopping=stopping,
+                               storage_full=self._storage.db.full is not None)
         if text == state.last_text:
             return
         if (record.progress_chat_id or 0) < 0 and state.last_text and not stopping \

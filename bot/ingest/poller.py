@@ -457,7 +457,8 @@ class Poller:
         try:
             failures, disabled = await self.storage.db.write(lambda c: record_failure(
                 c, feed.id, now=now, error=error, kind=kind, schedule=when,
-                max_failures=self.config.max_consecutive_failures, disable_now=disable_now))
+                max_failures=self.config.max_consecutive_failures, disable_now=disable_now,
+                resumes=feed.resumes))
         except StorageFull as exc:  # not recorded: the feed waits for the pause to end
             self._pause(exc)
             failures, disabled = feed.consecutive_failures + 1, False

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from html import escape as _escape
 
 from bot.admin.arabic import count_phrase
-from bot.callbacks import CallbackCodec
+from bot.callbacks import STALE_BUTTON, CallbackCodec
 from bot.models import Article, Button
 from bot.render import (
     ENTITY_LIMIT,
@@ -80,7 +80,7 @@ INLINE_INVALID = {
 NO_RESULTS_INLINE = "لا نتائج: جرّب كلمات أقل أو أعم"
 INLINE_UNAVAILABLE = "تعذّر البحث الآن"
 EXPIRED = "انتهت صلاحية هذا البحث. أعد البحث بالأمر /search."
-FORGED = "هذا الزر قديم أو غير صالح. أعد البحث بالأمر /search."
+FORGED = f"{STALE_BUTTON} أعد البحث بالأمر /search."
 NO_MORE = "لا توجد نتائج أخرى."
 
 

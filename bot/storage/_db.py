@@ -99,7 +99,10 @@ def _translate(exc: sqlite3.Error, path: str) -> StorageError:
         return StorageError(f"storage: {path} is read-only ({msg})")
     if "locked" in msg or "busy" in msg:
         return StorageError(f"storage: {path} is locked by another process ({msg})")
-    return StorageError(f"storage: {msg}")
+    # the code says what kind of failure when the text does not ("vtable constructor
+    # failed: articles_fts" is a read error as FTS5 opens the index: SQLITE_IOERR)
+    name = getattr(exc, "sqlite_errorname", None)
+    return StorageError(f"storage: {msg}" + (f" ({name})" if name else ""))
 
 
 async def _connect(path: str) -> aiosqlite.Connection:

@@ -46,6 +46,7 @@ class Feed:
     last_error_at: float | None
     consecutive_failures: int
     created_at: float
+    resumes: int = 0  # times /resumefeed changed it (bot.storage._polling.resume)
 
     @property
     def enabled(self) -> bool:

@@ -211,19 +211,23 @@ def record_failure(
     kind: str,
     schedule: Callable[[int], float],
     max_failures: int,
+    resumes: int,
     disable_now: str | None = None,
 ) -> tuple[int, bool]:
     """Record a failed poll. ``schedule(failures)`` gives the next poll time for the new
     count of failures in a row. After ``max_failures`` the feed is disabled with a reason
     that names the last error; with ``disable_now`` (the reason) at once. Returns
-    (failures in a row, disabled now). Nothing is written for a feed deleted, or paused
-    by an admin while it was polled (it is not counted, nor disabled, while paused)."""
+    (failures in a row, disabled now). Nothing is written for a feed deleted, paused by
+    an admin while it was polled (it is not counted, nor disabled, while paused), or
+    resumed since the poll began: ``resumes``, the feed's :attr:`Feed.resumes` when the
+    poll read it, is not the stored count (the resume wins: the failure of a poll that
+    started before it is not counted against the resumed feed, nor disables it)."""
     row = conn.execute(
-        "SELECT consecutive_failures, disabled_reason, paused FROM feeds WHERE id = ?",
-        (feed_id,)).fetchone()
+        "SELECT consecutive_failures, disabled_reason, paused, resumes FROM feeds"
+        " WHERE id = ?", (feed_id,)).fetchone()
     if row is None:
         return 0, False
-    if row[2]:
+    if row[2] or row[3] != resumes:
         return int(row[0]), False
     failures = int(row[0]) + 1
     # any lone surrogate (text decoded with surrogateescape) as "?": SQLite refuses it, and
@@ -265,13 +269,14 @@ def resume(conn: sqlite3.Connection, feed_id: int) -> Feed | None:
     """/resumefeed: unpause a feed, re-enable one disabled after failures, clear the
     failure count and make it due now, in one transaction with reading it: returns the
     feed as it was just before (None: no such feed), so what the admin is told is what
-    changed, even when a poll disabled it a moment earlier. A feed enabled and without
-    failures is left as it is."""
+    changed, even when a poll disabled it a moment earlier. Counting the resume
+    (``resumes``) makes a poll under way count no failure when it ends
+    (:func:`record_failure`). A feed enabled and without failures is left as it is."""
     before = get_feed(conn, feed_id)
     if before is not None and (not before.enabled or before.consecutive_failures):
         conn.execute(
             "UPDATE feeds SET disabled_reason = NULL, consecutive_failures = 0, paused = 0,"
-            " next_poll_at = 0 WHERE id = ?", (feed_id,))
+            " next_poll_at = 0, resumes = resumes + 1 WHERE id = ?", (feed_id,))
     return before
 
 

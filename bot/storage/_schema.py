@@ -298,6 +298,13 @@ CREATE TABLE IF NOT EXISTS broadcast_forgotten (
 """)
 
 
+def _v10_feed_resumes(conn: sqlite3.Connection) -> None:
+    """How many times /resumefeed changed each feed (``resumes``): a poll that read a
+    smaller count when it started began before the last resume, and its failure is not
+    counted against the resumed feed (bot.storage._polling.record_failure)."""
+    conn.execute("ALTER TABLE feeds ADD COLUMN resumes INTEGER NOT NULL DEFAULT 0")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1, _v2, _v3_search, _v4_index_merging, _v5_feed_listing, _v6_terms_version,
-    _v7_canonical_feed_urls, _v8_split_progress, _v9_broadcast_forgotten]
+    _v7_canonical_feed_urls, _v8_split_progress, _v9_broadcast_forgotten, _v10_feed_resumes]

@@ -58,6 +58,16 @@ _STORAGE_TROUBLE = ("locked", "busy", "readonly", "read-only", "disk", "malforme
                     "not a database", "unable to open", "interrupt", "no such table")
 
 
+def _rejected(exc: sqlite3.OperationalError) -> bool:
+    """Did FTS5 reject the MATCH expression? Only a plain SQLITE_ERROR can be that: an
+    I/O error, a lock, an interrupt ... have codes of their own, whatever their message
+    says (a read failing as FTS5 opens the index is "vtable constructor failed:
+    articles_fts" with SQLITE_IOERR); a table missing (mid-rebuild) is storage trouble."""
+    code = getattr(exc, "sqlite_errorcode", sqlite3.SQLITE_ERROR) & 0xFF
+    msg = str(exc).lower()
+    return code == sqlite3.SQLITE_ERROR and not any(word in msg for word in _STORAGE_TROUBLE)
+
+
 def _fts(conn: sqlite3.Connection, sql: str, args: tuple) -> list[sqlite3.Row]:
     """Run a full-text query. FTS5 rejecting the MATCH expression ("fts5: syntax error",
     "unterminated string" ...) becomes InvalidSearchQuery; our builder quotes every
@@ -65,10 +75,9 @@ def _fts(conn: sqlite3.Connection, sql: str, args: tuple) -> list[sqlite3.Row]:
     try:
         return conn.execute(sql, args).fetchall()
     except sqlite3.OperationalError as exc:
-        msg = str(exc)
-        if any(word in msg.lower() for word in _STORAGE_TROUBLE):
+        if not _rejected(exc):
             raise
-        raise InvalidSearchQuery(f"search: the index rejected the query ({msg})") from exc
+        raise InvalidSearchQuery(f"search: the index rejected the query ({exc})") from exc
 
 
 def _capped_count(conn: sqlite3.Connection, match: str, cap: int) -> int:
