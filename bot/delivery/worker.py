@@ -25,7 +25,10 @@ and a row under way in parts sends no further part (:meth:`Delivery.stop_broadca
 A full database (:class:`StorageFull`) stops nothing for good: taking back, claiming and
 recording are tried again after 1, 2, 4 ... 30 s (``full_retry_max``), without a
 traceback each time, and no row is claimed while outcomes wait to be recorded (see
-``recorder.py``), so a restart in between can only resend the rows already claimed.
+``recorder.py``), so a restart in between can only resend the rows already claimed. Any
+other failure to claim (a failing disk: SQLITE_IOERR) is tried again after 1, 2, 4 ... 30
+s too, with one traceback per episode, a line at the 2nd, 4th, 8th ... failure in a row
+and one when claiming works again.
 """
 
 from __future__ import annotations
@@ -212,6 +215,7 @@ class Delivery:
 
     async def _feed(self) -> None:
         delay = 0.0
+        failures, failing_since = 0, 0.0  # feeding failures in a row (not a full disk)
         while not self._stopping:
             try:
                 more = await self._feed_once()
@@ -221,10 +225,24 @@ class Delivery:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stop_event.wait(), delay)
                 continue
-            except Exception:  # a database hiccup must not end delivery
-                log.exception("delivery: feeding failed; trying again in 1 s")
-                await asyncio.sleep(1.0)
+            except Exception as exc:  # a database hiccup (a failing disk) must not end delivery
+                # 1, 2, 4 ... 30 s apart; the traceback once, then a line at the 2nd, 4th,
+                # 8th ... failure in a row (a disk failing for an hour logged ~3,600)
+                failures += 1
+                delay = min(self.full_retry_max, 2.0 ** min(failures - 1, 16))
+                if failures == 1:
+                    failing_since = time.monotonic()
+                    log.exception("delivery: feeding failed; trying again in %.0f s", delay)
+                elif failures & (failures - 1) == 0:
+                    log.warning("delivery: feeding failed %d times in a row (%s: %s); trying "
+                                "again in %.0f s", failures, type(exc).__name__, exc, delay)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop_event.wait(), delay)
                 continue
+            if failures:
+                log.warning("delivery: feeding works again after %d failure(s) in %.0f s",
+                            failures, time.monotonic() - failing_since)
+                failures = 0
             delay = 0.0
             if more:
                 await asyncio.sleep(0)  # let senders start; then look for more
