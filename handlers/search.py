@@ -17,12 +17,11 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.errors import InvalidSearchQuery, NewsbotError, StorageFull
-from bot.render.bidi import rtl_text
 from bot.render.markup import to_reply_markup
 from bot.search import present
 from bot.search.query import Query, broader, parse_query, stopword_list
 from bot.services import Services, get_services
-from handlers.common import COMMAND_UPDATES, reply
+from handlers.common import COMMAND_UPDATES, answer, reply
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +110,7 @@ async def no_results(services: Services, raw: str, query: Query, chat_id: int
 
 async def _answer(cq: CallbackQuery, text: str | None = None) -> None:
     try:
-        await cq.answer(rtl_text(text) if text else text)
+        await answer(cq, text)  # (a press Telegram no longer waits for: logged, no more)
     except TelegramError as exc:
         log.info("search: answerCallbackQuery failed: %s", exc)
 
