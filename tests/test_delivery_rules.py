@@ -18,7 +18,7 @@ from telegram.error import (
 from bot.delivery.digest_render import headline, render_digest, render_latest
 from bot.delivery.errors import BACKOFF_CAP, backoff, classify, is_photo_problem
 from bot.delivery.fairness import next_cursor, pick
-from bot.delivery.pacing import CompletionWindow, Pacer
+from bot.delivery.pacing import Pacer
 from bot.delivery.schedule import (
     digest_due,
     is_quiet,
@@ -201,21 +201,6 @@ def test_pacer_spaces_sends_evenly_after_a_small_burst() -> None:
     assert waits[3:] == pytest.approx([step, 2 * step, 3 * step])  # evenly after the burst
     now[0] += 10  # idle: the burst is available again, not the backlog of 10 s
     assert [pacer.reserve() for _ in range(3)] == [0.0, 0.0, 0.0]
-
-
-async def test_completion_window_counts_requests_until_a_period_after_they_finish() -> None:
-    now = [0.0]
-    window = CompletionWindow(3, period=1.0, clock=lambda: now[0])
-    for _ in range(3):
-        await window.acquire()
-    assert window.wait_time() is None  # all in flight: only a completion can tell
-    now[0] = 0.5
-    window.release()  # finished at 0.5: counts until 1.5, however late it arrived
-    assert window.wait_time() == pytest.approx(1.0)
-    now[0] = 1.5
-    assert window.wait_time() == 0.0
-    await window.acquire()
-    assert window.in_flight == 3
 
 
 # ---------------------------------------------------------------- digest rendering
