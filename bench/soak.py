@@ -33,8 +33,11 @@ At the end the feeds stop changing, digest chats send ``/digest off`` (their las
 digest), the outbox drains, the service gets SIGTERM, and the verdict: does RSS level
 off (growth over the last half of the run against the first half, after the first
 minute), do fds and threads stay flat, does the WAL stay bounded, and the delivery check
-of bench/soak_check.py (no message lost, none twice, none unrecorded, none missing).
-Exit status 1 when a check fails.
+of bench/soak_check.py (no message lost, none twice, none unrecorded, none missing);
+``--tracemalloc`` adds the allocation sites of the service that grew most (snapshots after
+the warm-up, halfway and at the end; the service runs slower). Exit status 1 when a check
+fails. Parts: bench/soak_feeds.py (feeds), soak_world.py (chats), soak_sample.py (samples
+and rows), soak_check.py (aging and the delivery check), soak_verdict.py (the verdict).
 """
 
 from __future__ import annotations
@@ -46,13 +49,10 @@ import random
 import re
 import signal
 import socket
-import statistics
 import sys
 import tempfile
 import time
-from collections import Counter
 from contextlib import AsyncExitStack
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
@@ -63,14 +63,14 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import soak_world as people  # noqa: E402
 from corpus_feed import load_corpus  # noqa: E402
-from soak_check import Ledger, check, message_kind  # noqa: E402
+from soak_check import Ledger  # noqa: E402
 from soak_feeds import DEFAULT_FEEDS, category, path, role  # noqa: E402
+from soak_sample import HEADER, Sample, row, take  # noqa: E402
+from soak_verdict import report  # noqa: E402
 
 from tests.fakes.telegram_control import RemoteFakeTelegram  # noqa: E402
 from tests.service import Child, write_config  # noqa: E402
 
-MIB = 1024 * 1024
-AUTOCHECKPOINT_MB = 4.2  # the WAL SQLite restarts after: 1,000 pages of 4 KiB (and a header)
 # The service, with retention every N s instead of daily; with --tracemalloc, SIGUSR1
 # writes a snapshot of its Python allocations. argv: first run, interval, snapshot
 # folder or "-", then newsbot's arguments.
@@ -79,7 +79,7 @@ import sys
 first, interval, trace = sys.argv[1:4]
 if trace != "-":
     import signal, tracemalloc
-    tracemalloc.start(10)
+    tracemalloc.start(4)
     taken = [0]
     def snapshot(signum, frame):
         taken[0] += 1
@@ -91,64 +91,6 @@ m.INTERVAL_SECONDS = float(interval)
 from bot.cli import main
 raise SystemExit(main(sys.argv[4:]))
 """
-
-
-@dataclass
-class Sample:
-    t: float
-    rss: float  # MiB, the service
-    workers: dict[int, float]  # pid -> MiB
-    fds: int
-    threads: int
-    db: float  # MB
-    wal: float
-    pending: float
-    sent: float  # newsbot_sends_total{result="sent"}
-    articles: float
-    fake_sent: int
-    probes: list[float] = field(default_factory=list)  # ms
-
-
-def proc_status(pid: int) -> dict[str, int]:
-    out = {}
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key in ("VmRSS", "VmHWM", "Threads"):
-                out[key] = int(value.split()[0])
-    except OSError:
-        pass
-    return out
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        try:
-            found += [int(c) for c in task.read_text().split()]
-        except OSError:
-            continue
-    return found
-
-
-def is_worker(pid: int) -> bool:
-    try:
-        cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
-    return b"spawn_main" in cmd
-
-
-def size_mb(file: str) -> float:
-    try:
-        return os.path.getsize(file) / 1e6
-    except OSError:
-        return 0.0
-
-
-def metric(text: str, name: str, labels: str = "") -> float:
-    m = re.search(rf"^{re.escape(name)}{re.escape(labels)} (\S+)$", text, re.M)
-    return float(m.group(1)) if m else 0.0
 
 
 def free_port() -> int:
@@ -195,37 +137,10 @@ class Run:
 
     async def sample(self, fake: RemoteFakeTelegram) -> Sample:
         assert self.child is not None
-        pid = self.child.proc.pid
-        status = proc_status(pid)
-        workers = {c: proc_status(c).get("VmRSS", 0) / 1024 for c in children(pid)
-                   if is_worker(c)}
-        try:
-            fds = len(os.listdir(f"/proc/{pid}/fd"))
-        except OSError:
-            fds = 0
-        text = self.last_metrics = await self.metrics()
+        self.last_metrics = await self.metrics()
         probes, self.probes = self.probes, []
-        return Sample(
-            t=time.time() - self.go_time, rss=status.get("VmRSS", 0) / 1024,
-            workers=workers, fds=fds, threads=status.get("Threads", 0),
-            db=size_mb(self.db), wal=size_mb(self.db + "-wal"),
-            pending=metric(text, "newsbot_outbox_pending"),
-            sent=metric(text, "newsbot_sends_total", '{result="sent"}'),
-            articles=metric(text, "newsbot_articles_stored_total"),
-            fake_sent=int((await fake.stats())["sent"]), probes=probes)
-
-    def row(self, s: Sample) -> str:
-        before = [p for p in self.samples if p.t <= s.t - 60] or self.samples[:1]
-        per_min = (s.sent - before[-1].sent) / max(1e-9, s.t - before[-1].t) * 60
-        workers = "/".join(f"{w:.0f}" for _, w in sorted(s.workers.items())) or "-"
-        probes = sorted(s.probes) or [0.0]
-        return (f"{s.t / 60:6.1f} {s.rss:6.1f} {workers:>9} {s.fds:4d} {s.threads:4d} "
-                f"{s.db:7.1f} {s.wal:6.1f} {s.pending:7.0f} {per_min:7.0f} {s.articles:6.0f} "
-                f"{statistics.median(probes):6.1f} {probes[-1]:7.1f} {os.getloadavg()[0]:5.1f}")
-
-
-HEADER = ("   min    RSS  workers    fd  thr   db MB  wal MB pending sent/mn  arts "
-          "  p50ms   maxms  load")
+        return take(self.child.proc.pid, self.db, self.last_metrics, time.time() - self.go_time,
+                    int((await fake.stats())["sent"]), probes)
 
 
 async def start_service(run: Run, config: Path) -> Child:
@@ -380,7 +295,7 @@ async def _drive(run: Run, fake: RemoteFakeTelegram, feeds: asyncio.subprocess.P
         run.samples.append(await run.sample(fake))
         if len(run.samples) == 1 or (run.samples[-1].t // args.print_every
                                      != run.samples[-2].t // args.print_every):
-            print(run.row(run.samples[-1]), flush=True)
+            print(row(run.samples, run.samples[-1]), flush=True)
 
     async def blocks() -> None:
         for at in (0.35, 0.65):
@@ -424,7 +339,7 @@ async def _drive(run: Run, fake: RemoteFakeTelegram, feeds: asyncio.subprocess.P
     stats["hits"] = await fake.rate_limited()
     stats["edit_times"] = [e["time"] for e in (await fake.request("GET", "/edits"))["items"]]
     messages = await _messages(fake, world)
-    return _report(run, world, stats, messages, code, drained,
+    return report(run, world, stats, messages, code, drained,
                    feed_number={v: k for k, v in ids.items()})
 
 
@@ -436,30 +351,6 @@ async def snapshots(run: Run, seconds: float) -> None:
         await asyncio.sleep(max(0.0, run.go_time + at - time.time()))
         assert run.child is not None
         run.child.proc.send_signal(signal.SIGUSR1)
-
-
-def tracemalloc_report(workdir: Path) -> None:
-    """The allocation sites that grew most between the service's snapshots."""
-    import tracemalloc
-
-    files = sorted(workdir.glob("tracemalloc-*.snap"), key=lambda p: int(p.stem[12:]))
-    if len(files) < 2:
-        print(f"tracemalloc: {len(files)} snapshot(s) written, no comparison")
-        return
-    ignore = [tracemalloc.Filter(False, tracemalloc.__file__)]
-    snaps = [tracemalloc.Snapshot.load(str(f)).filter_traces(ignore) for f in files]
-    for label, a, b in (("after the warm-up -> the end", snaps[0], snaps[-1]),
-                        ("the last half", snaps[-2], snaps[-1])):
-        stats = b.compare_to(a, "traceback")
-        total = sum(st.size_diff for st in stats)
-        print(f"\ntracemalloc, {label}: {total / 1024:+,.0f} KiB of Python allocations in the "
-              f"service ({sum(st.size for st in stats) / MIB:.1f} MiB traced at the end); "
-              "the sites that grew most:")
-        for st in sorted(stats, key=lambda st: -st.size_diff)[:8]:
-            ours = [f for f in st.traceback if str(ROOT) in f.filename]
-            frames = [st.traceback[-1], *ours[-2:]] if ours else list(st.traceback)[-3:]
-            where = " <- ".join(f"{Path(f.filename).name}:{f.lineno}" for f in frames)
-            print(f"  {st.size_diff / 1024:+8,.0f} KiB {st.count_diff:+7,d} blocks  {where}")
 
 
 def _to_send(db: str, blocked: set[int]) -> int:
@@ -492,119 +383,6 @@ async def _messages(fake: RemoteFakeTelegram, world: people.World) -> dict[int, 
     chats = [world.admin, *world.private, *world.groups]
     pages = await people._gather([fake.request("GET", "/sent", chat_id=c) for c in chats], 8)
     return {c: p["items"] for c, p in zip(chats, pages, strict=True)}
-
-
-def _halves(samples: list[Sample], value) -> tuple[float, float, float, float]:  # type: ignore[no-untyped-def]
-    """(growth over the first half, over the last half, max of the first half, max of the
-    last half) of ``value(sample)``; start, middle and end are medians of a few samples."""
-    values = [value(s) for s in samples]
-    n = len(values)
-    k = max(1, min(5, n // 6))
-    mid = n // 2
-    a = statistics.median(values[:k])
-    m = statistics.median(values[max(0, mid - k // 2):max(0, mid - k // 2) + k])
-    e = statistics.median(values[-k:])
-    return m - a, e - m, max(values[:mid] or values), max(values[mid:])
-
-
-def _report(run: Run, world: people.World, stats: dict, messages: dict[int, list], code: int,
-            drained: float, feed_number: dict[int, int]) -> int:
-    args, samples = run.args, run.samples
-    failed: list[str] = []
-    print(f"\nend: service exit code {code}; drain after the run {drained:.0f} s; fake Bot API: "
-          f"{stats['sent']} messages, {stats['edits']} edits, {stats['inline_answers']} inline "
-          f"answers, {stats['rate_limited']} 429s; reader actions {world.actions}; "
-          f"broadcasts {world.broadcasts}; blocked {len(world.blocked)} chats")
-    text = run.last_metrics
-    polls = {r: int(metric(text, "newsbot_polls_total", f'{{result="{r}"}}'))
-             for r in ("ok", "not_modified", "unchanged", "error")}
-    pruned = {t: int(metric(text, "newsbot_retention_deleted_total", f'{{table="{t}"}}'))
-              for t in ("articles", "outbox", "broadcasts")}
-    print(f"service: polls {polls}; articles stored {samples[-1].articles:.0f}; retention "
-          f"pruned {pruned} (aged by the bench: {dict(run.ledger.aged)})")
-    if code != 0:
-        failed.append(f"service exit code {code}")
-    if stats["rate_limited"]:
-        failed.append(f"{stats['rate_limited']} 429s")
-        sends = sorted([(m["time"], message_kind(m)) for ms in messages.values() for m in ms]
-                       + [(t, "edit") for t in stats["edit_times"]])
-        for hit in stats["hits"][:8]:
-            kinds = Counter(k for t, k in sends if hit["time"] - 1.0 < t <= hit["time"])
-            print(f"   429: {hit['method']} chat {hit['chat_id']} ({hit['scope']} limit) at "
-                  f"{hit['time'] - run.fake_go:.1f} s; the second before it: {dict(kinds)}")
-    errors = [line for line in (run.workdir / "service.log").read_text(
-        encoding="utf-8", errors="replace").splitlines() if " ERROR " in line or
-        "Traceback" in line]
-    print(f"service log: {len(errors)} ERROR/Traceback line(s)")
-    for line in dict.fromkeys(e[20:200] for e in errors[:50]):
-        print(f"   {line}")
-
-    warm = [s for s in samples if args.warmup <= s.t <= args.minutes * 60]
-    if len(warm) < 4:
-        print("too few samples after the warm-up for a verdict on memory")
-        warm = samples
-    span = f"{warm[0].t / 60:.1f}-{warm[-1].t / 60:.1f} min"
-    print(f"\nverdict ({span}; growth over the first half -> over the last half):")
-
-    def judge(label: str, ok: bool, detail: str) -> None:
-        print(f"  {'ok  ' if ok else 'FAIL'} {label:24s} {detail}")
-        if not ok:
-            failed.append(label)
-
-    first, last, _, _ = _halves(warm, lambda s: s.rss)
-    judge("service RSS levels off", last <= max(2.0, 0.5 * first),
-          f"{warm[0].rss:.1f} -> {warm[-1].rss:.1f} MiB: {first:+.1f} then {last:+.1f} MiB")
-    pids = set.intersection(*(set(s.workers) for s in warm)) if warm else set()
-    if len(pids) < max(len(s.workers) for s in warm):
-        failed.append("worker processes replaced")
-        print("  FAIL worker processes were replaced during the run")
-    for pid in sorted(pids):
-        first, last, _, _ = _halves(warm, lambda s, pid=pid: s.workers[pid])
-        judge(f"worker {pid} RSS levels off", last <= max(2.0, 0.5 * first),
-              f"{warm[0].workers[pid]:.1f} -> {warm[-1].workers[pid]:.1f} MiB: "
-              f"{first:+.1f} then {last:+.1f} MiB")
-    for label, value, slack in (("open fds flat", lambda s: s.fds, 2),
-                                ("threads flat", lambda s: s.threads, 0)):
-        half = len(warm) // 2
-        med1 = statistics.median(value(s) for s in warm[:half])
-        med2 = statistics.median(value(s) for s in warm[half:])
-        judge(label, med2 <= med1 + slack, f"median {med1:.0f} in the first half, {med2:.0f} "
-              f"in the last (range {min(map(value, warm))}-{max(map(value, warm))})")
-    _, _, max1, max2 = _halves(warm, lambda s: s.wal)
-    judge("WAL bounded", max2 <= 1.25 * max(max1, AUTOCHECKPOINT_MB),
-          f"max {max1:.1f} MB in the first half, {max2:.1f} MB in the last (SQLite's "
-          f"auto-checkpoint: {AUTOCHECKPOINT_MB} MB)")
-    first, last, _, _ = _halves(warm, lambda s: s.db)
-    print(f"  info database file          {warm[0].db:.1f} -> {warm[-1].db:.1f} MB: {first:+.1f} "
-          f"then {last:+.1f} MB")
-    minutes = (warm[-1].t - warm[0].t) / 60
-    probes = sorted(p for s in warm for p in s.probes) or [0.0]
-    print(f"  info messages sent          {(warm[-1].sent - warm[0].sent) / max(minutes, 1e-9):.0f}"
-          f" a minute on average; HTTP answer on the event loop: p50 "
-          f"{probes[len(probes) // 2]:.1f} ms, p99 {probes[int(len(probes) * 0.99)]:.1f} ms, "
-          f"max {probes[-1]:.1f} ms ({len(probes)} probes)")
-
-    verdict = check(run.ledger.final(), messages, world.blocked, run.go_time, feed_number,
-                    admin=world.admin)
-    counts = verdict.counts
-    print("  info outbox rows            " + ", ".join(
-        f"{k[5:]} {n}" for k, n in sorted(counts.items()) if k.startswith("rows ")))
-    print("  info messages in the fake   " + ", ".join(
-        f"{k[9:]} {n}" for k, n in sorted(counts.items()) if k.startswith("messages ")))
-    print(f"  info expected (chat, article) pairs from feed/category subscriptions: "
-          f"{counts['expected (chat, article)']}")
-    problems = {k: n for k, n in counts.items() if k.split(":")[0] in
-                ("lost", "duplicate", "stray", "missing")}
-    judge("delivery: each once", not problems,
-          ", ".join(f"{k} {n}" for k, n in problems.items()) or
-          "no message lost, none twice, none unrecorded, none missing")
-    for what, examples in verdict.examples.items():
-        for example in examples:
-            print(f"       {what}: {example}")
-    if args.tracemalloc:
-        tracemalloc_report(run.workdir)
-    print("\nRESULT: " + ("PASS" if not failed else "FAIL (" + "; ".join(failed) + ")"))
-    return 1 if failed else 0
 
 
 def main() -> int:
