@@ -5,15 +5,20 @@ private chats (NOTES.md), and a ``RetryAfter`` there pauses all requests. This l
 plugged into the ``Application`` as its ``rate_limiter``, applies DESIGN.md's limits to
 every send, command replies included:
 
-- global: at most ``messages_per_second`` in any window of 1 s (+ a safety margin);
+- global: at most ``messages_per_second`` in any window of 1 s (+ a safety margin),
+  counted from when requests *finish* (:class:`CompletionWindow`);
 - private chats: one message every ``per_chat_interval_seconds`` (+ margin), in order;
 - groups, supergroups and channels (negative ids or @usernames): at most
   ``group_messages_per_minute`` in any window of 60 s (+ margin).
 
 Sends to one chat are serialized (a per-chat lock held across the request), which also
-keeps a chat's messages in order. The margins absorb the difference between when we
-send and when the server counts the request. A ``RetryAfter`` (a bug, per DESIGN.md)
-pauses only the chat it concerns and is retried up to ``max_retries`` times.
+keeps a chat's messages in order. The server counts a request when it *arrives*: a
+global window counted from when requests left let a send through while earlier ones,
+held up on the way, were still to arrive, and the server saw 31 in a second
+(bench/soak.py: 429s when command replies and digests met the delivery worker's sends;
+the worker counted its own sends from completion, the others did not). A
+``RetryAfter`` (a bug, per DESIGN.md) pauses only the chat it concerns and is retried up
+to ``max_retries`` times.
 """
 
 from __future__ import annotations
@@ -72,6 +77,46 @@ class SlidingWindow:
         return not self._times or self._times[-1] <= now - self.period
 
 
+class CompletionWindow:
+    """A request may start only while fewer than ``limit`` requests are in flight or
+    finished within the last ``period`` seconds. A request arrives before it finishes, so
+    every earlier request that arrived within ``period`` before a new one is counted: the
+    server's window can never overflow, whatever the delays on the way. In steady state
+    it costs a request's latency per window (~1 %)."""
+
+    def __init__(self, limit: int, period: float = 1.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit
+        self.period = period
+        self._clock = clock
+        self._finished: deque[float] = deque()
+        self._released = asyncio.Event()
+        self.in_flight = 0
+
+    def wait_time(self) -> float | None:
+        """Seconds until a request may start: 0 now, None when only a request finishing
+        can tell (all ``limit`` are in flight). Prunes old completions."""
+        now = self._clock()
+        done = self._finished
+        while done and done[0] <= now - self.period:
+            done.popleft()
+        if len(done) + self.in_flight < self.limit:
+            return 0.0
+        return done[0] + self.period - now if done else None
+
+    async def acquire(self) -> None:
+        while (delay := self.wait_time()) != 0:
+            self._released.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._released.wait(), delay)
+        self.in_flight += 1
+
+    def release(self) -> None:
+        self.in_flight -= 1
+        self._finished.append(self._clock())
+        self._released.set()
+
+
 class _ChatState:
     __slots__ = ("last", "lock", "retry_until", "window")
 
@@ -98,7 +143,7 @@ class SendLimiter(BaseRateLimiter[int]):
     def __init__(self, messages_per_second: float = 30, per_chat_interval: float = 1.0,
                  group_per_minute: int = 20, max_retries: int = 2,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self._global = SlidingWindow(int(messages_per_second), 1.0 + WINDOW_MARGIN)
+        self._global = CompletionWindow(int(messages_per_second), 1.0 + WINDOW_MARGIN, clock)
         self._global_lock = asyncio.Lock()
         self._per_chat_interval = per_chat_interval + WINDOW_MARGIN if per_chat_interval else 0
         self._group_per_minute = group_per_minute
@@ -143,13 +188,8 @@ class SendLimiter(BaseRateLimiter[int]):
         return max(wait, 0.0)
 
     async def _wait_global(self) -> None:
-        async with self._global_lock:
-            while True:
-                wait = self._global.delay(self._clock())
-                if wait <= 0:
-                    self._global.record(self._clock())
-                    return
-                await asyncio.sleep(wait)
+        async with self._global_lock:  # first come, first served
+            await self._global.acquire()
 
     async def _wait_chat(self, state: _ChatState) -> None:
         while True:
@@ -200,4 +240,6 @@ class SendLimiter(BaseRateLimiter[int]):
                     state.retry_until = self._clock() + delay + 0.1
                     if attempt == max_retries:
                         raise
+                finally:  # the server counted it by now, if ever: from here on it is done
+                    self._global.release()
         raise AssertionError("unreachable")  # pragma: no cover

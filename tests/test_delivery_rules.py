@@ -4,6 +4,7 @@ pacing, digest rendering."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from telegram.error import (
@@ -15,10 +16,11 @@ from telegram.error import (
     TimedOut,
 )
 
+from bot.delivery.compose import Composer
 from bot.delivery.digest_render import headline, render_digest, render_latest
 from bot.delivery.errors import BACKOFF_CAP, backoff, classify, is_photo_problem
 from bot.delivery.fairness import next_cursor, pick
-from bot.delivery.pacing import CompletionWindow, Pacer
+from bot.delivery.pacing import Pacer
 from bot.delivery.schedule import (
     digest_due,
     is_quiet,
@@ -30,7 +32,7 @@ from bot.delivery.schedule import (
 )
 from bot.models import Article
 from bot.render import visible_length
-from bot.storage import DigestItem
+from bot.storage import DigestItem, OutboxRow, Storage
 
 
 # ---------------------------------------------------------------- error classification
@@ -203,19 +205,24 @@ def test_pacer_spaces_sends_evenly_after_a_small_burst() -> None:
     assert [pacer.reserve() for _ in range(3)] == [0.0, 0.0, 0.0]
 
 
-async def test_completion_window_counts_requests_until_a_period_after_they_finish() -> None:
-    now = [0.0]
-    window = CompletionWindow(3, period=1.0, clock=lambda: now[0])
-    for _ in range(3):
-        await window.acquire()
-    assert window.wait_time() is None  # all in flight: only a completion can tell
-    now[0] = 0.5
-    window.release()  # finished at 0.5: counts until 1.5, however late it arrived
-    assert window.wait_time() == pytest.approx(1.0)
-    now[0] = 1.5
-    assert window.wait_time() == 0.0
-    await window.acquire()
-    assert window.in_flight == 3
+# ---------------------------------------------------------------- composer
+async def test_the_composer_keeps_a_bounded_number_of_broadcasts(tmp_path: Path) -> None:
+    """The worker's composer kept every broadcast it ever sent (its text too) for the
+    life of the process; it now keeps the latest ones and reads an older one again."""
+    storage = await Storage.open(str(tmp_path / "db.sqlite3"))
+    try:
+        composer = Composer(storage)
+        rows = []
+        for n in range(100):
+            cast = await storage.broadcasts.create(1, "text", text=f"بث رقم {n}")
+            rows.append(OutboxRow(n + 1, 1, None, cast.id, 0, "private", "UTC", None, None))
+            await composer.prepare(rows[-1:])
+            assert composer.outgoing(rows[-1]).chunks == (f"بث رقم {n}",)
+        assert len(composer._broadcasts) < 100
+        await composer.prepare(rows[:1])  # the first one, forgotten: read again
+        assert composer.outgoing(rows[0]).chunks == ("بث رقم 0",)
+    finally:
+        await storage.close()
 
 
 # ---------------------------------------------------------------- digest rendering

@@ -10,7 +10,15 @@ from datetime import timedelta
 import pytest
 from telegram.error import RetryAfter
 
-from bot.ratelimit import WINDOW_MARGIN, SendLimiter, SlidingWindow, is_group_chat
+from bot.ratelimit import (
+    WINDOW_MARGIN,
+    CompletionWindow,
+    SendLimiter,
+    SlidingWindow,
+    is_group_chat,
+)
+from tests.fakes.telegram import FakeTelegram
+from tests.fakes.telegram_ptb import application_builder
 
 
 def test_sliding_window_delay() -> None:
@@ -105,3 +113,36 @@ async def test_retry_after_is_raised_when_retries_run_out() -> None:
     with pytest.raises(RetryAfter):
         await limiter.process_request(always, (), {}, "sendMessage", {"chat_id": 1}, None)
     assert limiter.chat_ready_in(1) > 0.5
+
+
+async def test_completion_window_counts_requests_until_a_period_after_they_finish() -> None:
+    now = [0.0]
+    window = CompletionWindow(3, period=1.0, clock=lambda: now[0])
+    for _ in range(3):
+        await window.acquire()
+    assert window.wait_time() is None  # all in flight: only a completion can tell
+    now[0] = 0.5
+    window.release()  # finished at 0.5: counts until 1.5, however late it arrived
+    assert window.wait_time() == pytest.approx(1.0)
+    now[0] = 1.5
+    assert window.wait_time() == 0.0
+    await window.acquire()
+    assert window.in_flight == 3
+
+
+async def test_a_window_of_sends_that_arrive_late_is_not_overtaken(
+        fake_telegram: FakeTelegram) -> None:
+    """The server counts a send when it arrives. Five sends held up on the way (0.3 s)
+    and five more sent when the window had moved on by our clock arrived within one
+    second of them: 429s (bench/soak.py saw them with command replies and digests, which
+    do not go through the delivery worker's own completion window). A send now waits
+    until a second after the earlier ones *finished*."""
+    fake_telegram.set_limits(global_per_second=5)
+    fake_telegram.delay_next("sendMessage", 0.3, times=5)
+    chats = [fake_telegram.add_private_chat().id for _ in range(10)]
+    app = application_builder(fake_telegram).rate_limiter(
+        SendLimiter(5, per_chat_interval=0)).build()
+    async with app:
+        await asyncio.gather(*(app.bot.send_message(c, "خبر") for c in chats))
+    fake_telegram.assert_no_rate_limits()
+    assert len(fake_telegram.sent()) == 10

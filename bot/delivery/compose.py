@@ -4,6 +4,8 @@ News rows render with ``render_article(article, tz=chat's time zone)``; a render
 cached per (article, time zone), so 10,000 chats in one zone cost one render. Articles
 and broadcasts are loaded in one read per claimed batch (:meth:`Composer.prepare`); a
 broadcast is re-read after ``BROADCAST_TTL`` seconds so a cancellation stops its rows.
+Every cache is bounded: before, each broadcast the worker sent stayed in memory, text and
+all, for the life of the process (a bot broadcasting daily grew for months).
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from bot.storage import OutboxRow, Storage
 from bot.storage._outbox_broadcasts import Broadcast
 
 BROADCAST_TTL = 2.0
-CACHE_SIZE = 2048
+CACHE_SIZE = 2048  # articles, and renders
+BROADCAST_CACHE = 64  # broadcasts (a few run at once; one evicted is read again)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +54,8 @@ def parts_key(chunks: Sequence[str]) -> str:
     return digest.hexdigest()[:32]
 
 
-def _put(cache: dict, key: object, value: object) -> None:
-    if len(cache) >= CACHE_SIZE:
+def _put(cache: dict, key: object, value: object, size: int = CACHE_SIZE) -> None:
+    if key not in cache and len(cache) >= size:
         del cache[next(iter(cache))]
     cache[key] = value
 
@@ -78,7 +81,7 @@ class Composer:
             _put(self._articles, aid, article)
         loaded = time.monotonic()
         for bid, cast in casts.items():
-            self._broadcasts[bid] = (loaded, cast)
+            _put(self._broadcasts, bid, (loaded, cast), BROADCAST_CACHE)
 
     def outgoing(self, row: OutboxRow) -> Outgoing:
         if row.article_id is not None:
