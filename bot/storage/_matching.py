@@ -47,6 +47,13 @@ def keyword_values(conn: sqlite3.Connection) -> list[str]:
     return [r[0] for r in rows]
 
 
+def has_keywords(conn: sqlite3.Connection) -> bool:
+    """Does an active chat have a keyword subscription (are keyword words needed)?"""
+    return conn.execute(
+        "SELECT 1 FROM subscriptions s JOIN chats c ON c.id = s.chat_id"
+        " WHERE s.kind = 'keyword' AND c.active = 1 LIMIT 1").fetchone() is not None
+
+
 def keyword_text(title: str, summary: str, text: str | None) -> str:
     """What keywords are matched against: the title, the summary and the lead."""
     return " \n ".join((title, summary, (text or "")[:LEAD_CHARS]))
