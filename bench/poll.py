@@ -20,10 +20,11 @@ store in SQLite), and the cost of article-page extraction.
         the feeds each, so outbox rows are created too (--changed N: N such cycles in a
         row, a soak: memory should level off, not grow with the articles stored)
    For each: wall time, articles stored, outbox rows, stories joined, CPU seconds of this
-   process and of the workers (and per stored article, with the least wall time that CPU
-   allows on this machine's cores), the event-loop lag (a 10 ms ticker; p99 and max: how
-   long the loop could not run anything, e.g. a Telegram update), and the resident memory
-   of this process and of each worker (now, and its peak so far).
+   process and of the workers (and per stored article, each and together, with the least
+   wall time that CPU allows on this machine's cores), the event-loop lag (a 10 ms
+   ticker; p99 and max: how long the loop could not run anything, e.g. a Telegram
+   update), and the resident memory of this process and of each worker (now, and its
+   peak so far).
 2. Extraction: the real feeds of DATA/feeds with an article page for every item (the text
    of DATA/articles.jsonl in tests/fixtures/ingest/page_template.html boilerplate), page
    extraction on: ms per article, and the checks of the issue (every summary non-empty
@@ -180,8 +181,9 @@ async def timed_cycle(label: str, poller: Poller, storage: Storage,
         # machine's cores (the work spread perfectly, nothing waiting on I/O)
         per_article = (cpu + wcpu) / report.stored
         cores = os.cpu_count() or 1
-        print(f"  {'':38s} {1e3 * per_article:.2f} ms of CPU per stored article: "
-              f"at least {(cpu + wcpu) / cores:.1f} s on {cores} core(s)")
+        print(f"  {'':38s} {1e3 * per_article:.2f} ms of CPU per stored article "
+              f"({1e3 * cpu / report.stored:.2f} main + {1e3 * wcpu / report.stored:.2f} "
+              f"workers): at least {(cpu + wcpu) / cores:.1f} s on {cores} core(s)")
     print(f"  {'':38s} memory now/peak: main {memory([os.getpid()])}; "
           f"workers {memory(pool.pids())}")
     return wall

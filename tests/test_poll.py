@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,9 @@ from bot.config import PollingConfig
 from bot.extract import guess_lang
 from bot.ingest import IngestOptions, Workers
 from bot.ingest.build import DeadlinePassed
+from bot.ingest.work import Built
 from bot.ingest.workers import WORKER_NICENESS
+from bot.matching import keyword_key
 from bot.storage import _polling
 from tests.fakes.feed_server import FeedServer, Route, http_date
 from tests.fixtures.ingest.site import (
@@ -538,13 +541,20 @@ class RecordingWorkers(Workers):
     def __init__(self, *, deadline_passes: bool = False) -> None:
         super().__init__("thread", 1)
         self.calls: list[tuple[str, tuple[object, ...]]] = []
+        self.results: list[tuple[str, object]] = []
         self.deadline_passes = deadline_passes
+        self.after_build: list[Callable[[], Awaitable[object]]] = []  # run once each
 
     async def run(self, fn, *args):  # type: ignore[no-untyped-def]
         self.calls.append((fn.__name__, args))
         if self.deadline_passes and fn.__name__ == "build_in_worker":
             raise DeadlinePassed("ingest: the poll's deadline passed while building articles")
-        return await super().run(fn, *args)
+        result = await super().run(fn, *args)
+        self.results.append((fn.__name__, result))
+        if fn.__name__ == "build_in_worker":
+            while self.after_build:
+                await self.after_build.pop(0)()
+        return result
 
 
 async def test_the_worker_gets_the_polls_deadline_and_stops_there(
@@ -568,3 +578,48 @@ async def test_the_worker_gets_the_polls_deadline_and_stops_there(
         assert outcome.result == "error"
         [feed] = await env.rows("SELECT last_error_kind, consecutive_failures FROM feeds")
         assert feed == {"last_error_kind": "timeout", "consecutive_failures": 1}
+
+
+async def test_keyword_words_are_built_only_when_a_chat_may_match_them(
+        tmp_path: Path, feed_server: FeedServer) -> None:
+    """The workers compute (and send back) an article's keyword-matching words only when
+    it may be pushed (not on the feed's first poll) and an active chat has a keyword
+    subscription. One subscribed between the build and the store still gets its rows:
+    the writer computes them then."""
+    news = [item(title, f"https://news.example/{n}", str(n), description=text)
+            for n, (title, text) in enumerate([
+                ("افتتاح معرض الكتاب الدولي", "افتتح معرض الكتاب أبوابه بمشاركة 500 دار نشر."),
+                ("الحكومة تعلن موازنة العام الجديد", "أعلنت الحكومة موازنة تزيد الإنفاق."),
+                ("منتخب الشباب يتأهل إلى النهائي", "قالت الحكومة إنها ستكرم اللاعبين.")])]
+    feed_server.add_feed("/f.xml", rss(news[:1]))
+    workers = RecordingWorkers()
+    async with open_env(tmp_path, options=IngestOptions(extract=False),
+                        workers=workers) as env:
+        feed_id = await env.add_feed(feed_server.url("/f.xml"), default=True)
+        for chat in (1, 2):
+            await env.storage.chats.register(chat, "private")
+        await env.storage.subscriptions.remove(2, "feed", str(feed_id))
+
+        def built() -> list[Built]:
+            [*_, (name, result)] = workers.results
+            assert name == "build_in_worker" and isinstance(result, list)
+            return result
+
+        await env.poller.poll_due()  # first poll: never pushed
+        assert [b.tokens for b in built()] == [None]
+
+        feed_server.add_feed("/f.xml", rss(news[:2]))
+        workers.after_build.append(lambda: env.storage.subscriptions.add(
+            2, "keyword", keyword_key("الحكومة"), "الحكومة"))
+        await env.poller.poll_now(feed_id)
+        assert [b.tokens for b in built()] == [None]  # no keyword subscription when built
+
+        feed_server.add_feed("/f.xml", rss(news))
+        await env.poller.poll_now(feed_id)
+        [fresh] = built()
+        assert fresh.tokens is not None and "الحكومه" in fresh.tokens.split()
+
+        rows = await env.rows("SELECT o.chat_id, a.guid FROM outbox o"
+                              " JOIN articles a ON a.id = o.article_id ORDER BY o.id")
+        assert [(r["chat_id"], r["guid"]) for r in rows] == [
+            (1, "1"), (2, "1"), (1, "2"), (2, "2")]

@@ -171,3 +171,84 @@ async def test_an_article_id_is_the_one_sqlite_would_give(storage: Storage) -> N
 
     sqlite_id, ours = await storage.db.write(go)
     assert ours == sqlite_id == 3
+
+
+async def test_a_polls_outbox_rows_are_those_of_one_insert_select_per_article(
+        tmp_path: Path) -> None:
+    """OutboxBatch selects each distinct condition's chats once and inserts their rows: the
+    same rows, in the same order (so with the same ids), as enqueue_article's INSERT ...
+    SELECT per article. Subscriptions are stored out of chat order (the SELECT's order is
+    the index's, not the chat ids'), chats match by feed, category and keyword at once,
+    an inactive chat and joined stories (rows ignored) are in the batch, and most articles
+    share their condition (the chats are selected once for them)."""
+    from bot.matching import keyword_key
+    from bot.storage._articles import ArticleWriter, prepare
+    from bot.storage._matching import enqueue_article
+    from bot.storage._util import now, to_ts
+
+    def fixture(conn) -> list[tuple[Article, int | None]]:  # type: ignore[no-untyped-def]
+        for n, category in ((1, "رياضة"), (2, ""), (3, "اقتصاد")):
+            conn.execute("INSERT INTO feeds (url, name, category, created_at)"
+                         " VALUES (?, ?, ?, 0)", (f"https://f{n}.example/rss", f"F{n}", category))
+        for chat in range(1, 13):
+            conn.execute("INSERT INTO chats (id, type, active, created_at, updated_at)"
+                         " VALUES (?, 'private', ?, 0, 0)", (chat, int(chat != 7)))
+        subs = [(9, "feed", 1), (3, "feed", 1), (12, "category", "رياضه"), (7, "feed", 1),
+                (5, "keyword", keyword_key("الحكومة")), (1, "feed", 2), (11, "feed", 1),
+                (3, "category", "رياضه"), (2, "category", "اقتصاد"), (10, "feed", 3),
+                (8, "keyword", keyword_key("مجلس الوزراء")), (4, "feed", 3), (6, "feed", 2),
+                (9, "keyword", keyword_key("الحكومة")), (1, "category", "اقتصاد")]
+        conn.executemany(
+            "INSERT INTO subscriptions (chat_id, kind, feed_id, value, display, created_at)"
+            " VALUES (?, ?, ?, ?, 'x', 0)",
+            [(chat, kind, value if kind == "feed" else None,
+              str(value) if kind == "feed" else value) for chat, kind, value in subs])
+        texts = ["وصلت الأخبار اليوم.", "قالت الحكومة إن الخطة جاهزة.",
+                 "اجتمع مجلس الوزراء أمس.", "أقر مجلس الوزراء خطة الحكومة."]
+        items: list[tuple[Article, int | None]] = []
+        for n in range(24):
+            feed = 1 + n % 3
+            category = "اقتصاد" if n % 5 == 0 else None
+            art = Article(title=f"خبر رقم {n}", url=f"https://f{feed}.example/{n}",
+                          source=f"F{feed}", feed_id=feed, category=category,
+                          published=datetime(2024, 3, 11, 12, n, tzinfo=UTC),
+                          summary=texts[n % 4], text=texts[n % 4] + " وتفاصيل أخرى.")
+            items.append((art, 1 + (n - 4) if n % 7 == 4 else None))  # some join a story
+        return items
+
+    def one_by_one(conn) -> list[tuple]:  # type: ignore[no-untyped-def]
+        for art, story in fixture(conn):
+            cur = conn.execute(
+                "INSERT INTO articles (feed_id, url, title, source, category, published_at,"
+                " fetched_at, text, summary, story_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (art.feed_id, art.url, art.title, art.source, art.category,
+                 to_ts(art.published), now(), art.text, art.summary, story))
+            article_id = int(cur.lastrowid or 0)
+            if story is None:
+                conn.execute("UPDATE articles SET story_id = id WHERE id = ?", (article_id,))
+            enqueue_article(conn, article_id)
+        return [tuple(r) for r in conn.execute(
+            "SELECT id, chat_id, article_id, story_id, status FROM outbox ORDER BY id")]
+
+    def batched(conn) -> list[tuple]:  # type: ignore[no-untyped-def]
+        items = fixture(conn)
+        writer = ArticleWriter(conn)
+        for art, story in items:
+            writer.add(prepare(art), story_id=story)
+        created = writer.flush()
+        rows = [tuple(r) for r in conn.execute(
+            "SELECT id, chat_id, article_id, story_id, status FROM outbox ORDER BY id")]
+        assert created == len(rows)
+        return rows
+
+    plain = await Storage.open(str(tmp_path / "plain.sqlite3"))
+    fast = await Storage.open(str(tmp_path / "fast.sqlite3"))
+    try:
+        expected, got = await plain.db.write(one_by_one), await fast.db.write(batched)
+    finally:
+        await plain.close()
+        await fast.close()
+    assert got == expected
+    assert len(got) > 40
+    # not in chat id order: the test covers the SELECT's own order
+    assert [r[1] for r in got if r[2] == 1] != sorted(r[1] for r in got if r[2] == 1)

@@ -106,9 +106,12 @@ def build_article(
     page: Page | None = None,
     extracted: Extracted | None = None,
     page_error: str | None = None,
+    tokens: bool = True,
 ) -> Built:
     """The article for ``entry``. ``page`` is extracted here unless ``extracted`` (the
-    result of extracting it already) or ``page_error`` (why it was not) is given."""
+    result of extracting it already) or ``page_error`` (why it was not) is given. Without
+    ``tokens`` its keyword-matching words are not computed (see
+    :func:`bot.storage._articles.prepare`)."""
     feed_text, feed_credit = clean_text_and_attribution(entry.text, entry.title)
     if extracted is None and page is not None and page_error is None:
         extracted, page_error = extract_page(page)
@@ -141,7 +144,7 @@ def build_article(
     )
     fp = fingerprint(entry.title, text[:LEAD_CHARS])
     try:
-        ready = prepare(article, fp)
+        ready = prepare(article, fp, tokens=tokens)
     except Exception:  # the writer computes them then (and fails as it would have)
         log.exception("ingest: preparing %s for storage failed", article.url)
         return Built(article, fp, from_page, page_error)
@@ -194,6 +197,7 @@ def build_articles(
     clock: Callable[[], float] = time.monotonic,
     deadline: float | None = None,
     wall: Callable[[], float] = time.time,
+    tokens: bool = True,
 ) -> list[Built]:
     """:func:`build_article` for a batch (one executor call per poll), ``jobs`` oldest
     first (as the poller passes them): their pages are extracted newest first, within
@@ -201,7 +205,8 @@ def build_articles(
     returned, unprocessed: an article is never dropped. Once ``wall()`` reaches
     ``deadline`` (the poll gave up, and will poll the feed again) it raises
     :class:`DeadlinePassed` instead of going on: a slow poll does not keep a worker busy,
-    and every feed queued behind it waiting, for work nobody will store."""
+    and every feed queued behind it waiting, for work nobody will store. ``tokens``: as
+    for :func:`build_article`."""
     pages = _extract_pages(jobs, extract_budget, clock, deadline, wall)
     out: list[Built] = []
     for i, (entry, _page) in enumerate(jobs):
@@ -210,7 +215,7 @@ def build_articles(
         try:
             out.append(build_article(entry, feed_id=feed_id, source=source,
                                      fetched_at=fetched_at, extracted=extracted,
-                                     page_error=page_error))
+                                     page_error=page_error, tokens=tokens))
         except Exception:
             log.exception("ingest: building %s failed; storing it unprocessed", entry.url)
             out.append(_minimal(entry, feed_id, source, fetched_at))

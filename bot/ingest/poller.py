@@ -62,6 +62,7 @@ from bot.parse.digest import body_digest
 from bot.storage import Feed, Storage
 from bot.storage._articles import Prepared
 from bot.storage._listing import listing
+from bot.storage._matching import has_keywords
 from bot.storage._polling import (
     failure_reason,
     known_keys,
@@ -334,8 +335,10 @@ class Poller:
                         len(entries) + parsed.omitted, len(entries))
         urls = [article_url(e, feed.id) for e in entries]
         guids = [e.guid for e in entries if e.guid]
-        known_urls, known_guids = await self.storage.db.read(
-            lambda c: known_keys(c, feed.id, urls, guids))
+        # keyword-matching words are worth computing (and sending back) only for articles
+        # that may be pushed: the feed's first poll is not, and no keyword, no use
+        (known_urls, known_guids), tokens = await self.storage.db.read(lambda c: (
+            known_keys(c, feed.id, urls, guids), feed.initialized and has_keywords(c)))
         new = [e for e, url in zip(entries, urls, strict=True)
                if not is_known(e, url, known_urls, known_guids)]
         plan = _Plan("ok", fetched, digest, parsed.ttl, entries=len(entries), new=len(new),
@@ -350,7 +353,7 @@ class Poller:
                                       budget=self.page_budget)
         jobs = [(e, pages.get(e.url) if e.url else None) for e in _oldest_first(new)]
         plan.built = await self.workers.run(build_in_worker, jobs, feed.id, feed.name,
-                                            fetched_at, deadline)
+                                            fetched_at, tokens, deadline)
         return plan
 
     async def _store(self, feed: Feed, plan: _Plan, interval: float,

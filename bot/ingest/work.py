@@ -37,7 +37,8 @@ class Built:
     ``page_error`` why a fetched page was not used (extraction failed), if it was not.
     ``index`` (its full-text row) and ``tokens`` (the words keywords are matched against,
     space-joined) are computed in the worker too, so the storing transaction only runs SQL
-    (see :func:`bot.storage._articles.prepare`); None: computed when storing."""
+    (see :func:`bot.storage._articles.prepare`); None: computed when storing (``tokens``
+    only if a chat has a keyword subscription by then)."""
 
     article: Article
     fingerprint: int
@@ -62,9 +63,11 @@ def parse_in_worker(body: bytes, url: str, headers: dict[str, str], fetched_at: 
 
 
 def build_in_worker(jobs: Sequence[tuple[Entry, Page | None]], feed_id: int, source: str,
-                    fetched_at: datetime, deadline: float | None = None) -> list[Built]:
-    """:func:`bot.ingest.build.build_articles` (imported in the worker). ``deadline``
-    (``time.time()``): when the poll that asked gives up; the work stops there."""
+                    fetched_at: datetime, tokens: bool = True,
+                    deadline: float | None = None) -> list[Built]:
+    """:func:`bot.ingest.build.build_articles` (imported in the worker). ``tokens``: compute
+    the keyword-matching words (``Built.tokens``); ``deadline`` (``time.time()``): when the
+    poll that asked gives up; the work stops there."""
     from bot.ingest.build import build_articles
 
-    return build_articles(jobs, feed_id, source, fetched_at, deadline=deadline)
+    return build_articles(jobs, feed_id, source, fetched_at, deadline=deadline, tokens=tokens)
