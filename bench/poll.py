@@ -53,6 +53,22 @@ from bot.storage import Storage  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
+
+async def add_feeds_and_chats(storage: Storage, count: int, url: str) -> None:
+    """``count`` feeds (``url`` with ``{n}`` for the feed's number) and 100 private chats
+    subscribed to 2 % of them each, the same ones for the same ``count``."""
+    ids = []
+    for n in range(count):
+        feed, _ = await storage.feeds.add(url.format(n=n), f"مصدر {n}", "عام")
+        ids.append(feed.id)
+    rng = random.Random(1)
+    for chat in range(1, 101):
+        await storage.chats.register(chat, "private")
+        chosen = rng.sample(ids, max(1, count // 50))
+        await storage.db.write(lambda c, chat=chat, chosen=chosen: c.executemany(
+            "INSERT INTO subscriptions (chat_id, kind, feed_id, value, display,"
+            " created_at) VALUES (?, 'feed', ?, ?, 'x', 0)", [(chat, f, str(f)) for f in chosen]))
+
 SERVER = r'''
 import asyncio, sys
 from pathlib import Path
@@ -207,19 +223,7 @@ async def bench_cycles(count: int, items: int, kind: str, workers: int, source: 
         poller = Poller(storage, fetcher, config, workers=pool,
                         options=IngestOptions(extract=False))
         try:
-            ids = []
-            for n in range(count):
-                feed, _ = await storage.feeds.add(f"http://feed{n}.bench:{port}/gen/{n}.xml",
-                                                  f"مصدر {n}", "عام")
-                ids.append(feed.id)
-            rng = random.Random(1)
-            for chat in range(1, 101):
-                await storage.chats.register(chat, "private")
-                chosen = rng.sample(ids, max(1, count // 50))
-                await storage.db.write(lambda c, chat=chat, chosen=chosen: c.executemany(
-                    "INSERT INTO subscriptions (chat_id, kind, feed_id, value, display,"
-                    " created_at) VALUES (?, 'feed', ?, ?, 'x', 0)",
-                    [(chat, f, str(f)) for f in chosen]))
+            await add_feeds_and_chats(storage, count, f"http://feed{{n}}.bench:{port}/gen/{{n}}.xml")
             what = ("generated_feed items (~1 KB, a 16-word vocabulary: texts repeat)"
                     if source == "generated" else
                     "unique corpus items (~1 KB of real article sentences, no two alike)")

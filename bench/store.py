@@ -24,7 +24,6 @@ import asyncio
 import hashlib
 import os
 import pickle
-import random
 import sqlite3
 import sys
 import tempfile
@@ -39,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from corpus_feed import corpus_feed, load_corpus  # noqa: E402
+from poll import add_feeds_and_chats  # noqa: E402
 
 import bot.storage._articles as articles_module  # noqa: E402
 import bot.storage._matching as matching_module  # noqa: E402
@@ -72,18 +72,7 @@ def build(n: int, items: int, version: int, data: str) -> tuple[int, int, Any, A
 async def setup(path: str, count: int) -> None:
     """The feeds and chats of bench/poll.py (same subscriptions)."""
     storage = await Storage.open(path)
-    ids = []
-    for n in range(count):
-        feed, _ = await storage.feeds.add(f"http://feed{n}.bench/gen/{n}.xml", f"مصدر {n}",
-                                          "عام")
-        ids.append(feed.id)
-    rng = random.Random(1)
-    for chat in range(1, 101):
-        await storage.chats.register(chat, "private")
-        chosen = rng.sample(ids, max(1, count // 50))
-        await storage.db.write(lambda c, chat=chat, chosen=chosen: c.executemany(
-            "INSERT INTO subscriptions (chat_id, kind, feed_id, value, display,"
-            " created_at) VALUES (?, 'feed', ?, ?, 'x', 0)", [(chat, f, str(f)) for f in chosen]))
+    await add_feeds_and_chats(storage, count, "http://feed{n}.bench/gen/{n}.xml")
     await storage.close()
 
 
