@@ -6,8 +6,11 @@ minutes, so every ``--age-every`` seconds :meth:`Ledger.age` moves what is older
 couple of minutes two days back in one transaction: articles no live outbox row needs
 (``fetched_at``), outbox rows in a final state (``created_at``, ``sent_at``) and finished
 broadcasts. Retention then prunes them as it would after two days. Before they can go,
-the same transaction copies every final outbox row, article and broadcast into the
-ledger, so the check still sees everything that was ever sent.
+the same transaction (~0.1 s with 7,000 rows) copies every final outbox row, with its
+article's URL and its broadcast's text, and every article into the ledger, so the check
+still sees everything that was ever sent. Rows are known by what they carry, not by their
+ids alone: SQLite gives the id of the newest row of a table to the next one once it is
+deleted (a broadcast pruned while no later one existed gave its id to the next one).
 
 **The check** (:func:`check`), after the service has stopped:
 
@@ -44,26 +47,33 @@ def connect(path: str) -> sqlite3.Connection:
     return conn
 
 
+#: outbox rows with what they carry: ids are not kept for ever (SQLite reuses the id of
+#: the newest row once retention deletes it: a broadcast pruned while no later one exists
+#: gives its id to the next one), so a row is known by its content
+ROWS = ("SELECT o.id, o.chat_id, o.article_id, o.broadcast_id, o.story_id, o.status,"
+        " o.message_id, o.error, a.url AS article_url, b.text AS broadcast_text FROM outbox o"
+        " LEFT JOIN articles a ON a.id = o.article_id"
+        " LEFT JOIN broadcasts b ON b.id = o.broadcast_id")
+
+
+def row_key(row: dict[str, Any]) -> tuple[Any, ...]:
+    return row["id"], row["chat_id"], row["article_url"], row["broadcast_text"]
+
+
 class Ledger:
-    """Every final outbox row, article and broadcast seen, by id."""
+    """Every final outbox row (by content) and every article (by URL) seen."""
 
     def __init__(self, db: str) -> None:
         self.db = db
-        self.rows: dict[int, dict[str, Any]] = {}
-        self.articles: dict[int, dict[str, Any]] = {}
-        self.broadcasts: dict[int, dict[str, Any]] = {}
+        self.rows: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self.articles: dict[str, dict[str, Any]] = {}
         self.aged = Counter[str]()
 
-    def _copy(self, conn: sqlite3.Connection) -> None:
-        for r in conn.execute("SELECT id, chat_id, article_id, broadcast_id, story_id, status,"
-                              f" message_id, error FROM outbox WHERE status IN {FINAL}"):
-            self.rows[r["id"]] = dict(r)
-        last = max(self.articles, default=0)
-        for r in conn.execute("SELECT id, feed_id, url, story_id, fetched_at FROM articles"
-                              " WHERE id > ?", (last,)):
-            self.articles[r["id"]] = dict(r)
-        for r in conn.execute("SELECT id, text, status, total FROM broadcasts"):
-            self.broadcasts[r["id"]] = dict(r)
+    def _copy(self, conn: sqlite3.Connection, where: str = f" WHERE o.status IN {FINAL}") -> None:
+        for r in conn.execute(ROWS + where):
+            self.rows[row_key(r)] = dict(r)
+        for r in conn.execute("SELECT id, feed_id, url, story_id, fetched_at FROM articles"):
+            self.articles.setdefault(r["url"], dict(r))  # its fetched_at before any aging
 
     def age(self, older_than: float, shift: float = 2 * DAY) -> dict[str, int]:
         """Copy, then move what is older than ``older_than`` seconds ``shift`` back."""
@@ -99,16 +109,10 @@ class Ledger:
         still holds (read after the service stopped)."""
         conn = connect(self.db)
         try:
-            rows = dict(self.rows)
-            for r in conn.execute("SELECT id, chat_id, article_id, broadcast_id, story_id,"
-                                  " status, message_id, error FROM outbox"):
-                rows[r["id"]] = dict(r)
-            self._copy(conn)
+            self._copy(conn, where="")
             return {
-                "rows": rows,
+                "rows": self.rows,
                 "articles": self.articles,
-                "broadcasts": self.broadcasts,
-                "live_articles": conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0],
                 "chats": {r["id"]: dict(r) for r in conn.execute(
                     "SELECT id, type, active, deactivated_reason, digest FROM chats")},
                 "subs": [dict(r) for r in conn.execute(
@@ -159,8 +163,7 @@ def check(state: dict[str, Any], messages: dict[int, list[dict[str, Any]]],
     id -> the feed server's number; ``admin``: the chat that also gets each broadcast's
     preview (not a second copy)."""
     v = Verdict()
-    rows, articles, broadcasts = state["rows"], state["articles"], state["broadcasts"]
-    chats = state["chats"]
+    rows, chats = state["rows"], state["chats"]
     by_id = {(c, m["message_id"]): m for c, ms in messages.items() for m in ms}
     keys = {id(m): {"/".join(g) for g in ARTICLE_URL.findall(m.get("text") or
                                                              m.get("caption") or "")}
@@ -189,13 +192,11 @@ def check(state: dict[str, Any], messages: dict[int, list[dict[str, Any]]],
             v.add("lost: sent, no such message", f"{where} message {row['message_id']}")
             continue
         if row["article_id"] is not None:
-            art = articles.get(row["article_id"])
-            key = article_key(art["url"]) if art else None
+            key = article_key(row["article_url"] or "")
             if key is None or key not in keys[id(message)]:
                 v.add("lost: message lacks the article", f"{where} {key}")
         else:
-            text = broadcasts.get(row["broadcast_id"], {}).get("text") or ""
-            want = set(BROADCAST_MARK.findall(text))
+            want = set(BROADCAST_MARK.findall(row["broadcast_text"] or ""))
             if want and not want & marks[id(message)]:
                 v.add("lost: message lacks the broadcast", where)
     for chat, ms in messages.items():
@@ -234,8 +235,8 @@ def _expected(v: Verdict, state: dict[str, Any], blocked: set[int], go_time: flo
         elif s["kind"] == "category":
             wants[s["chat_id"]].update(f for f, row in feeds.items()
                                        if row["category"] == s["value"])
-    have = {(r["chat_id"], r["article_id"]) for r in state["rows"].values()
-            if r["article_id"] is not None}
+    have = {(r["chat_id"], r["article_url"]) for r in state["rows"].values()
+            if r["article_url"] is not None}
     stories = {(r["chat_id"], r["story_id"]) for r in state["rows"].values()
                if r["story_id"] is not None}
     by_feed: dict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -246,6 +247,6 @@ def _expected(v: Verdict, state: dict[str, Any], blocked: set[int], go_time: flo
         for feed in feed_ids:
             for a in by_feed.get(feed, []):
                 v.counts["expected (chat, article)"] += 1
-                if (chat, a["id"]) not in have and (chat, a["story_id"]) not in stories:
+                if (chat, a["url"]) not in have and (chat, a["story_id"]) not in stories:
                     v.add("missing: no row for a subscribed chat",
                           f"chat {chat} article {a['id']} {article_key(a['url'])}")
