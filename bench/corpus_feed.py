@@ -35,40 +35,57 @@ def load_corpus(data: Path) -> list[tuple[str, list[str]]]:
 
 
 def corpus_feed(n: int, items: int, version: int, corpus: list[tuple[str, list[str]]],
-                *, base: str = "https://news.example.com") -> bytes:
-    rng = random.Random(f"{n}/{version}")
+                *, base: str = "https://news.example.com", new: int | None = None) -> bytes:
+    """Feed ``n`` at ``version``: ``items`` items, all new at each version; with ``new``,
+    a sliding window instead (as a real feed changes): version ``v`` serves items
+    ``v * new`` to ``v * new + items - 1``, so ``new`` of them are new at each version and
+    the rest are the same items as before (same GUID, link, date and text)."""
     vocab = [w for title, _ in corpus[:200] for w in title.split() if len(w) > 3]
     parts = [
         '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>',
         f"<title>مصدر {n}</title><link>{base}/{n}/</link><language>ar</language>",
     ]
-    for i in range(items):
-        title, sentences = corpus[rng.randrange(len(corpus))]
-        words = title.split()
-        for k in range(len(words)):  # a headline of its own: a different story each time
-            if k % 2 or rng.random() < 0.5:
-                words[k] = rng.choice(vocab)
-        tag = f"{n}.{i}.{version}"
-        text, paragraphs, para = 0, [], []
-        start = rng.randrange(max(1, len(sentences) - 3))
-        for sentence in sentences[start:] + sentences[:start]:
-            para.append(sentence)
-            text += len(sentence) + 1
-            if len(para) == 2:
-                paragraphs.append(" ".join(para) + f" ({tag})")
-                para = []
-            if text >= TEXT_CHARS:
-                break
-        if para:
-            paragraphs.append(" ".join(para) + f" ({tag})")
-        body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
-        when = datetime.fromtimestamp(1_700_000_000 + n * 1000 + i * 60 + version * 86400, UTC)
-        parts.append(
-            f"<item><title>{escape(' '.join(words))} ({tag})</title>"
-            f"<link>{base}/{n}/{version}/article-{i}.html</link>"
-            f'<guid isPermaLink="false">feed-{n}-v{version}-item-{i}</guid>'
-            f"<pubDate>{format_datetime(when, usegmt=True)}</pubDate>"
-            f"<category>عام</category><description>{escape(body)}</description></item>"
-        )
+    if new is None:
+        rng = random.Random(f"{n}/{version}")
+        for i in range(items):
+            when = datetime.fromtimestamp(
+                1_700_000_000 + n * 1000 + i * 60 + version * 86400, UTC)
+            parts.append(_item(rng, corpus, vocab, f"{n}.{i}.{version}",
+                               f"{base}/{n}/{version}/article-{i}.html",
+                               f"feed-{n}-v{version}-item-{i}", when))
+    else:
+        first = version * new
+        for j in reversed(range(first, first + items)):  # newest first, as feeds are
+            when = datetime.fromtimestamp(1_700_000_000 + n * 1000 + j * 60, UTC)
+            parts.append(_item(random.Random(f"{n}/w{j}"), corpus, vocab, f"{n}.w{j}",
+                               f"{base}/{n}/w/article-{j}.html", f"feed-{n}-w-item-{j}",
+                               when))
     parts.append("</channel></rss>")
     return "".join(parts).encode("utf-8")
+
+
+def _item(rng: random.Random, corpus: list[tuple[str, list[str]]], vocab: list[str],
+          tag: str, link: str, guid: str, when: datetime) -> str:
+    title, sentences = corpus[rng.randrange(len(corpus))]
+    words = title.split()
+    for k in range(len(words)):  # a headline of its own: a different story each time
+        if k % 2 or rng.random() < 0.5:
+            words[k] = rng.choice(vocab)
+    text, paragraphs, para = 0, [], []
+    start = rng.randrange(max(1, len(sentences) - 3))
+    for sentence in sentences[start:] + sentences[:start]:
+        para.append(sentence)
+        text += len(sentence) + 1
+        if len(para) == 2:
+            paragraphs.append(" ".join(para) + f" ({tag})")
+            para = []
+        if text >= TEXT_CHARS:
+            break
+    if para:
+        paragraphs.append(" ".join(para) + f" ({tag})")
+    body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+    return (f"<item><title>{escape(' '.join(words))} ({tag})</title>"
+            f"<link>{link}</link>"
+            f'<guid isPermaLink="false">{guid}</guid>'
+            f"<pubDate>{format_datetime(when, usegmt=True)}</pubDate>"
+            f"<category>عام</category><description>{escape(body)}</description></item>")

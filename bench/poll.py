@@ -3,7 +3,8 @@ store in SQLite), and the cost of article-page extraction.
 
     python bench/poll.py [--feeds 1000] [--items 50] [--executor process|thread|inline|all]
                          [--workers N] [--source generated|corpus|both] [--changed 1]
-                         [--data /work/shared/data] [--skip-cycles] [--skip-extraction]
+                         [--new K] [--data /work/shared/data] [--skip-cycles]
+                         [--skip-extraction]
 
 1. Poll cycles of N feeds whose items carry their full text (page extraction off), served
    by the fake feed server in a child process, each feed on its own host name (so the
@@ -18,7 +19,9 @@ store in SQLite), and the cost of article-page extraction.
      b. all 304: conditional GET, nothing changed
      c. all changed: every feed serves ITEMS new items; 100 chats subscribed to 2% of
         the feeds each, so outbox rows are created too (--changed N: N such cycles in a
-        row, a soak: memory should level off, not grow with the articles stored)
+        row, a soak: memory should level off, not grow with the articles stored; --new K,
+        corpus items: only K of each feed's items are new, the rest seen before, as when
+        real feeds change between polls)
    For each: wall time, articles stored, outbox rows, stories joined, CPU seconds of this
    process and of the workers (and per stored article, each and together, with the least
    wall time that CPU allows on this machine's cores), the event-loop lag (a 10 ms
@@ -77,7 +80,7 @@ sys.path.insert(0, sys.argv[1] + "/bench")
 from tests.fakes.feed_server import FeedServer, Route, generated_feed, http_date
 from corpus_feed import corpus_feed, load_corpus
 
-async def main(count, items, source, data):
+async def main(count, items, source, data, new):
     version = 0
     corpus = load_corpus(Path(data)) if source == "corpus" else []
     async with FeedServer("127.0.0.1") as server:
@@ -87,7 +90,7 @@ async def main(count, items, source, data):
                 return None
             n = int(name[:-4])
             if source == "corpus":
-                body = corpus_feed(n, items, version, corpus)
+                body = corpus_feed(n, items, version, corpus, new=new)
             else:
                 body = generated_feed(n + version * count, items)
             return Route(body=body, etag=f'"{version}-{n}"',
@@ -109,7 +112,8 @@ async def main(count, items, source, data):
             prepare()
             print("ok", flush=True)
 
-asyncio.run(main(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]))
+asyncio.run(main(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5],
+                 int(sys.argv[6]) if sys.argv[6] != "all" else None))
 '''
 
 
@@ -206,9 +210,12 @@ async def timed_cycle(label: str, poller: Poller, storage: Storage,
 
 
 async def bench_cycles(count: int, items: int, kind: str, workers: int, source: str,
-                       data: Path, changed: int = 1) -> None:
+                       data: Path, changed: int = 1, new: int | None = None) -> None:
+    """``new``: with corpus items, how many of each feed's items are new in an "all
+    changed" cycle (a sliding window, the rest seen before); None: all of them."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-c", SERVER, str(ROOT), str(count), str(items), source, str(data),
+        "all" if new is None else str(new),
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
     assert proc.stdout is not None and proc.stdin is not None
     port = int((await proc.stdout.readline()).decode())
@@ -235,9 +242,10 @@ async def bench_cycles(count: int, items: int, kind: str, workers: int, source: 
                 proc.stdin.write(b"bump\n")
                 await proc.stdin.drain()
                 await proc.stdout.readline()
-                label = f"all changed ({items} new items each)"
+                fresh = f"{items} new items" if new is None else f"{new} new of {items} items"
+                label = f"all changed ({fresh} each)"
                 if changed > 1:
-                    label = f"all changed #{cycle + 1} ({items} new items each)"
+                    label = f"all changed #{cycle + 1} ({fresh} each)"
                 await timed_cycle(label, poller, storage, proc.pid)
             stats = await storage.stats()
             print(f"  database: {stats['articles']} articles, {stats['outbox_pending']} "
@@ -328,6 +336,10 @@ def main() -> int:
                              "articles corpus, or both (default)")
     parser.add_argument("--changed", type=int, default=1,
                         help="'all changed' cycles in a row (a soak; default 1)")
+    parser.add_argument("--new", type=int, default=None,
+                        help="corpus items: how many of each feed's items are new in an 'all "
+                             "changed' cycle, the feed a sliding window as real feeds are "
+                             "(default: all of them)")
     parser.add_argument("--skip-cycles", action="store_true")
     parser.add_argument("--skip-extraction", action="store_true")
     args = parser.parse_args()
@@ -340,7 +352,8 @@ def main() -> int:
     for kind in kinds:
         for source in sources if not args.skip_cycles else []:
             asyncio.run(bench_cycles(args.feeds, args.items, kind, args.workers or 0, source,
-                                     args.data, args.changed))
+                                     args.data, args.changed,
+                                     args.new if source == "corpus" else None))
         if not args.skip_extraction:
             asyncio.run(bench_extraction(args.data, kind, args.workers or 0))
     return 0
