@@ -38,6 +38,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from bot.config import PollingConfig
 from bot.dedup.urls import canonical_feed_url
@@ -61,7 +62,7 @@ from bot.models import Entry
 from bot.parse.digest import body_digest
 from bot.storage import Feed, Storage
 from bot.storage._articles import Prepared
-from bot.storage._listing import listing
+from bot.storage._listing import is_listed, listed_keys, listing
 from bot.storage._matching import has_keywords
 from bot.storage._polling import (
     failure_reason,
@@ -70,6 +71,9 @@ from bot.storage._polling import (
     record_failure,
     store_poll,
 )
+
+if TYPE_CHECKING:
+    from bot.parse import ParsedFeed
 
 __all__ = ["CycleReport", "IngestOptions", "PollOutcome", "Poller"]
 
@@ -207,6 +211,8 @@ class Poller:
         self._slots = asyncio.Semaphore(config.concurrency)
         self._in_flight: dict[int, asyncio.Task[PollOutcome]] = {}
         self._told_moved: set[int] = set()
+        # feed id -> the listing (bot.storage._listing) its last poll stored
+        self._listed: dict[int, bytes] = {}
         self._stories_loaded = False
         self._pruned_at = 0.0
         # time.monotonic() of the last write refused for a full disk; None: not paused
@@ -327,34 +333,52 @@ class Poller:
         if digest == feed.body_hash:
             return _Plan("unchanged", fetched, digest)
         fetched_at = datetime.now(UTC)
-        parsed = await self.workers.run(parse_in_worker, fetched.body, fetched.url, fetched.headers,
-                                        fetched_at, self.options.max_entries)
-        entries = parsed.entries  # distinct, the newest max_entries
+        # the items the feed's previous version listed come back without their text (they
+        # are stored); one of them that is not stored any more is read again, whole
+        listed = self._listed.get(feed.id)
+        parsed, urls, guids, new, tokens = await self._read(feed, fetched, fetched_at, listed)
+        if listed and any(is_listed(listed_keys(listed), url, e.guid) for e, url in new):
+            log.info("poll: %s: an item listed before is not stored; reading it whole",
+                     feed.url)
+            parsed, urls, guids, new, tokens = await self._read(feed, fetched, fetched_at, None)
+        entries, new_entries = parsed.entries, [e for e, _ in new]
         if parsed.omitted:
             log.warning("poll: %s: ~%d entries; the newest %d are read", feed.url,
                         len(entries) + parsed.omitted, len(entries))
-        urls = [article_url(e, feed.id) for e in entries]
-        guids = [e.guid for e in entries if e.guid]
-        # keyword-matching words are worth computing (and sending back) only for articles
-        # that may be pushed: the feed's first poll is not, and no keyword, no use
-        (known_urls, known_guids), tokens = await self.storage.db.read(lambda c: (
-            known_keys(c, feed.id, urls, guids), feed.initialized and has_keywords(c)))
-        new = [e for e, url in zip(entries, urls, strict=True)
-               if not is_known(e, url, known_urls, known_guids)]
         plan = _Plan("ok", fetched, digest, parsed.ttl, entries=len(entries), new=len(new),
                      listed=listing(urls, guids))
         if not new:
             return plan
         pages = {}
         if self.options.extract:
-            wanted = [e.url for e in newest_first(new)
+            wanted = [e.url for e in newest_first(new_entries)
                       if e.url and needs_page(e, self.options.extract_below)]
             pages = await fetch_pages(self.fetcher, wanted[: self.options.max_pages],
                                       budget=self.page_budget)
-        jobs = [(e, pages.get(e.url) if e.url else None) for e in _oldest_first(new)]
+        jobs = [(e, pages.get(e.url) if e.url else None) for e in _oldest_first(new_entries)]
         plan.built = await self.workers.run(build_in_worker, jobs, feed.id, feed.name,
                                             fetched_at, tokens, deadline)
         return plan
+
+    async def _read(
+        self, feed: Feed, fetched: FetchResult, fetched_at: datetime, listed: bytes | None
+    ) -> tuple[ParsedFeed, list[str], list[str], list[tuple[Entry, str]], bool]:
+        """Parse the fetched body in a worker (``listed``: see :func:`parse_in_worker`):
+        (the parsed feed, its entries' URLs and GUIDs, the entries not stored yet with
+        their URL, whether to compute keyword-matching words)."""
+        parsed = await self.workers.run(parse_in_worker, fetched.body, fetched.url,
+                                        fetched.headers, fetched_at, self.options.max_entries,
+                                        listed)
+        entries = parsed.entries  # distinct, the newest max_entries
+        urls = [article_url(e, feed.id) for e in entries]
+        guids = [e.guid for e in entries if e.guid]
+        # keyword-matching words are worth computing (and sending back) only for articles
+        # that may be pushed: the feed's first poll is not, and no keyword, no use
+        (known_urls, known_guids), tokens = await self.storage.db.read(lambda c: (
+            known_keys(c, feed.id, urls, guids), feed.initialized and has_keywords(c)))
+        new = [(e, url) for e, url in zip(entries, urls, strict=True)
+               if not is_known(e, url, known_urls, known_guids)]
+        return parsed, urls, guids, new, tokens
 
     async def _store(self, feed: Feed, plan: _Plan, interval: float,
                      started: float) -> PollOutcome:
@@ -408,6 +432,8 @@ class Poller:
             log.debug("poll: %s: %s, nothing new (%.2fs)", feed.name, plan.result, seconds)
         if result.queued:
             self._wake()
+        if plan.listed is not None:
+            self._listed[feed.id] = plan.listed
         return PollOutcome(
             feed.id, feed.url, plan.result, entries=plan.entries, new=plan.new, stored=stored,
             queued=result.queued, joined=result.joined, stale=result.stale,

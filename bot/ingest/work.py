@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from bot.ingest.entries import newest, unique_entries
@@ -49,14 +50,21 @@ class Built:
 
 
 def parse_in_worker(body: bytes, url: str, headers: dict[str, str], fetched_at: datetime,
-                    max_entries: int) -> ParsedFeed:
+                    max_entries: int, listed: bytes | None = None) -> ParsedFeed:
     """:func:`bot.parse.parse_feed` (imported in the worker), with the document's distinct
     entries (:func:`bot.ingest.entries.unique_entries`), at most its ``max_entries``
-    newest: the others are counted in ``omitted`` and never pickled back to the loop."""
+    newest: the others are counted in ``omitted`` and never pickled back to the loop.
+    ``listed``: the listing of the feed's previous version (:mod:`bot.storage._listing`);
+    the items it lists come back without their text (``known`` in :func:`parse_feed`)."""
     from bot.parse import parse_feed
 
+    known = None
+    if listed:
+        from bot.storage._listing import is_listed, listed_keys
+
+        known = partial(is_listed, listed_keys(listed))
     parsed = parse_feed(body, url=url, headers=headers, fetched_at=fetched_at,
-                        max_entries=max_entries)
+                        max_entries=max_entries, known=known)
     entries = unique_entries(parsed.entries)
     kept = newest(entries, max_entries)
     return replace(parsed, entries=kept, omitted=parsed.omitted + len(entries) - len(kept))
