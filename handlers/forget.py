@@ -15,11 +15,12 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.callbacks import STALE_BUTTON
+from bot.forgetting import forget_in_memory
 from bot.render.bidi import rtl_text
 from bot.services import Services, get_services
 from bot.storage import Forgotten
 from handlers.common import COMMAND_UPDATES, answer, reply
-from handlers.guard import NOT_ADMIN, NOT_REGISTERED, is_admin, may_manage
+from handlers.guard import NOT_ADMIN, NOT_REGISTERED, forget_admins, is_admin, may_manage
 
 COMMANDS = [("forget", "حذف كل بيانات هذه المحادثة")]
 FORGET_ASK = ("سيُحذف كل ما نحفظه عن هذه المحادثة: الاشتراكات والإعدادات وسجل الإرسال.\n"
@@ -93,6 +94,9 @@ async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await query.edit_message_text(rtl_text(text))
     except TelegramError:  # too old to edit, or already says so: the answer is enough
         await reply(update, text)
+    if decoded[1] == ["y"]:  # after the last message to the chat, which its pacing notes
+        forget_in_memory(context.application, chat.id)
+        forget_admins(context.bot_data, chat.id)
 
 
 def register(app: Application, services: Services) -> list[tuple[str, str]]:
