@@ -138,10 +138,12 @@ class Delivery:
 
     def forget(self, chat_id: int) -> None:
         """Drop what the worker keeps about a chat that asked /forget (its rows are gone):
-        when its limit lets it have a row again. A row of it claimed before /forget is
-        looked at again and dropped (``gates.py``); then it is not busy any more, and its
-        gate's change is forgotten once no row claimed before it is left."""
+        when its limit lets it have a row again, and the broadcasts copying its messages
+        (``compose.py``). A row of it claimed before /forget is looked at again and not
+        sent (``gates.py``); then the chat is not busy any more, and its gate's change is
+        forgotten once no row claimed before it is left."""
         self._deferred.pop(chat_id, None)
+        self.attempt.composer.forget(chat_id)
 
     async def without_sends(self, chats: int | Collection[int],
                             change: Callable[[], Awaitable[T]]) -> T:
