@@ -42,10 +42,10 @@ class ChatGates:
         self._mark = 0
         self._open: dict[int, int] = {}  # mark -> its uses not released yet
 
-    def mark(self, uses: int = 1) -> int:
+    def mark(self) -> int:
         """Take before claiming rows; :meth:`changed_since` tells what changed after.
-        :meth:`release` it ``uses`` times, once done with it (see :meth:`keep`)."""
-        self._open[self._mark] = self._open.get(self._mark, 0) + uses
+        :meth:`release` it once done with it (and once per :meth:`keep` use)."""
+        self._open[self._mark] = self._open.get(self._mark, 0) + 1
         return self._mark
 
     def keep(self, mark: int, uses: int) -> None:
