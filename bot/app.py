@@ -39,6 +39,7 @@ from bot.callbacks import CallbackCodec, new_key
 from bot.config import Config
 from bot.errors import NewsbotError, StorageFull
 from bot.fetch import Fetcher
+from bot.forgetting import NewsbotApplication
 from bot.ops.http import OpsServer
 from bot.ops.lease import DEFAULT_TTL, InstanceLease, wait_unless_stopped
 from bot.ratelimit import SendLimiter
@@ -90,6 +91,7 @@ def build_application(config: Config, storage: Storage, callback_key: str) -> Ap
     dl = config.delivery
     app = (
         ApplicationBuilder()
+        .application_class(NewsbotApplication)
         .token(tg.token.reveal())
         .base_url(api)
         .base_file_url(file_api)

@@ -76,6 +76,11 @@ class SlidingWindow:
     def idle(self, now: float) -> bool:
         return not self._times or self._times[-1] <= now - self.period
 
+    @property
+    def last(self) -> float | None:
+        """When the latest event was recorded (None: none yet)."""
+        return self._times[-1] if self._times else None
+
 
 class CompletionWindow:
     """A request may start only while fewer than ``limit`` requests are in flight or
@@ -168,6 +173,29 @@ class SendLimiter(BaseRateLimiter[int]):
                       if is_group_chat(chat_id) else None)
             state = self._chats[key] = _ChatState(window)
         return state
+
+    def forget(self, chat_id: object) -> None:
+        """Drop what is kept about ``chat_id`` (after /forget) as soon as its limits no
+        longer need it: at once when idle, else once its last send is out of the chat's
+        window (a private chat's interval, a group's minute) and no send to it is under
+        way or waits, so a chat that comes back at once is still paced."""
+        key = str(chat_id)
+        state = self._chats.get(key)
+        if state is None:
+            return
+        wait = self._busy_for(state, self._clock())
+        if wait <= 0 and not state.lock.locked():
+            del self._chats[key]
+            return
+        # looked at again at least every second: a send may take the lock meanwhile
+        asyncio.get_running_loop().call_later(min(max(wait, 0.05), 1.0), self.forget, key)
+
+    def _busy_for(self, state: _ChatState, now: float) -> float:
+        """Seconds until the chat's state says nothing any more (its limits are idle)."""
+        until = max(state.retry_until, state.last + self._per_chat_interval)
+        if state.window is not None and state.window.last is not None:
+            until = max(until, state.window.last + state.window.period)
+        return until - now
 
     def _prune(self) -> None:
         now = self._clock()

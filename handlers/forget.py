@@ -1,7 +1,9 @@
 """/forget: delete everything stored about the chat, after a confirmation button: the
 chat, its subscriptions, settings and rows to send, its saved searches, and its id in
-broadcasts (``bot.storage._chat_settings.forget``). Any chat with something stored may
-ask, registered or not (an admin's private chat may hold only their broadcasts).
+broadcasts (``bot.storage._chat_settings.forget``); then, after the answer, what the
+running service keeps of it in memory (``bot.forgetting``, and the admin checks cached
+here). Any chat with something stored may ask, registered or not (an admin's private
+chat may hold only their broadcasts).
 
 The buttons carry signed callback data (kind ``fg``: ``fg:y`` delete, ``fg:n`` keep); in
 groups and channels only administrators may press "yes". Pressing an old button after
@@ -10,16 +12,17 @@ the data is gone just says there is nothing stored.
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.callbacks import STALE_BUTTON
+from bot.forgetting import forget_in_memory
 from bot.render.bidi import rtl_text
 from bot.services import Services, get_services
 from bot.storage import Forgotten
 from handlers.common import COMMAND_UPDATES, answer, reply
-from handlers.guard import NOT_ADMIN, NOT_REGISTERED, is_admin, may_manage
+from handlers.guard import NOT_ADMIN, NOT_REGISTERED, forget_admins, is_admin, may_manage
 
 COMMANDS = [("forget", "حذف كل بيانات هذه المحادثة")]
 FORGET_ASK = ("سيُحذف كل ما نحفظه عن هذه المحادثة: الاشتراكات والإعدادات وسجل الإرسال.\n"
@@ -84,10 +87,18 @@ async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await answer(query, ADMINS_ONLY, show_alert=True)
         return
     if decoded[1] == ["n"]:
-        text = FORGET_CANCELLED
-    else:  # once no send to the chat is under way: the answer is its last message
+        await _tell(update, query, FORGET_CANCELLED)
+        return
+    try:  # once no send to the chat is under way: the answer is its last message
         forgotten = await services.without_sends(chat.id, lambda: _erase(services, chat.id))
-        text = FORGOTTEN if forgotten else NOTHING_STORED
+        await _tell(update, query, FORGOTTEN if forgotten else NOTHING_STORED)
+    finally:  # after the chat's last message, which its send pacing notes
+        forget_in_memory(context.application, chat.id)
+        forget_admins(context.bot_data, chat.id)
+
+
+async def _tell(update: Update, query: CallbackQuery, text: str) -> None:
+    """Answer the button, and say ``text`` in its message (or a new one)."""
     await answer(query)
     try:
         await query.edit_message_text(rtl_text(text))

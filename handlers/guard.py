@@ -57,6 +57,14 @@ async def is_admin(bot: Bot, bot_data: dict[str, Any], chat_id: int, user_id: in
     return allowed
 
 
+def forget_admins(bot_data: dict[str, Any], chat_id: int) -> None:
+    """Drop the cached answers that name ``chat_id`` (after /forget): the chat's
+    administrators, and a private chat's user as an administrator elsewhere."""
+    cache: dict[tuple[int, int], tuple[float, bool]] = bot_data.get("admin_cache", {})
+    for key in [k for k in cache if chat_id in k]:
+        del cache[key]
+
+
 async def may_manage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """May the sender of this command change the chat's subscriptions and settings?"""
     chat, message = update.effective_chat, update.effective_message

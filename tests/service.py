@@ -87,13 +87,18 @@ async def running_service(config: Config | Path, *,
         await service.stop()
 
 
+def id_pattern(chat_id: int) -> re.Pattern[str]:
+    """``chat_id`` as a whole number inside a text (not part of a longer one)."""
+    return re.compile(rf"(?<![0-9]){re.escape(str(chat_id))}(?![0-9])")
+
+
 def chat_rows(service: Service, chat_id: int) -> dict[str, int]:
     """Rows of the service's database that name ``chat_id``, per ``table.column``: every
     column of every table (the search index's own tables included), a number equal to
     the id or a text or blob holding it as a whole number. After /forget it must be
     empty, whatever tables are added later."""
     assert service.storage is not None
-    pattern = re.compile(rf"(?<![0-9]){re.escape(str(chat_id))}(?![0-9])")
+    pattern = id_pattern(chat_id)
     conn = sqlite3.connect(service.storage.db.path)
     try:
         found: dict[str, int] = {}

@@ -19,6 +19,7 @@ from bot.ratelimit import (
 )
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.telegram_ptb import application_builder
+from tests.memory import holders
 
 
 def test_sliding_window_delay() -> None:
@@ -146,3 +147,22 @@ async def test_a_window_of_sends_that_arrive_late_is_not_overtaken(
         await asyncio.gather(*(app.bot.send_message(c, "خبر") for c in chats))
     fake_telegram.assert_no_rate_limits()
     assert len(fake_telegram.sent()) == 10
+
+
+async def test_forget_drops_a_chat_once_its_limits_no_longer_need_it() -> None:
+    now = [100.0]
+    limiter = SendLimiter(messages_per_second=1000, per_chat_interval=0.05,
+                          clock=lambda: now[0])
+    roots = {"limiter": limiter}
+    await _send_times(limiter, [42, -100])  # a private chat and a group
+    limiter.forget(42)  # its 0.05 s are not over: it is still paced
+    limiter.forget(-100)
+    limiter.forget(7)  # nothing kept: nothing to do
+    assert holders(roots, 42) and holders(roots, -100)
+    now[0] += 0.1
+    await asyncio.sleep(0.2)  # looked at again when its interval was over
+    assert holders(roots, 42) == [] and holders(roots, -100)  # a group's minute is not
+    now[0] += 60
+    await asyncio.sleep(1.1)  # looked at again every second at most
+    assert holders(roots, -100) == []
+    assert limiter.chat_ready_in(42) == 0 == limiter.chat_ready_in(-100)

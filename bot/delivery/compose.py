@@ -83,6 +83,13 @@ class Composer:
         for bid, cast in casts.items():
             _put(self._broadcasts, bid, (loaded, cast), BROADCAST_CACHE)
 
+    def forget(self, chat_id: int) -> None:
+        """Drop the cached broadcasts that copy a message of ``chat_id`` (after /forget:
+        it stopped those still running, whose claimed rows are then not sent)."""
+        for bid in [b for b, (_, cast) in self._broadcasts.items()
+                    if cast.from_chat_id == chat_id]:
+            del self._broadcasts[bid]
+
     def outgoing(self, row: OutboxRow) -> Outgoing:
         if row.article_id is not None:
             return self.news(row.article_id, row.timezone)

@@ -12,6 +12,11 @@ dropped, /forget deleted, /latest covered or /unsubscribe and /delfeed dropped s
 it is). So once the change's reply is out, the chat gets nothing the change took away.
 The lock is free of contention in normal running: the worker has at most one row of a
 chat in flight.
+
+A change is remembered only while a row claimed before it may still be looked at: every
+mark the worker takes stays open until each row claimed under it was looked at
+(:meth:`ChatGates.release`), and a change no open mark is older than is forgotten. So a
+chat's id does not stay here after its change (after /forget, nothing of the chat).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ T = TypeVar("T")
 
 #: Changed chats remembered at most; past that the oldest are forgotten. That can only
 #: let a row claimed before its chat's change go out, and a claimed row waits seconds,
-#: not the 100,000 changes in between.
+#: not the 100,000 changes in between (a bound for a stalled worker: see the module).
 MAX_CHANGED = 100_000
 
 
@@ -35,10 +40,36 @@ class ChatGates:
         self._users: dict[int, int] = {}
         self._changed: dict[int, int] = {}  # chat -> the mark of its last change
         self._mark = 0
+        self._open: dict[int, int] = {}  # mark -> its uses not released yet
 
     def mark(self) -> int:
-        """Take before claiming rows; :meth:`changed_since` tells what changed after."""
+        """Take before claiming rows; :meth:`changed_since` tells what changed after.
+        :meth:`release` it once done with it (and once per :meth:`keep` use)."""
+        self._open[self._mark] = self._open.get(self._mark, 0) + 1
         return self._mark
+
+    def keep(self, mark: int, uses: int) -> None:
+        """``mark`` (still held) gets ``uses`` more uses: one per row claimed under it."""
+        self._open[mark] += uses
+
+    def release(self, mark: int) -> None:
+        """One use of ``mark`` is over (a row claimed under it was looked at)."""
+        left = self._open[mark] - 1
+        if left:
+            self._open[mark] = left
+            return
+        del self._open[mark]
+        self._prune()
+
+    def _prune(self) -> None:
+        """Forget the changes no open mark is older than: nobody can ask about them."""
+        oldest = min(self._open, default=None)
+        changed = self._changed
+        while changed:
+            chat_id = next(iter(changed))
+            if oldest is not None and changed[chat_id] > oldest:
+                return
+            del changed[chat_id]
 
     def changed_since(self, chat_id: int, mark: int) -> bool:
         """Did a :meth:`change` of the chat end after :meth:`mark` gave ``mark``?"""
@@ -83,4 +114,5 @@ class ChatGates:
                 self._changed[chat_id] = self._mark
             while len(self._changed) > MAX_CHANGED:
                 del self._changed[next(iter(self._changed))]
+            self._prune()
             return result

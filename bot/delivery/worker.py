@@ -136,6 +136,15 @@ class Delivery:
             del self._stopped[next(iter(self._stopped))]
         return sum(r.broadcast_id == broadcast_id for r in self._queued.values())
 
+    def forget(self, chat_id: int) -> None:
+        """Drop what the worker keeps about a chat that asked /forget (its rows are gone):
+        when its limit lets it have a row again, and the broadcasts copying its messages
+        (``compose.py``). A row of it claimed before /forget is looked at again and not
+        sent (``gates.py``); then the chat is not busy any more, and its gate's change is
+        forgotten once no row claimed before it is left."""
+        self._deferred.pop(chat_id, None)
+        self.attempt.composer.forget(chat_id)
+
     async def without_sends(self, chats: int | Collection[int],
                             change: Callable[[], Awaitable[T]]) -> T:
         """Run ``change`` once no send to ``chats`` is under way (``gates.py``) and the
@@ -173,7 +182,8 @@ class Delivery:
         await asyncio.wait({feeder}, timeout=timeout)
         feeder.cancel()
         while not self._queue.empty():  # claimed, never started: not sent
-            self._queue.get_nowait()
+            if (item := self._queue.get_nowait()) is not None:
+                self.gates.release(item[1])
         self._queued.clear()
         for _ in senders:
             self._queue.put_nowait(None)
@@ -294,8 +304,12 @@ class Delivery:
         if not chosen.ids:
             return 0, wrapped
         mark = self.gates.mark()  # a chat changed after it: its row is looked at again
-        claimed = await self.storage.outbox.claim(chosen.ids, self.owner,
-                                                  time.time() + self.lease_seconds)
+        try:
+            claimed = await self.storage.outbox.claim(chosen.ids, self.owner,
+                                                      time.time() + self.lease_seconds)
+            self.gates.keep(mark, len(claimed))  # released as each row is looked at
+        finally:
+            self.gates.release(mark)
         for row in claimed:  # known at once: a broadcast stopped meanwhile counts them
             self._claimed[row.id] = row
             self._queued[row.id] = row
@@ -308,23 +322,32 @@ class Delivery:
         return len(claimed), wrapped
 
     async def _send_loop(self) -> None:
-        while True:
-            item = await self._queue.get()
-            if item is None:
-                return
-            if self._queue.qsize() <= self.depth // 2:
-                self._signal.set()
-            row, mark = item
+        while await self._send_next():
+            pass
+
+    async def _send_next(self) -> bool:
+        """Send the next claimed row; False when told to stop. (Its own frame: a sender
+        waiting for the next row holds nothing of the last one, /forget's chat included.)"""
+        item = await self._queue.get()
+        if item is None:
+            return False
+        if self._queue.qsize() <= self.depth // 2:
+            self._signal.set()
+        row, mark = item
+        try:
             self._queued.pop(row.id, None)
             if row.broadcast_id is not None and row.broadcast_id in self._stopped:
                 self.attempt.skip(row, "cancelled", "the broadcast was stopped")
-                continue
+                return True
             async with self.gates.hold(row.chat_id):
                 if self.gates.changed_since(row.chat_id, mark):
                     self.attempt.skip(row, "pending", None)  # unless the change took it
-                    continue
+                    return True
                 try:
                     await self.attempt.run(row)
                 except Exception as exc:  # a bug (rendering ...): fail the row, keep the sender
                     log.exception("delivery: row %s failed unexpectedly", row.id)
                     self.attempt.fail(row, exc)
+        finally:
+            self.gates.release(mark)
+        return True
