@@ -538,6 +538,10 @@ async def test_resumefeed_while_the_feed_is_polled(
         feed = await storage.feeds.get(fid)
         assert feed is not None and feed.enabled and feed.consecutive_failures == 0
         assert not app.job_queue.get_jobs_by_name("feeds-disabled")
+        said_failed = [r.getMessage() for r in caplog.records
+                       if r.getMessage().startswith("poll: ") and " failed (" in r.getMessage()]
+        assert "not counted: the feed was paused, resumed or removed" in said_failed[-1]
+        assert "0 in a row" not in "\n".join(said_failed)
         # polled again (due since the resume): the resumed feed's news is stored
         feed_server.add_feed("/feed.xml", rss(news_items("خبر قديم", "خبر جديد")))
         await poller.poll_now(fid)

@@ -502,9 +502,12 @@ class Poller:
                     hook(feed, reason)
                 except Exception:
                     log.exception("poll: on_disabled hook %r failed", hook)
-        else:
+        elif failures:
             log.warning("poll: %s failed (%s, %d in a row): %s", feed.name, kind, failures,
                         error)
+        else:  # record_failure counted nothing: paused, resumed or removed meanwhile
+            log.warning("poll: %s failed (%s; not counted: the feed was paused, resumed or "
+                        "removed during the poll): %s", feed.name, kind, error)
         return PollOutcome(feed.id, feed.url, "error", error=error, kind=kind,
                            failures=failures, disabled=disabled, next_poll_at=when(failures),
                            seconds=time.monotonic() - started)
