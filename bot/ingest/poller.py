@@ -410,6 +410,7 @@ class Poller:
             log.info("poll: the database takes writes again; polling resumes")
         seconds = time.monotonic() - started
         if not result.found:
+            self._listed.pop(feed.id, None)
             log.info("poll: feed %d (%s) was removed during its poll", feed.id, feed.url)
             return PollOutcome(feed.id, feed.url, "gone", seconds=seconds)
         if result.paused:
