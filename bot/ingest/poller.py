@@ -67,6 +67,7 @@ from bot.storage._matching import has_keywords
 from bot.storage._polling import (
     failure_reason,
     known_keys,
+    listed_by,
     recent_stories,
     record_failure,
     store_poll,
@@ -336,6 +337,8 @@ class Poller:
         # the items the feed's previous version listed come back without their text (they
         # are stored); one of them that is not stored any more is read again, whole
         listed = self._listed.get(feed.id)
+        if listed is None:  # not polled since the start: as its last poll recorded it
+            listed = await self.storage.db.read(lambda c: listed_by(c, feed.id))
         parsed, urls, guids, new, tokens = await self._read(feed, fetched, fetched_at, listed)
         if listed and any(is_listed(listed_keys(listed), url, e.guid) for e, url in new):
             log.info("poll: %s: an item listed before is not stored; reading it whole",

@@ -34,6 +34,7 @@ __all__ = [
     "StoryLookup",
     "due_feeds",
     "known_keys",
+    "listed_by",
     "mark_due",
     "next_due_at",
     "recent_stories",
@@ -116,6 +117,13 @@ def known_keys(conn: sqlite3.Connection, feed_id: int, urls: Sequence[str],
             f" ({','.join('?' * len(chunk))})", [feed_id, *chunk])
         known_guids.update(r[0] for r in rows)
     return known_urls, known_guids
+
+
+def listed_by(conn: sqlite3.Connection, feed_id: int) -> bytes | None:
+    """What the feed's latest parsed version listed (``feeds.listed``,
+    :mod:`bot.storage._listing`); None when nothing is recorded."""
+    row = conn.execute("SELECT listed FROM feeds WHERE id = ?", (feed_id,)).fetchone()
+    return bytes(row[0]) if row is not None and row[0] is not None else None
 
 
 def recent_stories(conn: sqlite3.Connection, since: float) -> list[tuple[int, int, float]]:
