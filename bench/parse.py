@@ -9,7 +9,9 @@ Prints entries parsed per second for
      HTML stripping, canonical URLs, dates),
   4. the same pipeline with the fast path (bot/parse/fast.py) on, as parse_feed runs it,
 and how many of the feeds took the fast path (the others fell back to feedparser); then
-the cost of body_digest() against parse_feed() per body (the skip-by-digest gain), and an
+the cost of body_digest() against parse_feed() per body (the skip-by-digest gain), a
+changed corpus feed with 3 new of 50 items read whole and as the poller reads it (the items
+its previous version listed without their text: the gain of reading only what is new), and an
 end-to-end poll of N generated feeds from the in-process fake feed server:
 a first round (200 + parse), a conditional round (304, nothing to parse) and an
 unconditional round whose unchanged bodies are skipped by digest.
@@ -147,6 +149,35 @@ def bench_parse(feeds: list[tuple[str, bytes]], repeat: int) -> None:
           f"({per_body_parse / per_body_digest:.0f}x cheaper)")
 
 
+def bench_known(corpus: list[tuple[str, list[str]]], repeat: int, new: int = 3) -> None:
+    """A changed body where only ``new`` of 50 items are new: parsed whole, and as the
+    poller's worker parses it, told what the previous version listed
+    (``parse_in_worker(listed=...)``: those items come back without their text)."""
+    from bot.ingest.entries import article_url
+    from bot.ingest.work import parse_in_worker
+    from bot.storage._listing import listing
+
+    url = "https://example.com/feed.xml"
+    bodies, listings = [], []
+    for n in range(40):
+        before = parse_in_worker(corpus_feed(n, 50, 0, corpus, new=new), url, HEADERS, NOW, 1000)
+        bodies.append(corpus_feed(n, 50, 1, corpus, new=new))
+        listings.append(listing([article_url(e, 1) for e in before.entries],
+                                [e.guid for e in before.entries if e.guid]))
+    best = {"whole": float("inf"), "listed": float("inf")}
+    for _ in range(repeat):
+        for mode in best:
+            started = time.process_time()
+            for body, listed in zip(bodies, listings, strict=True):
+                parse_in_worker(body, url, HEADERS, NOW, 1000,
+                                listed if mode == "listed" else None)
+            best[mode] = min(best[mode], time.process_time() - started)
+    whole, light = best["whole"] / len(bodies), best["listed"] / len(bodies)
+    print(f"\nChanged corpus feeds, {new} new of 50 items (40 feeds; best of {repeat}, CPU):"
+          f"\n  read whole {whole * 1e3:6.2f} ms/feed; the previous listing given "
+          f"{light * 1e3:6.2f} ms/feed ({whole / light:.2f}x)")
+
+
 async def bench_poll(count: int) -> None:
     print(f"\nPoll of {count} generated feeds (20 items, ~27 KB each) from the in-process "
           "fake feed server, 16 at a time")
@@ -238,6 +269,7 @@ def main() -> int:
         print("\nCorpus feeds (40 x 50 unique items, ~1 KB of HTML paragraphs each):")
         bench_parse([(f"corpus-{n}", corpus_feed(n, 50, 1, corpus)) for n in range(40)],
                     args.repeat)
+        bench_known(corpus, args.repeat)
     if not args.no_archive:
         bench_archive(22_000)
     if not args.no_fetch:
