@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from functools import partial
 
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes
@@ -129,11 +130,18 @@ async def delfeed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if feed.origin == "config":
         await reply(update, CONFIG_FEED.format(feed=_name(feed), id=feed.id))
         return
-    subscribers = await services.storage.admin.subscribers(feed.id)
-    # once no send to them is under way, and what the worker claimed for them before is
-    # looked at again: nothing of the feed the removal drops reaches them after the reply
-    if not await services.without_sends(subscribers,
-                                        lambda: services.storage.feeds.remove(feed.id)):
+    # once no send to its subscribers is under way, and what the worker claimed for them
+    # before is looked at again: nothing of the feed the removal drops reaches them after
+    # the reply. A chat that subscribed since they were read has its send waited for too.
+    subscribers = frozenset(await services.storage.admin.subscribers(feed.id))
+    while True:
+        removed, others = await services.without_sends(
+            sorted(subscribers), partial(services.storage.feeds.remove_within, feed.id,
+                                         subscribers))
+        if not others:
+            break
+        subscribers |= others
+    if not removed:
         await reply(update, NOT_FOUND.format(ref=_name(feed)))
         return
     user = update.effective_user

@@ -346,6 +346,43 @@ async def test_delfeed_while_a_row_of_the_feed_waits_for_a_sender(
     assert errors(caplog) == []
 
 
+async def test_delfeed_waits_for_a_chat_that_subscribed_while_it_waited(
+        tmp_path: Path, fake_telegram: FakeTelegram, caplog: pytest.LogCaptureFixture) -> None:
+    # /delfeed read the feed's subscribers and waits for a send to one of them; meanwhile
+    # another chat subscribes and a row of the feed goes out to it: /delfeed waits for that
+    # send too (nothing of the feed reaches a subscriber after the reply) and counts it
+    fake = fake_telegram
+    admin, reader, late = fake.add_private_chat(), fake.add_private_chat(), fake.add_private_chat()
+    async with running_service(admin_config(tmp_path, fake, [admin.id], rate=16)) as service:
+        storage = service.storage
+        assert storage is not None
+        fid = await feed_id(service, 0)
+        await storage.db.write(lambda conn: conn.execute(  # as if added with /addfeed
+            "UPDATE feeds SET origin = 'admin' WHERE id = ?", (fid,)))
+        await register(service, reader.id)
+        await storage.subscriptions.add(reader.id, "feed", str(fid), "المصدر أ", fid)
+        held = fake.hold_next("sendMessage", chat_id=reader.id)
+        await store(service, "خبر للقارئ")
+        await held.arrived.wait()
+        before = len(fake.sent(admin.id))
+        fake.inject_message(admin.id, f"/delfeed {fid}")
+        await until(lambda: gate_waiting(service, reader.id))
+        await register(service, late.id)
+        await storage.subscriptions.add(late.id, "feed", str(fid), "المصدر أ", fid)
+        late_held = fake.hold_next("sendMessage", chat_id=late.id)
+        await store(service, "خبر للمتأخر")
+        await late_held.arrived.wait()
+        held.release()
+        await asyncio.sleep(0.5)  # the reader's send is out: the late chat's is not
+        assert len(fake.sent(admin.id)) == before
+        late_held.release()
+        said = (await fake.wait_for_messages(admin.id, before + 1))[before].plain_text or ""
+        assert said.startswith(f"🗑 حُذف المصدر #{fid} «المصدر أ»، وأُلغي اشتراك المحادثات فيه (2)")
+        assert [m.plain_text.split("\n")[0] for m in fake.sent(late.id)
+                if m.plain_text] == ["خبر للمتأخر"]
+    assert errors(caplog) == []
+
+
 @pytest.mark.parametrize("answer", [200, 500])
 async def test_pausefeed_while_the_feed_is_polled(
         tmp_path: Path, fake_telegram: FakeTelegram, feed_server: FeedServer,

@@ -9,12 +9,14 @@ another spelling instead of adding it twice. :func:`add` is the only INSERT.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Collection
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from bot.controls import clean_label
 from bot.dedup.urls import canonical_feed_url
+from bot.storage._admin import subscribers as feed_subscribers
 from bot.storage._matching import drop_unwanted
 from bot.storage._util import now
 
@@ -163,6 +165,19 @@ class Feeds:
 
     async def remove(self, feed_id: int) -> bool:
         return await self._db.write(lambda c: remove(c, feed_id))
+
+    async def remove_within(self, feed_id: int,
+                            subscribers: Collection[int]) -> tuple[bool, frozenset[int]]:
+        """:meth:`remove`, only while every chat subscribed to the feed is among
+        ``subscribers`` (the chats whose gates the caller holds, ``bot.delivery.gates``):
+        (removed, the other subscribers). With others, nothing changes: they subscribed
+        since the caller looked."""
+        def run(c: sqlite3.Connection) -> tuple[bool, frozenset[int]]:
+            if others := frozenset(feed_subscribers(c, feed_id)).difference(subscribers):
+                return False, others
+            return remove(c, feed_id), frozenset()
+
+        return await self._db.write(run)
 
     async def sync_config(self, feeds: tuple[FeedConfig, ...]) -> dict[str, int]:
         return await self._db.write(lambda c: sync_config(c, feeds))
