@@ -340,7 +340,8 @@ class Poller:
         if listed is None:  # not polled since the start: as its last poll recorded it
             listed = await self.storage.db.read(lambda c: listed_by(c, feed.id))
         parsed, urls, guids, new, tokens = await self._read(feed, fetched, fetched_at, listed)
-        if listed and any(is_listed(listed_keys(listed), url, e.guid) for e, url in new):
+        keys = listed_keys(listed)
+        if keys and any(is_listed(keys, url, e.guid) for e, url in new):
             log.info("poll: %s: an item listed before is not stored; reading it whole",
                      feed.url)
             parsed, urls, guids, new, tokens = await self._read(feed, fetched, fetched_at, None)
