@@ -35,9 +35,11 @@ off (growth over the last half of the run against the first half, after the firs
 minute), do fds and threads stay flat, does the WAL stay bounded, and the delivery check
 of bench/soak_check.py (no message lost, none twice, none unrecorded, none missing);
 ``--tracemalloc`` adds the allocation sites of the service that grew most (snapshots after
-the warm-up, halfway and at the end; the service runs slower). Exit status 1 when a check
-fails. Parts: bench/soak_feeds.py (feeds), soak_world.py (chats), soak_sample.py (samples
-and rows), soak_check.py (aging and the delivery check), soak_verdict.py (the verdict).
+the warm-up, halfway and at the end; the service runs slower). A run with fewer than four
+samples after ``--warmup`` (a smoke run) shows those trends as info, not judged; the verdict
+also gives the machine's load average over the run. Exit status 1 when a check fails.
+Parts: bench/soak_feeds.py (feeds), soak_world.py (chats), soak_sample.py (samples and
+rows), soak_check.py (aging and the delivery check), soak_verdict.py (the verdict).
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ class Sample:
     articles: float
     fake_sent: int
     probes: list[float] = field(default_factory=list)  # ms
+    load: float = 0.0  # the machine's 1-minute load average
 
 
 def proc_status(pid: int) -> dict[str, int]:
@@ -83,7 +84,7 @@ def take(pid: int, db: str, metrics: str, t: float, fake_sent: int,
         pending=metric(metrics, "newsbot_outbox_pending"),
         sent=metric(metrics, "newsbot_sends_total", '{result="sent"}'),
         articles=metric(metrics, "newsbot_articles_stored_total"),
-        fake_sent=fake_sent, probes=probes)
+        fake_sent=fake_sent, probes=probes, load=os.getloadavg()[0])
 
 
 HEADER = ("   min    RSS  workers    fd  thr   db MB  wal MB pending sent/mn  arts "
@@ -98,4 +99,4 @@ def row(samples: list[Sample], s: Sample) -> str:
     probes = sorted(s.probes) or [0.0]
     return (f"{s.t / 60:6.1f} {s.rss:6.1f} {workers:>9} {s.fds:4d} {s.threads:4d} "
             f"{s.db:7.1f} {s.wal:6.1f} {s.pending:7.0f} {per_min:7.0f} {s.articles:6.0f} "
-            f"{statistics.median(probes):6.1f} {probes[-1]:7.1f} {os.getloadavg()[0]:5.1f}")
+            f"{statistics.median(probes):6.1f} {probes[-1]:7.1f} {s.load:5.1f}")

@@ -68,13 +68,21 @@ def report(run: Run, world: people.World, stats: dict, messages: dict[int, list]
         print(f"   {line}")
 
     warm = [s for s in samples if args.warmup <= s.t <= args.minutes * 60]
-    if len(warm) < 4:
-        print("too few samples after the warm-up for a verdict on memory")
+    short = len(warm) < 4
+    if short:  # a smoke run: the trends are printed, not judged
+        print("too few samples after the warm-up to judge whether memory, fds, threads and "
+              "the WAL level off: shown as info over the whole run")
         warm = samples
     span = f"{warm[0].t / 60:.1f}-{warm[-1].t / 60:.1f} min"
-    print(f"\nverdict ({span}; growth over the first half -> over the last half):")
+    loads = sorted(s.load for s in warm)
+    print(f"\nverdict ({span}; growth over the first half -> over the last half; load "
+          f"average {loads[0]:.1f}-{loads[-1]:.1f}, median {statistics.median(loads):.1f}):")
 
-    def judge(label: str, ok: bool, detail: str) -> None:
+    def judge(label: str, ok: bool, detail: str, trend: bool = True) -> None:
+        """``trend``: a levelling-off check, only info in a short run."""
+        if trend and short:
+            print(f"  info {label:24s} {detail}")
+            return
         print(f"  {'ok  ' if ok else 'FAIL'} {label:24s} {detail}")
         if not ok:
             failed.append(label)
@@ -82,7 +90,7 @@ def report(run: Run, world: people.World, stats: dict, messages: dict[int, list]
     first, last, _, _ = halves(warm, lambda s: s.rss)
     judge("service RSS levels off", last <= max(2.0, 0.5 * first),
           f"{warm[0].rss:.1f} -> {warm[-1].rss:.1f} MiB: {first:+.1f} then {last:+.1f} MiB")
-    if last > max(2.0, 0.5 * first) and not args.tracemalloc:
+    if last > max(2.0, 0.5 * first) and not args.tracemalloc and not short:
         print("       (bounded caches still filling look like growth in a short run: "
               "--tracemalloc names the sites)")
     pids = set.intersection(*(set(s.workers) for s in warm)) if warm else set()
@@ -128,7 +136,7 @@ def report(run: Run, world: people.World, stats: dict, messages: dict[int, list]
                 ("lost", "duplicate", "stray", "missing")}
     judge("delivery: each once", not problems,
           ", ".join(f"{k} {n}" for k, n in problems.items()) or
-          "no message lost, none twice, none unrecorded, none missing")
+          "no message lost, none twice, none unrecorded, none missing", trend=False)
     for what, examples in verdict.examples.items():
         for example in examples:
             print(f"       {what}: {example}")
