@@ -25,8 +25,9 @@ loopback:
 
 Every ``--sample-every`` s: resident memory of the service and of each worker process
 (/proc), its open file descriptors and threads, the SQLite file and WAL sizes, outbox rows
-pending and messages sent (from /metrics), and how long the service takes to answer an
-HTTP request on its event loop (a 404 from the /metrics server, probed every 0.5 s: the
+pending (to send, and waiting for a digest: those grow until the digest's hour or day)
+and messages sent (from /metrics), and how long the service takes to answer an HTTP
+request on its event loop (a 404 from the /metrics server, probed every 0.5 s: the
 service does not export its event-loop lag). A row is printed every ``--print-every`` s.
 
 At the end the feeds stop changing, digest chats send ``/digest off`` (their last

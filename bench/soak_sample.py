@@ -19,12 +19,13 @@ class Sample:
     threads: int
     db: float  # MB
     wal: float
-    pending: float
+    pending: float  # outbox rows to send, digest rows included
     sent: float  # newsbot_sends_total{result="sent"}
     articles: float
     fake_sent: int
     probes: list[float] = field(default_factory=list)  # ms
     load: float = 0.0  # the machine's 1-minute load average
+    digest: float = 0.0  # of ``pending``, rows waiting for their chat's digest
 
 
 def proc_status(pid: int) -> dict[str, int]:
@@ -84,10 +85,13 @@ def take(pid: int, db: str, metrics: str, t: float, fake_sent: int,
         pending=metric(metrics, "newsbot_outbox_pending"),
         sent=metric(metrics, "newsbot_sends_total", '{result="sent"}'),
         articles=metric(metrics, "newsbot_articles_stored_total"),
-        fake_sent=fake_sent, probes=probes, load=os.getloadavg()[0])
+        fake_sent=fake_sent, probes=probes, load=os.getloadavg()[0],
+        digest=metric(metrics, "newsbot_outbox_digest_waiting"))
 
 
-HEADER = ("   min    RSS  workers    fd  thr   db MB  wal MB pending sent/mn  arts "
+# "to send": outbox rows the worker has to send; "digest": rows waiting for their chat's
+# digest (they grow until its hour or day comes: not a backlog)
+HEADER = ("   min    RSS  workers    fd  thr   db MB  wal MB to send  digest sent/mn  arts "
           "  p50ms   maxms  load")
 
 
@@ -98,5 +102,6 @@ def row(samples: list[Sample], s: Sample) -> str:
     workers = "/".join(f"{w:.0f}" for _, w in sorted(s.workers.items())) or "-"
     probes = sorted(s.probes) or [0.0]
     return (f"{s.t / 60:6.1f} {s.rss:6.1f} {workers:>9} {s.fds:4d} {s.threads:4d} "
-            f"{s.db:7.1f} {s.wal:6.1f} {s.pending:7.0f} {per_min:7.0f} {s.articles:6.0f} "
+            f"{s.db:7.1f} {s.wal:6.1f} {s.pending - s.digest:7.0f} {s.digest:7.0f} "
+            f"{per_min:7.0f} {s.articles:6.0f} "
             f"{statistics.median(probes):6.1f} {probes[-1]:7.1f} {s.load:5.1f}")

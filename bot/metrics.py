@@ -19,8 +19,11 @@ FETCH_ERRORS = Counter("newsbot_fetch_errors", "Feed and article fetch errors by
                        ["kind"], registry=REGISTRY)
 ARTICLES_STORED = Counter("newsbot_articles_stored", "New articles stored",
                           registry=REGISTRY)
-OUTBOX_PENDING = Gauge("newsbot_outbox_pending", "Outbox rows waiting to be sent",
-                       registry=REGISTRY)
+OUTBOX_PENDING = Gauge("newsbot_outbox_pending", "Outbox rows waiting to be sent (digest "
+                       "rows included)", registry=REGISTRY)
+OUTBOX_DIGEST_WAITING = Gauge("newsbot_outbox_digest_waiting",
+                              "Outbox rows of digest-mode chats waiting for their digest",
+                              registry=REGISTRY)
 SENDS = Counter("newsbot_sends", "Messages sent by result (sent, failed, blocked, retried, "
                 "migrated)", ["result"], registry=REGISTRY)
 SEND_SECONDS = Histogram("newsbot_send_seconds", "Bot API send latency", registry=REGISTRY,
@@ -31,7 +34,8 @@ LAST_DELIVERY = Gauge("newsbot_last_delivery_timestamp_seconds",
                       "When the delivery worker last completed a cycle", registry=REGISTRY)
 OUTBOX_OLDEST_DUE_AGE = Gauge("newsbot_outbox_oldest_due_age_seconds",
                               "Age of the oldest outbox row that is due and still pending "
-                              "(0 when none)", registry=REGISTRY)
+                              "(0 when none; a digest's rows are due once its moment has "
+                              "passed without it)", registry=REGISTRY)
 INSTANCE_ACTIVE = Gauge("newsbot_instance_active",
                         "1 while this process holds the single-instance lease (sends), "
                         "0 while it waits as a standby or after losing it", registry=REGISTRY)

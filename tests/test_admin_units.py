@@ -346,6 +346,12 @@ def test_stats_message() -> None:
     assert "📰 أخبار جديدة: 250 (في الأرشيف: 9000)" in lines
     assert "📤 رسائل أُرسلت: 30000 · تعذّر إرسالها: 2" in lines
     assert "📬 في طابور الإرسال: 40 · أقدمها: منذ دقيقة" in lines
+    assert not any("الموجز" in line for line in lines)
+    # headlines waiting for a digest are not a queue that is stuck: counted apart
+    digests = render_stats(replace(stats, outbox_pending=740, digest_waiting=700), now,
+                           "Asia/Riyadh").splitlines()
+    assert "📬 في طابور الإرسال: 40 · أقدمها: منذ دقيقة" in digests
+    assert "🗞 بانتظار موعد الموجز: 700" in digests
     assert "📣 بثّ جارٍ الآن: 1" in lines
     assert "🔄 آخر جلب للمصادر: قبل 20 ثانية" in lines
     assert not any("فهرس البحث" in line for line in lines)

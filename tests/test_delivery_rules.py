@@ -23,6 +23,7 @@ from bot.delivery.fairness import next_cursor, pick
 from bot.delivery.pacing import Pacer
 from bot.delivery.schedule import (
     digest_due,
+    digest_due_since,
     is_quiet,
     last_digest_moment,
     parse_hhmm,
@@ -153,6 +154,24 @@ def test_digest_windows() -> None:
     assert digest_due("daily", "08:00", "Asia/Riyadh", utc(4).timestamp(), now)
     assert not digest_due("daily", "13:00", "Asia/Riyadh", utc(4).timestamp(), now)
     assert not digest_due("off", None, "Asia/Riyadh", None, now)
+
+
+def test_when_digest_headlines_become_due() -> None:
+    now = utc(9, 30)  # 12:30 in Riyadh; the 08:00 digest's moment was 05:00 UTC
+    waiting = utc(3).timestamp()  # the oldest headline waiting
+    # the digest went out at its moment: what is left waits for the next one
+    assert digest_due_since("daily", "08:00", "Asia/Riyadh", utc(5, 1).timestamp(),
+                            waiting, now) is None
+    # it did not: due since its moment, or since the headline when it came later
+    assert digest_due_since("daily", "08:00", "Asia/Riyadh", utc(4).timestamp(),
+                            waiting, now) == utc(5).timestamp()
+    assert digest_due_since("daily", "08:00", "Asia/Riyadh", utc(4).timestamp(),
+                            utc(7).timestamp(), now) == utc(7).timestamp()
+    assert digest_due_since("hourly", None, "Asia/Riyadh", utc(8).timestamp(),
+                            waiting, now) == utc(9).timestamp()
+    assert digest_due_since("hourly", None, "Asia/Riyadh", utc(9).timestamp() + 5,
+                            waiting, now) is None
+    assert digest_due_since("off", None, "Asia/Riyadh", None, waiting, now) is None
 
 
 def test_daily_digest_across_a_dst_change() -> None:

@@ -8,6 +8,7 @@ import sqlite3
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
@@ -172,3 +173,88 @@ async def test_healthcheck_probe(tmp_path: Path, fake_telegram: FakeTelegram,
     assert healthcheck.main(["--config", str(off)]) == 0
     assert "[http] is disabled" in capsys.readouterr().out
     assert healthcheck.url_for("::", 9108) == "http://[::1]:9108/healthz"
+
+
+async def test_headlines_waiting_for_a_digest_are_not_a_stalled_queue(
+        tmp_path: Path, fake_telegram: FakeTelegram) -> None:
+    """A daily digest holds its chat's headlines up to a day: they are counted apart
+    (``newsbot_outbox_digest_waiting``, /stats, ``newsbot stats``) and are not "due"
+    until the digest's moment passes without it. Before, a headline waiting for its
+    digest was a row due since it was stored: here the age gauge read 1,800 s on a healthy
+    bot (up to a day with a daily digest), and /healthz failed as soon as the worker was
+    quiet for 2 minutes."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    config = write_config(tmp_path, fake_telegram, feeds=FEEDS,
+                          http={"enabled": True, "port": port}, polling={"interval_seconds": 60})
+    metrics.reset_heartbeats()
+    async with running_service(config) as service:
+        storage = service.storage
+        assert storage is not None and service.http is not None
+        assert service.services.delivery is not None
+        await service.services.delivery.stop()
+        now = time.time()
+        # The daily digest's moment was two hours ago (the chat's zone: Asia/Riyadh).
+        moment = datetime.fromtimestamp(now - 7200, UTC).replace(second=0, microsecond=0)
+        at = moment.astimezone(ZoneInfo("Asia/Riyadh")).strftime("%H:%M")
+        await storage.chats.register(8, "private", "هند", None)
+        await storage.chat_settings.set_digest(8, "daily", at)
+        article_id = await storage.articles.insert(Article(
+            title="عنوان", url="https://a.example/2", source="المصدر أ",
+            published=datetime.now(UTC)), enqueue=False)
+
+        def setup(c: sqlite3.Connection) -> None:
+            # the digest went out at its moment; this headline came half an hour ago
+            c.execute("INSERT INTO outbox (chat_id, article_id, status, created_at)"
+                      " VALUES (8, ?, 'pending', ?)", (article_id, now - 1800))
+            c.execute("UPDATE chats SET last_digest_at = ? WHERE id = 8", (now - 7100,))
+
+        await storage.db.write(setup)
+        metrics.heartbeat("poll")
+        metrics._heartbeats["delivery"] = time.time() - 600  # the worker is quiet
+        service.http.active_since = now - 10_000
+
+        def gauge(text: str, name: str) -> float:
+            return float(next(line for line in text.splitlines()
+                              if line.startswith(name + " ")).split()[1])
+
+        _, _, text = await get(f"{base}/metrics")
+        assert gauge(text, "newsbot_outbox_pending") == 1
+        assert gauge(text, "newsbot_outbox_digest_waiting") == 1
+        assert gauge(text, "newsbot_outbox_oldest_due_age_seconds") == 0
+        status, body = await get_json(f"{base}/healthz")
+        assert status == 200, body
+        assert body["checks"]["delivery"]["digest_waiting"] == 1
+        assert body["checks"]["delivery"]["oldest_due_age_seconds"] is None
+        stats = await storage.stats()
+        assert stats["outbox_pending"] == 1 and stats["digest_waiting"] == 1
+        assert stats["oldest_pending_at"] is None  # nothing else to send
+        admin = await storage.admin.stats(0.0)
+        assert admin.outbox_pending == 1 and admin.digest_waiting == 1
+        assert admin.oldest_pending_at is None
+
+        # The digest's moment passed and no digest went out (the job is stuck): a headline
+        # waiting since before it has been due since that moment, and it shows.
+        def missed(c: sqlite3.Connection) -> None:
+            c.execute("UPDATE chats SET last_digest_at = ? WHERE id = 8", (now - 26 * 3600,))
+            c.execute("UPDATE outbox SET created_at = ? WHERE chat_id = 8", (now - 3 * 3600,))
+
+        await storage.db.write(missed)
+        _, _, text = await get(f"{base}/metrics")
+        assert 7190 < gauge(text, "newsbot_outbox_oldest_due_age_seconds") < 7300
+        status, body = await get_json(f"{base}/healthz")
+        assert status == 503 and body["reasons"][0].startswith("delivery: stalled"), body
+
+        # The worker's own rows still count from when they became due.
+        await storage.chats.register(7, "private", "سارة", None)
+        await storage.db.write(lambda c: c.execute(
+            "INSERT INTO outbox (chat_id, article_id, status, created_at)"
+            " VALUES (7, ?, 'pending', ?)", (article_id, now - 4 * 3600)))
+        _, _, text = await get(f"{base}/metrics")
+        assert 4 * 3600 - 10 < gauge(text, "newsbot_outbox_oldest_due_age_seconds") < 4 * 3600 + 100
+        assert gauge(text, "newsbot_outbox_pending") == 2
+        assert gauge(text, "newsbot_outbox_digest_waiting") == 1
+        admin = await storage.admin.stats(0.0)
+        assert admin.oldest_pending_at is not None
+        assert abs(admin.oldest_pending_at - (now - 4 * 3600)) < 1
+    metrics.reset_heartbeats()

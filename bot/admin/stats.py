@@ -41,8 +41,10 @@ def render_stats(s: AdminStats, now: float, tz: str) -> str:
         f"📰 أخبار جديدة: {s.articles_today} (في الأرشيف: {s.articles_total})",
         f"📤 رسائل أُرسلت: {s.sent_today} · تعذّر إرسالها: {s.failed_today}",
         "",
-        f"📬 في طابور الإرسال: {s.outbox_pending} · أقدمها: {oldest}",
+        f"📬 في طابور الإرسال: {s.outbox_pending - s.digest_waiting} · أقدمها: {oldest}",
     ]
+    if s.digest_waiting:
+        lines.append(f"🗞 بانتظار موعد الموجز: {s.digest_waiting}")
     if s.broadcasts_sending:
         lines.append(f"📣 بثّ جارٍ الآن: {s.broadcasts_sending}")
     lines += [

@@ -106,3 +106,15 @@ def digest_due(mode: str, at: str | None, tz: str | None, last: float | None,
     if moment is None:
         return False
     return last is None or last < moment.timestamp()
+
+
+def digest_due_since(mode: str, at: str | None, tz: str | None, last: float | None,
+                     oldest: float, now: datetime) -> float | None:
+    """When a digest chat's headlines waiting since ``oldest`` (Unix time) became due:
+    the digest moment that has passed without a digest (or ``oldest``, when they came
+    after it); None while they wait for the chat's next window, as they should."""
+    if not digest_due(mode, at, tz, last, now):
+        return None
+    moment = last_digest_moment(mode, at, tz, now)
+    assert moment is not None  # digest_due says there is one
+    return max(oldest, moment.timestamp())

@@ -12,7 +12,8 @@ The rules (README "Health and metrics" repeats them):
   (``heartbeat("delivery")``, marked after every delivery cycle) is older than
   :data:`DELIVERY_HEARTBEAT` seconds (or missing that long since the service became
   active). A long queue that is moving (a big broadcast) is healthy; an idle worker with
-  nothing due is healthy.
+  nothing due is healthy. Headlines of a digest-mode chat are due once its digest moment
+  has passed without the digest, not while they wait for it (up to a day).
 - **instance**: a standby (waiting for the single-instance lease) is healthy and says so
   (``"status": "standby"``); a process that lost its lease is not, nor one whose lease
   cannot be renewed because the database is full (``"role": "suspended"``: it sends
@@ -47,10 +48,14 @@ class HealthInput:
     last_poll: float | None
     last_delivery: float | None
     outbox_pending: int | None
+    #: since when the oldest row that should have gone out has been due
+    #: (``bot.ops.http.oldest_due``: rows waiting for their digest window are not due)
     oldest_due_at: float | None
     database_error: str | None = None
     #: a "database full" episode under way (``FullEpisode.describe``), else None
     database_full: str | None = None
+    #: of ``outbox_pending``, the rows waiting for their chat's digest
+    digest_waiting: int | None = None
 
 
 def poll_threshold(poll_interval: float) -> float:
@@ -100,6 +105,7 @@ def judge(h: HealthInput) -> tuple[bool, dict[str, Any]]:
     due_for = None if h.oldest_due_at is None else max(0.0, h.now - h.oldest_due_at)
     delivery: dict[str, Any] = {
         "outbox_pending": h.outbox_pending,
+        "digest_waiting": h.digest_waiting,
         "oldest_due_age_seconds": None if due_for is None else round(due_for, 1),
         "last_heartbeat_age_seconds": _age(h.now, h.last_delivery),
         "backlog_threshold_seconds": DELIVERY_BACKLOG,

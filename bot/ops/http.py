@@ -15,18 +15,32 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from aiohttp import web
 from prometheus_client.exposition import choose_encoder
 
 from bot import metrics
 from bot.config import Config
+from bot.delivery.schedule import digest_due_since
 from bot.errors import NewsbotError, StorageError
 from bot.ops.health import HealthInput, judge
 from bot.storage import Storage
 from bot.storage._ops import OpsSnapshot
 
 log = logging.getLogger(__name__)
+
+
+def oldest_due(snap: OpsSnapshot, now: float) -> float | None:
+    """Since when the oldest row that should have gone out by ``now`` has been due: the
+    worker's rows (:attr:`OpsSnapshot.oldest_due_at`), and headlines waiting for a digest
+    whose moment has passed without it. Headlines waiting for their chat's next digest
+    window are not due: a daily digest holds them up to a day, as it should."""
+    at = datetime.fromtimestamp(now, UTC)
+    due = [snap.oldest_due_at] + [
+        digest_due_since(d.mode, d.digest_time, d.timezone, d.last_digest_at,
+                         d.oldest_created_at, at) for d in snap.digests]
+    return min((t for t in due if t is not None), default=None)
 
 
 class OpsServer:
@@ -95,7 +109,8 @@ class OpsServer:
             last_poll=metrics.last_heartbeat("poll"),
             last_delivery=metrics.last_heartbeat("delivery"),
             outbox_pending=snap.outbox_pending if snap else None,
-            oldest_due_at=snap.oldest_due_at if snap else None,
+            oldest_due_at=oldest_due(snap, now) if snap else None,
+            digest_waiting=snap.digest_waiting if snap else None,
             database_error=error, database_full=self._full()))
         if not ok:
             log.warning("http: /healthz unhealthy: %s", "; ".join(body["reasons"]))
@@ -107,8 +122,9 @@ class OpsServer:
         snap, error = await self._snapshot(now)
         if snap is not None:
             metrics.OUTBOX_PENDING.set(snap.outbox_pending)
-            metrics.OUTBOX_OLDEST_DUE_AGE.set(
-                0 if snap.oldest_due_at is None else max(0.0, now - snap.oldest_due_at))
+            metrics.OUTBOX_DIGEST_WAITING.set(snap.digest_waiting)
+            due = oldest_due(snap, now)
+            metrics.OUTBOX_OLDEST_DUE_AGE.set(0 if due is None else max(0.0, now - due))
         else:
             log.warning("http: /metrics could not refresh the outbox gauges: %s", error)
         metrics.DATABASE_FULL.set(1 if self._full() else 0)

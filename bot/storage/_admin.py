@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.storage._fts import index_is_stale
+from bot.storage._ops import digest_waiting, oldest_to_send
 
 if TYPE_CHECKING:
     from bot.storage._db import Database
@@ -34,8 +35,9 @@ class AdminStats:
     articles_today: int
     sent_today: int
     failed_today: int
+    #: rows still to send (pending or in flight), digest rows included
     outbox_pending: int
-    #: creation time of the oldest row still to send (pending or in flight), if any
+    #: creation time of the oldest row still to send that is not waiting for a digest
     oldest_pending_at: float | None
     last_poll_at: float | None
     feeds: int
@@ -46,6 +48,8 @@ class AdminStats:
     #: the search index holds keys of an older version and is being rebuilt (after an
     #: upgrade): old articles may be missing from search results until it is done
     search_index_stale: bool = False
+    #: of ``outbox_pending``, headlines waiting for their chat's digest (up to a day)
+    digest_waiting: int = 0
 
 
 def feed_figures(conn: sqlite3.Connection, since: float) -> dict[int, FeedFigures]:
@@ -88,9 +92,8 @@ def admin_stats(conn: sqlite3.Connection, today_start: float) -> AdminStats:
         failed_today=one("SELECT COUNT(*) FROM outbox WHERE status = 'failed'"
                          " AND created_at >= ?", today_start),
         outbox_pending=one("SELECT COUNT(*) FROM outbox WHERE status IN ('pending','sending')"),
-        oldest_pending_at=conn.execute(
-            "SELECT MIN(created_at) FROM outbox WHERE status IN ('pending','sending')"
-        ).fetchone()[0],
+        oldest_pending_at=oldest_to_send(conn),
+        digest_waiting=digest_waiting(conn),
         last_poll_at=conn.execute("SELECT MAX(last_polled_at) FROM feeds").fetchone()[0],
         feeds=one("SELECT COUNT(*) FROM feeds"),
         feeds_failing=one("SELECT COUNT(*) FROM feeds WHERE consecutive_failures > 0"

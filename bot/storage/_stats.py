@@ -6,6 +6,7 @@ import sqlite3
 import time
 
 from bot.storage._fts import terms_version
+from bot.storage._ops import digest_waiting, oldest_to_send
 
 
 def counts(conn: sqlite3.Connection) -> dict[str, int | float | None]:
@@ -14,9 +15,6 @@ def counts(conn: sqlite3.Connection) -> dict[str, int | float | None]:
     def one(sql: str, *args: object) -> int:
         return int(conn.execute(sql, args).fetchone()[0] or 0)
 
-    oldest = conn.execute(
-        "SELECT MIN(created_at) FROM outbox WHERE status IN ('pending','sending')"
-    ).fetchone()[0]
     return {
         "feeds": one("SELECT COUNT(*) FROM feeds"),
         "feeds_failing": one("SELECT COUNT(*) FROM feeds WHERE consecutive_failures > 0"),
@@ -33,7 +31,10 @@ def counts(conn: sqlite3.Connection) -> dict[str, int | float | None]:
             "SELECT COUNT(*) FROM outbox WHERE status = 'sent' AND sent_at >= ?", day_ago),
         "failed_24h": one(
             "SELECT COUNT(*) FROM outbox WHERE status = 'failed' AND created_at >= ?", day_ago),
-        "oldest_pending_at": oldest,
+        # of outbox_pending: headlines waiting for their chat's digest (up to a day)
+        "digest_waiting": digest_waiting(conn),
+        # the oldest row still to send that is not waiting for a digest
+        "oldest_pending_at": oldest_to_send(conn),
         "last_poll_at": conn.execute("SELECT MAX(last_polled_at) FROM feeds").fetchone()[0],
         "search_terms_version": terms_version(conn),
     }
