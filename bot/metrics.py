@@ -36,6 +36,8 @@ OUTBOX_OLDEST_DUE_AGE = Gauge("newsbot_outbox_oldest_due_age_seconds",
                               "Age of the oldest outbox row that is due and still pending "
                               "(0 when none; a digest's rows are due once its moment has "
                               "passed without it)", registry=REGISTRY)
+LAST_DIGEST = Gauge("newsbot_last_digest_run_timestamp_seconds",
+                    "When the digest job last completed a run", registry=REGISTRY)
 INSTANCE_ACTIVE = Gauge("newsbot_instance_active",
                         "1 while this process holds the single-instance lease (sends), "
                         "0 while it waits as a standby or after losing it", registry=REGISTRY)
@@ -51,11 +53,11 @@ WEBHOOK_REJECTED = Counter("newsbot_webhook_rejected", "Webhook requests refused
                            registry=REGISTRY)
 
 _heartbeats: dict[str, float] = {}
-_GAUGES = {"poll": LAST_POLL, "delivery": LAST_DELIVERY}
+_GAUGES = {"poll": LAST_POLL, "delivery": LAST_DELIVERY, "digest": LAST_DIGEST}
 
 
 def heartbeat(name: str) -> None:
-    """Record that the loop called ``name`` (poll, delivery) is alive right now."""
+    """Record that the loop called ``name`` (poll, delivery, digest) is alive right now."""
     now = time.time()
     _heartbeats[name] = now
     gauge = _GAUGES.get(name)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 
 import bot.delivery.http
 import jobs.digest
+from bot import metrics
 from bot.app import Service
 from bot.delivery.schedule import zone
 from tests.fakes.telegram import FakeTelegram, SentMessage
@@ -240,8 +242,12 @@ async def test_digests_bundle_split_and_stay_quiet(tmp_path: Path,
             await storage.subscriptions.add(daily.id, "keyword", "طويل", "طويل")
             await store(service, f"عنوان طويل جدًا رقم {i} " + "كلمات كثيرة " * 12, feed=1,
                         wake=False)
+        metrics.reset_heartbeats()
         assert await service.services.digests.run_due() == 0  # windows just started
         assert fake_telegram.sent() == []  # nothing goes out one by one
+        # every run says the digest job is alive (/healthz: bot.ops.health), digests or not
+        ran = metrics.last_heartbeat("digest")
+        assert ran is not None and time.time() - ran < 5
 
         def rewind(conn: sqlite3.Connection) -> None:
             conn.execute("UPDATE chats SET last_digest_at = last_digest_at - 2 * 86400")

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.ops.health import DELIVERY_BACKLOG, DELIVERY_HEARTBEAT, HealthInput, judge
+from bot.ops.health import (
+    DELIVERY_BACKLOG,
+    DELIVERY_HEARTBEAT,
+    DIGEST_HEARTBEAT,
+    HealthInput,
+    judge,
+)
 
 NOW = 1_000_000.0
 BASE = HealthInput(now=NOW, role="active", active_since=NOW - 10_000, poll_interval=300,
@@ -59,3 +65,23 @@ def test_standby_lost_and_database_errors() -> None:
     ok, body = judge(replace(BASE, database_error="storage: disk I/O error",
                              enabled_feeds=None, outbox_pending=None))
     assert not ok and body["reasons"] == ["database: storage: disk I/O error"]
+
+
+def test_digests_stall_only_when_due_and_the_digest_job_is_silent() -> None:
+    due = NOW - DELIVERY_BACKLOG - 1
+    ok, body = judge(replace(BASE, digest_waiting=700, digest_due_at=None, last_digest_run=None))
+    assert ok, body  # waiting for their window, however many and however old
+    assert body["checks"]["digests"]["waiting"] == 700
+    ok, _ = judge(replace(BASE, digest_due_at=due, last_digest_run=NOW - 30))
+    assert ok  # late, but the job runs (Telegram refusing the chat's sends, say)
+    ok, _ = judge(replace(BASE, digest_due_at=NOW - 60, last_digest_run=None))
+    assert ok  # due for a minute only
+    ok, body = judge(replace(BASE, digest_due_at=due,
+                             last_digest_run=NOW - DIGEST_HEARTBEAT - 1))
+    assert not ok and body["reasons"] == [
+        "digests: stalled: headlines have been due for a digest for 301s (threshold 300s)"
+        " and the digest job last ran 181s ago (threshold 180s)"]
+    # the worker's check is not the digests' (and the other way round)
+    ok, _ = judge(replace(BASE, digest_due_at=due, last_digest_run=NOW - 30,
+                          last_delivery=NOW - DELIVERY_HEARTBEAT - 1))
+    assert ok

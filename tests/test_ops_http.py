@@ -224,7 +224,8 @@ async def test_headlines_waiting_for_a_digest_are_not_a_stalled_queue(
         assert gauge(text, "newsbot_outbox_oldest_due_age_seconds") == 0
         status, body = await get_json(f"{base}/healthz")
         assert status == 200, body
-        assert body["checks"]["delivery"]["digest_waiting"] == 1
+        assert body["checks"]["digests"]["waiting"] == 1
+        assert body["checks"]["digests"]["oldest_due_age_seconds"] is None
         assert body["checks"]["delivery"]["oldest_due_age_seconds"] is None
         stats = await storage.stats()
         assert stats["outbox_pending"] == 1 and stats["digest_waiting"] == 1
@@ -233,8 +234,9 @@ async def test_headlines_waiting_for_a_digest_are_not_a_stalled_queue(
         assert admin.outbox_pending == 1 and admin.digest_waiting == 1
         assert admin.oldest_pending_at is None
 
-        # The digest's moment passed and no digest went out (the job is stuck): a headline
-        # waiting since before it has been due since that moment, and it shows.
+        # The digest's moment passed and no digest went out (the digest job has not run
+        # since the start): a headline waiting since before it has been due since that
+        # moment, and it shows.
         def missed(c: sqlite3.Connection) -> None:
             c.execute("UPDATE chats SET last_digest_at = ? WHERE id = 8", (now - 26 * 3600,))
             c.execute("UPDATE outbox SET created_at = ? WHERE chat_id = 8", (now - 3 * 3600,))
@@ -243,7 +245,16 @@ async def test_headlines_waiting_for_a_digest_are_not_a_stalled_queue(
         _, _, text = await get(f"{base}/metrics")
         assert 7190 < gauge(text, "newsbot_outbox_oldest_due_age_seconds") < 7300
         status, body = await get_json(f"{base}/healthz")
-        assert status == 503 and body["reasons"][0].startswith("delivery: stalled"), body
+        assert status == 503 and body["reasons"] == [
+            "digests: stalled: headlines have been due for a digest for "
+            f"{body['checks']['digests']['oldest_due_age_seconds']:.0f}s (threshold 300s) and "
+            "the digest job last ran 10000s ago (threshold 180s)"], body
+        # a digest job that runs (and fails to send, say) is not stalled; the gauge says
+        # how late the digest is
+        metrics.heartbeat("digest")
+        status, body = await get_json(f"{base}/healthz")
+        assert status == 200, body
+        assert 7190 < body["checks"]["digests"]["oldest_due_age_seconds"] < 7300
 
         # The worker's own rows still count from when they became due.
         await storage.chats.register(7, "private", "سارة", None)

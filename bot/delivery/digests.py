@@ -32,7 +32,7 @@ from bot.delivery.errors import classify
 from bot.delivery.gates import ChatGates
 from bot.delivery.schedule import digest_due, is_quiet
 from bot.errors import StorageFull
-from bot.metrics import SENDS
+from bot.metrics import SENDS, heartbeat
 from bot.storage import DigestChat, RowUpdate, Storage
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,7 @@ class DigestRunner:
             chats = [c for c in await self.storage.digests.waiting_chats()
                      if digest_due(c.digest, c.digest_time, c.timezone, c.last_digest_at, now)]
             results = await asyncio.gather(*(self._one(c, now) for c in chats))
+            heartbeat("digest")
             return sum(results)
 
     async def flush(self, chat_id: int) -> bool:

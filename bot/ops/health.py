@@ -12,8 +12,13 @@ The rules (README "Health and metrics" repeats them):
   (``heartbeat("delivery")``, marked after every delivery cycle) is older than
   :data:`DELIVERY_HEARTBEAT` seconds (or missing that long since the service became
   active). A long queue that is moving (a big broadcast) is healthy; an idle worker with
-  nothing due is healthy. Headlines of a digest-mode chat are due once its digest moment
-  has passed without the digest, not while they wait for it (up to a day).
+  nothing due is healthy. Headlines waiting for a digest are not the worker's.
+- **digests** stall when a digest-mode chat's headlines have been due (its digest moment
+  passed without the digest: ``bot.delivery.schedule.digest_due_since``; not while they
+  wait for it, up to a day) for more than :data:`DELIVERY_BACKLOG` seconds *and* the
+  digest job's heartbeat (``heartbeat("digest")``, marked after every run, every minute)
+  is older than :data:`DIGEST_HEARTBEAT` seconds (or missing that long since the
+  service became active).
 - **instance**: a standby (waiting for the single-instance lease) is healthy and says so
   (``"status": "standby"``); a process that lost its lease is not, nor one whose lease
   cannot be renewed because the database is full (``"role": "suspended"``: it sends
@@ -36,6 +41,7 @@ MIN_POLL_STALL = 60.0
 POLL_STALL_FACTOR = 3
 DELIVERY_BACKLOG = 300.0
 DELIVERY_HEARTBEAT = 120.0
+DIGEST_HEARTBEAT = 180.0  # the digest job runs every minute
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,14 +54,16 @@ class HealthInput:
     last_poll: float | None
     last_delivery: float | None
     outbox_pending: int | None
-    #: since when the oldest row that should have gone out has been due
-    #: (``bot.ops.http.oldest_due``: rows waiting for their digest window are not due)
+    #: since when the oldest row the worker sends has been due (not digest headlines)
     oldest_due_at: float | None
     database_error: str | None = None
     #: a "database full" episode under way (``FullEpisode.describe``), else None
     database_full: str | None = None
     #: of ``outbox_pending``, the rows waiting for their chat's digest
     digest_waiting: int | None = None
+    #: since when the oldest digest headline has been due (``bot.ops.http.digest_due_at``)
+    digest_due_at: float | None = None
+    last_digest_run: float | None = None
 
 
 def poll_threshold(poll_interval: float) -> float:
@@ -105,7 +113,6 @@ def judge(h: HealthInput) -> tuple[bool, dict[str, Any]]:
     due_for = None if h.oldest_due_at is None else max(0.0, h.now - h.oldest_due_at)
     delivery: dict[str, Any] = {
         "outbox_pending": h.outbox_pending,
-        "digest_waiting": h.digest_waiting,
         "oldest_due_age_seconds": None if due_for is None else round(due_for, 1),
         "last_heartbeat_age_seconds": _age(h.now, h.last_delivery),
         "backlog_threshold_seconds": DELIVERY_BACKLOG,
@@ -119,8 +126,25 @@ def judge(h: HealthInput) -> tuple[bool, dict[str, Any]]:
             f"(threshold {DELIVERY_BACKLOG:.0f}s) and the delivery worker's last heartbeat "
             f"was {h.now - delivery_seen:.0f}s ago (threshold {DELIVERY_HEARTBEAT:.0f}s)")
 
+    digest_seen = max(h.last_digest_run or 0.0, h.active_since)
+    digest_for = None if h.digest_due_at is None else max(0.0, h.now - h.digest_due_at)
+    digests: dict[str, Any] = {
+        "waiting": h.digest_waiting,
+        "oldest_due_age_seconds": None if digest_for is None else round(digest_for, 1),
+        "last_heartbeat_age_seconds": _age(h.now, h.last_digest_run),
+        "backlog_threshold_seconds": DELIVERY_BACKLOG,
+        "heartbeat_threshold_seconds": DIGEST_HEARTBEAT,
+    }
+    digests["ok"] = not (digest_for is not None and digest_for > DELIVERY_BACKLOG
+                         and h.now - digest_seen > DIGEST_HEARTBEAT)
+    if not digests["ok"]:
+        reasons.append(
+            f"digests: stalled: headlines have been due for a digest for {digest_for:.0f}s "
+            f"(threshold {DELIVERY_BACKLOG:.0f}s) and the digest job last ran "
+            f"{h.now - digest_seen:.0f}s ago (threshold {DIGEST_HEARTBEAT:.0f}s)")
+
     body["status"] = "unhealthy" if reasons else "ok"
     body["reasons"] = reasons
     body["uptime_seconds"] = round(h.now - h.active_since, 1)
-    body["checks"] = {"poll": poll, "delivery": delivery}
+    body["checks"] = {"poll": poll, "delivery": delivery, "digests": digests}
     return not reasons, body

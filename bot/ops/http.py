@@ -31,15 +31,13 @@ from bot.storage._ops import OpsSnapshot
 log = logging.getLogger(__name__)
 
 
-def oldest_due(snap: OpsSnapshot, now: float) -> float | None:
-    """Since when the oldest row that should have gone out by ``now`` has been due: the
-    worker's rows (:attr:`OpsSnapshot.oldest_due_at`), and headlines waiting for a digest
-    whose moment has passed without it. Headlines waiting for their chat's next digest
-    window are not due: a daily digest holds them up to a day, as it should."""
+def digest_due_at(snap: OpsSnapshot, now: float) -> float | None:
+    """Since when the oldest digest headline that should have gone out by ``now`` has been
+    due: its digest's moment has passed without the digest. Headlines waiting for their
+    chat's next digest window are not due: a daily digest holds them up to a day."""
     at = datetime.fromtimestamp(now, UTC)
-    due = [snap.oldest_due_at] + [
-        digest_due_since(d.mode, d.digest_time, d.timezone, d.last_digest_at,
-                         d.oldest_created_at, at) for d in snap.digests]
+    due = [digest_due_since(d.mode, d.digest_time, d.timezone, d.last_digest_at,
+                            d.oldest_created_at, at) for d in snap.digests]
     return min((t for t in due if t is not None), default=None)
 
 
@@ -109,8 +107,10 @@ class OpsServer:
             last_poll=metrics.last_heartbeat("poll"),
             last_delivery=metrics.last_heartbeat("delivery"),
             outbox_pending=snap.outbox_pending if snap else None,
-            oldest_due_at=oldest_due(snap, now) if snap else None,
+            oldest_due_at=snap.oldest_due_at if snap else None,
             digest_waiting=snap.digest_waiting if snap else None,
+            digest_due_at=digest_due_at(snap, now) if snap else None,
+            last_digest_run=metrics.last_heartbeat("digest"),
             database_error=error, database_full=self._full()))
         if not ok:
             log.warning("http: /healthz unhealthy: %s", "; ".join(body["reasons"]))
@@ -123,7 +123,8 @@ class OpsServer:
         if snap is not None:
             metrics.OUTBOX_PENDING.set(snap.outbox_pending)
             metrics.OUTBOX_DIGEST_WAITING.set(snap.digest_waiting)
-            due = oldest_due(snap, now)
+            due = min((t for t in (snap.oldest_due_at, digest_due_at(snap, now))
+                       if t is not None), default=None)
             metrics.OUTBOX_OLDEST_DUE_AGE.set(0 if due is None else max(0.0, now - due))
         else:
             log.warning("http: /metrics could not refresh the outbox gauges: %s", error)
