@@ -13,11 +13,14 @@ from typing import Any
 
 import pytest
 
+import bot.delivery.digests
 import bot.delivery.http
 import jobs.digest
 from bot import metrics
 from bot.app import Service
 from bot.delivery.schedule import zone
+from bot.render.bidi import LRM
+from bot.storage._digests import LEFT_OUT
 from tests.fakes.telegram import FakeTelegram, SentMessage
 from tests.news import FEEDS, eventually, fast_config, feed_id, register, store
 from tests.service import running_service, write_config
@@ -293,6 +296,46 @@ async def test_a_digest_of_short_headlines_keeps_every_link(tmp_path: Path,
             urls |= {e["url"] for e in message.entities if e["type"] == "text_link"}
         assert len(urls) == 150
         assert {r[1] for r in outbox(service)} == {"sent"}
+    fake_telegram.assert_no_rate_limits()
+
+
+async def test_a_digest_too_long_takes_the_newest_and_says_how_many_are_left_out(
+        tmp_path: Path, fake_telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch) -> None:
+    """More headlines waiting than one digest holds: it carries the newest (in order) and
+    says how many older ones did not fit; those are dropped once it is out. Before, the
+    digest carried the oldest and the rest waited for the next one: a chat getting more
+    than a digest holds fell further behind with every digest. A digest that fails leaves
+    everything waiting."""
+    monkeypatch.setattr(bot.delivery.digests, "MAX_ITEMS", 5)
+    reader = fake_telegram.add_private_chat()
+    async with running_service(fast_config(tmp_path, fake_telegram)) as service:
+        storage = service.storage
+        assert storage is not None and service.services.digests is not None
+        await register(service, reader.id)
+        await storage.chat_settings.set_digest(reader.id, "daily", "00:00")
+        for i in range(8):
+            await store(service, f"خبر رقم {i}", wake=False)
+
+        def rewind(conn: sqlite3.Connection) -> None:
+            conn.execute("UPDATE chats SET last_digest_at = last_digest_at - 2 * 86400")
+
+        await storage.db.write(rewind)
+        fake_telegram.fail_next("sendMessage", 1, 502)
+        assert await service.services.digests.run_due() == 0
+        assert {r[1] for r in outbox(service)} == {"pending"}  # nothing dropped
+
+        assert await service.services.digests.run_due() == 1
+        [digest] = fake_telegram.sent(reader.id)
+        text = body(digest)
+        assert ("عدد الأخبار: 5 من أصل 8 (لم يتّسع الموجز لأقدمها؛ تجدها عبر "
+                f"{LRM}/search)") in text
+        assert [line.split("رقم ")[1].split()[0] for line in text.splitlines()
+                if "رقم" in line] == ["3", "4", "5", "6", "7"]
+        rows = outbox(service)
+        assert [r[1] for r in rows] == ["dropped"] * 3 + ["sent"] * 5
+        assert all(r[3] == LEFT_OUT for r in rows[:3])
+        await storage.db.write(rewind)
+        assert await service.services.digests.run_due() == 0  # nothing left waiting
     fake_telegram.assert_no_rate_limits()
 
 

@@ -257,6 +257,11 @@ def test_digest_is_split_between_headlines_and_every_row_is_in_one_chunk() -> No
     assert [rid for _, ids in chunks for rid in ids] == list(range(1, 301))
     assert chunks[0][0].startswith("<b>📰 الموجز اليومي</b>")
     assert "عدد الأخبار: 300" in chunks[0][0]
+    # older headlines left out: the header says how many of how many
+    [(html, ids)] = render_digest("hourly", items(3), "Asia/Riyadh", utc(5), left_out=212)
+    assert ids == [1, 2, 3]
+    assert html.splitlines()[1] == (
+        "عدد الأخبار: 3 من أصل 215 (لم يتّسع الموجز لأقدمها؛ تجدها عبر \u200e/search)")
 
 
 def test_headline_escapes_hostile_text_and_links_only_http() -> None:

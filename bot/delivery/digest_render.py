@@ -18,7 +18,7 @@ from datetime import datetime
 from bot.delivery.schedule import DEFAULT_TZ, valid_timezone
 from bot.models import Article
 from bot.render import escape, format_dates, split_message, truncate_words
-from bot.render.bidi import RLM, needs_rtl_mark
+from bot.render.bidi import LRM, RLM, needs_rtl_mark
 from bot.render.truncate import clean_line
 from bot.render.urls import is_http_url
 from bot.storage import DigestItem
@@ -38,11 +38,15 @@ def headline(title: str, url: str, source: str) -> str:
     return f"{mark}• {body}" + (f" — {escape(src)}" if src else "")
 
 
-def _header(title: str, count: int, when: datetime | None, tz: str) -> str:
+def _header(title: str, count: int, when: datetime | None, tz: str, left_out: int = 0) -> str:
     lines = [f"<b>{escape(title)}</b>"]
     if when is not None:
         lines.append(escape(format_dates(when, tz if valid_timezone(tz) else DEFAULT_TZ)))
-    lines.append(f"عدد الأخبار: {count}")
+    if left_out:
+        lines.append(f"عدد الأخبار: {count} من أصل {count + left_out} "
+                     f"(لم يتّسع الموجز لأقدمها؛ تجدها عبر {LRM}/search)")
+    else:
+        lines.append(f"عدد الأخبار: {count}")
     return "\n".join(lines)
 
 
@@ -62,11 +66,12 @@ def _assign(chunks: list[str], blocks: list[str], keys: list[int | None]) -> lis
     return out
 
 
-def render_digest(mode: str, items: Sequence[DigestItem], tz: str,
-                  now: datetime, limit: int = 4096) -> list[tuple[str, list[int]]]:
-    """The digest as (message HTML, outbox row ids in it) chunks, in order."""
+def render_digest(mode: str, items: Sequence[DigestItem], tz: str, now: datetime,
+                  limit: int = 4096, left_out: int = 0) -> list[tuple[str, list[int]]]:
+    """The digest as (message HTML, outbox row ids in it) chunks, in order. ``left_out``:
+    older headlines the digest had no room for (its header says how many)."""
     blocks = [_header(HEADERS.get(mode, HEADERS["hourly"]), len(items),
-                      now if mode == "daily" else None, tz)]
+                      now if mode == "daily" else None, tz, left_out)]
     keys: list[int | None] = [None]
     for item in items:
         blocks.append(headline(item.title, item.url, item.source))

@@ -37,7 +37,12 @@ from bot.storage import DigestChat, RowUpdate, Storage
 
 log = logging.getLogger(__name__)
 
-MAX_ITEMS = 300  # headlines in one digest; more wait for the next one
+# Headlines in one digest: the newest; older ones still waiting are left out (dropped,
+# and the digest says how many: it used to send the oldest 300 and keep the rest for the
+# next one, so a chat getting more than that a day fell further behind every day). At
+# most 100 links a message (Telegram's entity limit, digest_render), this is 10 or more
+# messages: a day of 20 busy feeds still arrives whole.
+MAX_ITEMS = 1000
 LEASE_SECONDS = 600.0
 
 
@@ -94,14 +99,16 @@ class DigestRunner:
 
     async def _one(self, chat: DigestChat, now: datetime) -> bool:
         async with self._limit, self.gates.hold(chat.id):
-            items = await self.storage.digests.claim_items(
+            claimed = await self.storage.digests.claim_items(
                 chat.id, self.owner, time.time() + LEASE_SECONDS, MAX_ITEMS)
+            items = claimed.items
             if not items:
                 return False
             silent = is_quiet(now, chat.timezone, chat.quiet_start, chat.quiet_end)
             sent: list[tuple[int, int]] = []
             try:
-                for html, row_ids in render_digest(chat.digest, items, chat.timezone, now):
+                for html, row_ids in render_digest(chat.digest, items, chat.timezone, now,
+                                                   left_out=claimed.left_out):
                     msg = await self.bot.send_message(
                         chat.id, html, parse_mode=ParseMode.HTML, disable_notification=silent,
                         link_preview_options=LinkPreviewOptions(is_disabled=True))
@@ -115,7 +122,15 @@ class DigestRunner:
             finally:
                 if sent:
                     SENDS.labels("sent").inc(len(sent))
-            await self._record(lambda: self.storage.digests.mark_sent(chat.id, sent, silent))
+            before = items[0].row_id if claimed.left_out else None
+
+            async def record() -> None:
+                dropped = await self.storage.digests.mark_sent(chat.id, sent, silent, before)
+                if dropped:
+                    log.info("delivery: digest for chat %s had room for the newest %d "
+                             "headlines; %d older ones left out", chat.id, len(items), dropped)
+
+            await self._record(record)
             return True
 
     async def _failed(self, chat: DigestChat, row_ids: list[int], sent: list[tuple[int, int]],

@@ -56,28 +56,57 @@ def get_chat(conn: sqlite3.Connection, chat_id: int) -> DigestChat | None:
     return DigestChat(*row) if row else None
 
 
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A digest's headlines, oldest first, and how many older ones did not fit."""
+
+    items: list[DigestItem]
+    left_out: int
+
+
 def claim_items(conn: sqlite3.Connection, chat_id: int, owner: str, lease_until: float,
-                limit: int) -> list[DigestItem]:
-    """Lease up to ``limit`` pending article rows of the chat, oldest first."""
+                limit: int) -> Claimed:
+    """Lease the newest ``limit`` pending article rows of the chat (returned oldest first),
+    and count the older ones left out: :func:`mark_sent` drops them once the digest is
+    out (a digest that fails leaves them pending with the rest)."""
     rows = conn.execute(
         "SELECT o.id, a.id, a.title, a.url, a.source, a.published_at FROM outbox o"
         " JOIN articles a ON a.id = o.article_id WHERE o.chat_id = ? AND o.status = 'pending'"
-        " ORDER BY o.id LIMIT ?", (chat_id, limit)).fetchall()
+        " ORDER BY o.id DESC LIMIT ?", (chat_id, limit)).fetchall()
+    rows.reverse()
     conn.executemany(
         "UPDATE outbox SET status = 'sending', lease_owner = ?, lease_until = ? WHERE id = ?",
         [(owner, lease_until, r[0]) for r in rows])
-    return [DigestItem(*r) for r in rows]
+    left_out = 0
+    if len(rows) == limit:
+        left_out = int(conn.execute(
+            "SELECT COUNT(*) FROM outbox WHERE chat_id = ? AND status = 'pending'"
+            " AND article_id IS NOT NULL AND id < ?", (chat_id, rows[0][0])).fetchone()[0])
+    return Claimed([DigestItem(*r) for r in rows], left_out)
+
+
+#: Why rows a digest had no room for were dropped (``outbox.error``).
+LEFT_OUT = "digest: more headlines waiting than one digest holds; the oldest were left out"
 
 
 def mark_sent(conn: sqlite3.Connection, chat_id: int, sent: list[tuple[int, int]],
-              silent: bool) -> None:
-    """Rows (row id, message id) went out in a digest; the digest window restarts now."""
+              silent: bool, left_out_before: int | None = None) -> int:
+    """Rows (row id, message id) went out in a digest; the digest window restarts now.
+    ``left_out_before``: the digest's oldest row id, when it said older ones were left
+    out: those still pending are dropped (how many is returned)."""
     ts = now()
     conn.executemany(
         "UPDATE outbox SET status = 'sent', message_id = ?, sent_at = ?, silent = ?,"
         " attempts = attempts + 1, error = NULL, lease_owner = NULL, lease_until = NULL"
         " WHERE id = ?", [(mid, ts, int(silent), rid) for rid, mid in sent])
+    dropped = 0
+    if left_out_before is not None:
+        dropped = conn.execute(
+            "UPDATE outbox SET status = 'dropped', error = ? WHERE chat_id = ?"
+            " AND status = 'pending' AND article_id IS NOT NULL AND id < ?",
+            (LEFT_OUT, chat_id, left_out_before)).rowcount
     touch(conn, chat_id, ts)
+    return dropped
 
 
 def touch(conn: sqlite3.Connection, chat_id: int, at: float) -> None:
@@ -95,8 +124,10 @@ class Digests:
         return await self._db.read(lambda c: get_chat(c, chat_id))
 
     async def claim_items(self, chat_id: int, owner: str, lease_until: float,
-                          limit: int) -> list[DigestItem]:
+                          limit: int) -> Claimed:
         return await self._db.write(lambda c: claim_items(c, chat_id, owner, lease_until, limit))
 
-    async def mark_sent(self, chat_id: int, sent: list[tuple[int, int]], silent: bool) -> None:
-        await self._db.write(lambda c: mark_sent(c, chat_id, sent, silent))
+    async def mark_sent(self, chat_id: int, sent: list[tuple[int, int]], silent: bool,
+                        left_out_before: int | None = None) -> int:
+        return await self._db.write(
+            lambda c: mark_sent(c, chat_id, sent, silent, left_out_before))
