@@ -40,6 +40,11 @@ def body(message: SentMessage) -> str:
     return message.plain_text or message.plain_caption or ""
 
 
+def rewind_digests(conn: sqlite3.Connection) -> None:
+    """Every digest window started two days ago: the digests are due."""
+    conn.execute("UPDATE chats SET last_digest_at = last_digest_at - 2 * 86400")
+
+
 def quiet_now() -> tuple[str, str]:
     """A quiet-hours range around the current time in Asia/Riyadh."""
     local = datetime.now(UTC).astimezone(zone("Asia/Riyadh"))
@@ -252,10 +257,7 @@ async def test_digests_bundle_split_and_stay_quiet(tmp_path: Path,
         ran = metrics.last_heartbeat("digest")
         assert ran is not None and time.time() - ran < 5
 
-        def rewind(conn: sqlite3.Connection) -> None:
-            conn.execute("UPDATE chats SET last_digest_at = last_digest_at - 2 * 86400")
-
-        await storage.db.write(rewind)
+        await storage.db.write(rewind_digests)
         assert await service.services.digests.run_due() == 2
         [digest] = fake_telegram.sent(hourly.id)
         assert digest.disable_notification and digest.reply_markup is None
@@ -286,8 +288,7 @@ async def test_a_digest_of_short_headlines_keeps_every_link(tmp_path: Path,
         urls = set()
         for i in range(150):
             await store(service, f"خبر {i}", wake=False)
-        await storage.db.write(lambda conn: conn.execute(
-            "UPDATE chats SET last_digest_at = last_digest_at - 2 * 86400"))
+        await storage.db.write(rewind_digests)
         assert await service.services.digests.run_due() == 1
         parts = fake_telegram.sent(reader.id)
         assert len(parts) == 2 and "عدد الأخبار: 150" in (parts[0].plain_text or "")
@@ -315,11 +316,7 @@ async def test_a_digest_too_long_takes_the_newest_and_says_how_many_are_left_out
         await storage.chat_settings.set_digest(reader.id, "daily", "00:00")
         for i in range(8):
             await store(service, f"خبر رقم {i}", wake=False)
-
-        def rewind(conn: sqlite3.Connection) -> None:
-            conn.execute("UPDATE chats SET last_digest_at = last_digest_at - 2 * 86400")
-
-        await storage.db.write(rewind)
+        await storage.db.write(rewind_digests)
         fake_telegram.fail_next("sendMessage", 1, 502)
         assert await service.services.digests.run_due() == 0
         assert {r[1] for r in outbox(service)} == {"pending"}  # nothing dropped
@@ -334,7 +331,7 @@ async def test_a_digest_too_long_takes_the_newest_and_says_how_many_are_left_out
         rows = outbox(service)
         assert [r[1] for r in rows] == ["dropped"] * 3 + ["sent"] * 5
         assert all(r[3] == LEFT_OUT for r in rows[:3])
-        await storage.db.write(rewind)
+        await storage.db.write(rewind_digests)
         assert await service.services.digests.run_due() == 0  # nothing left waiting
     fake_telegram.assert_no_rate_limits()
 

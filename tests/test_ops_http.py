@@ -28,6 +28,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def http_config(tmp_path: Path, fake_telegram: FakeTelegram) -> tuple[Path, str]:
+    """A service config with the [http] endpoint on a free port, and that endpoint's URL."""
+    port = free_port()
+    config = write_config(tmp_path, fake_telegram, feeds=FEEDS,
+                          http={"enabled": True, "port": port}, polling={"interval_seconds": 60})
+    return config, f"http://127.0.0.1:{port}"
+
+
 async def get(url: str) -> tuple[int, str, str]:
     async with aiohttp.ClientSession() as session, session.get(url) as resp:
         return resp.status, resp.headers.get("Content-Type", ""), await resp.text()
@@ -39,10 +47,7 @@ async def get_json(url: str) -> tuple[int, dict]:
 
 
 async def test_metrics_and_healthz(tmp_path: Path, fake_telegram: FakeTelegram) -> None:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    config = write_config(tmp_path, fake_telegram, feeds=FEEDS,
-                          http={"enabled": True, "port": port}, polling={"interval_seconds": 60})
+    config, base = http_config(tmp_path, fake_telegram)
     metrics.reset_heartbeats()
     async with running_service(config) as service:
         storage = service.storage
@@ -183,10 +188,7 @@ async def test_headlines_waiting_for_a_digest_are_not_a_stalled_queue(
     digest was a row due since it was stored: here the age gauge read 1,800 s on a healthy
     bot (up to a day with a daily digest), and /healthz failed as soon as the worker was
     quiet for 2 minutes."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    config = write_config(tmp_path, fake_telegram, feeds=FEEDS,
-                          http={"enabled": True, "port": port}, polling={"interval_seconds": 60})
+    config, base = http_config(tmp_path, fake_telegram)
     metrics.reset_heartbeats()
     async with running_service(config) as service:
         storage = service.storage

@@ -74,6 +74,25 @@ def _age(now: float, ts: float | None) -> float | None:
     return None if ts is None else round(max(0.0, now - ts), 1)
 
 
+def _backlog(h: HealthInput, due_at: float | None, beat: float | None,
+             beat_limit: float) -> tuple[dict[str, Any], float, float]:
+    """A queue's check: stalled ("ok" false) when its oldest due row has waited over
+    :data:`DELIVERY_BACKLOG` seconds and the heartbeat of what sends it is older than
+    ``beat_limit`` (counted from becoming active when missing or older). Also returns how
+    long that row has waited and how old the heartbeat is."""
+    seen = max(beat or 0.0, h.active_since)
+    due_for = None if due_at is None else max(0.0, h.now - due_at)
+    check: dict[str, Any] = {
+        "oldest_due_age_seconds": None if due_for is None else round(due_for, 1),
+        "last_heartbeat_age_seconds": _age(h.now, beat),
+        "backlog_threshold_seconds": DELIVERY_BACKLOG,
+        "heartbeat_threshold_seconds": beat_limit,
+    }
+    check["ok"] = not (due_for is not None and due_for > DELIVERY_BACKLOG
+                       and h.now - seen > beat_limit)
+    return check, due_for or 0.0, h.now - seen
+
+
 def judge(h: HealthInput) -> tuple[bool, dict[str, Any]]:
     """(healthy, JSON body) for the figures in ``h``."""
     reasons: list[str] = []
@@ -109,39 +128,23 @@ def judge(h: HealthInput) -> tuple[bool, dict[str, Any]]:
         reasons.append(f"poll: stalled: {what} {h.now - poll_seen:.0f}s ago "
                        f"(threshold {poll_limit:.0f}s, {h.enabled_feeds} enabled feed(s))")
 
-    delivery_seen = max(h.last_delivery or 0.0, h.active_since)
-    due_for = None if h.oldest_due_at is None else max(0.0, h.now - h.oldest_due_at)
-    delivery: dict[str, Any] = {
-        "outbox_pending": h.outbox_pending,
-        "oldest_due_age_seconds": None if due_for is None else round(due_for, 1),
-        "last_heartbeat_age_seconds": _age(h.now, h.last_delivery),
-        "backlog_threshold_seconds": DELIVERY_BACKLOG,
-        "heartbeat_threshold_seconds": DELIVERY_HEARTBEAT,
-    }
-    delivery["ok"] = not (due_for is not None and due_for > DELIVERY_BACKLOG
-                          and h.now - delivery_seen > DELIVERY_HEARTBEAT)
+    delivery, due_for, beat_age = _backlog(h, h.oldest_due_at, h.last_delivery,
+                                           DELIVERY_HEARTBEAT)
+    delivery = {"outbox_pending": h.outbox_pending, **delivery}
     if not delivery["ok"]:
         reasons.append(
             f"delivery: stalled: an outbox row has been due for {due_for:.0f}s "
             f"(threshold {DELIVERY_BACKLOG:.0f}s) and the delivery worker's last heartbeat "
-            f"was {h.now - delivery_seen:.0f}s ago (threshold {DELIVERY_HEARTBEAT:.0f}s)")
+            f"was {beat_age:.0f}s ago (threshold {DELIVERY_HEARTBEAT:.0f}s)")
 
-    digest_seen = max(h.last_digest_run or 0.0, h.active_since)
-    digest_for = None if h.digest_due_at is None else max(0.0, h.now - h.digest_due_at)
-    digests: dict[str, Any] = {
-        "waiting": h.digest_waiting,
-        "oldest_due_age_seconds": None if digest_for is None else round(digest_for, 1),
-        "last_heartbeat_age_seconds": _age(h.now, h.last_digest_run),
-        "backlog_threshold_seconds": DELIVERY_BACKLOG,
-        "heartbeat_threshold_seconds": DIGEST_HEARTBEAT,
-    }
-    digests["ok"] = not (digest_for is not None and digest_for > DELIVERY_BACKLOG
-                         and h.now - digest_seen > DIGEST_HEARTBEAT)
+    digests, due_for, beat_age = _backlog(h, h.digest_due_at, h.last_digest_run,
+                                          DIGEST_HEARTBEAT)
+    digests = {"waiting": h.digest_waiting, **digests}
     if not digests["ok"]:
         reasons.append(
-            f"digests: stalled: headlines have been due for a digest for {digest_for:.0f}s "
+            f"digests: stalled: headlines have been due for a digest for {due_for:.0f}s "
             f"(threshold {DELIVERY_BACKLOG:.0f}s) and the digest job last ran "
-            f"{h.now - digest_seen:.0f}s ago (threshold {DIGEST_HEARTBEAT:.0f}s)")
+            f"{beat_age:.0f}s ago (threshold {DIGEST_HEARTBEAT:.0f}s)")
 
     body["status"] = "unhealthy" if reasons else "ok"
     body["reasons"] = reasons
