@@ -74,13 +74,13 @@ def _age(now: float, ts: float | None) -> float | None:
     return None if ts is None else round(max(0.0, now - ts), 1)
 
 
-def _backlog(h: HealthInput, due_at: float | None, beat: float | None,
+def _backlog(h: HealthInput, active_since: float, due_at: float | None, beat: float | None,
              beat_limit: float) -> tuple[dict[str, Any], float, float]:
     """A queue's check: stalled ("ok" false) when its oldest due row has waited over
     :data:`DELIVERY_BACKLOG` seconds and the heartbeat of what sends it is older than
     ``beat_limit`` (counted from becoming active when missing or older). Also returns how
     long that row has waited and how old the heartbeat is."""
-    seen = max(beat or 0.0, h.active_since)
+    seen = max(beat or 0.0, active_since)
     due_for = None if due_at is None else max(0.0, h.now - due_at)
     check: dict[str, Any] = {
         "oldest_due_age_seconds": None if due_for is None else round(due_for, 1),
@@ -128,7 +128,7 @@ def judge(h: HealthInput) -> tuple[bool, dict[str, Any]]:
         reasons.append(f"poll: stalled: {what} {h.now - poll_seen:.0f}s ago "
                        f"(threshold {poll_limit:.0f}s, {h.enabled_feeds} enabled feed(s))")
 
-    delivery, due_for, beat_age = _backlog(h, h.oldest_due_at, h.last_delivery,
+    delivery, due_for, beat_age = _backlog(h, h.active_since, h.oldest_due_at, h.last_delivery,
                                            DELIVERY_HEARTBEAT)
     delivery = {"outbox_pending": h.outbox_pending, **delivery}
     if not delivery["ok"]:
@@ -137,7 +137,7 @@ def judge(h: HealthInput) -> tuple[bool, dict[str, Any]]:
             f"(threshold {DELIVERY_BACKLOG:.0f}s) and the delivery worker's last heartbeat "
             f"was {beat_age:.0f}s ago (threshold {DELIVERY_HEARTBEAT:.0f}s)")
 
-    digests, due_for, beat_age = _backlog(h, h.digest_due_at, h.last_digest_run,
+    digests, due_for, beat_age = _backlog(h, h.active_since, h.digest_due_at, h.last_digest_run,
                                           DIGEST_HEARTBEAT)
     digests = {"waiting": h.digest_waiting, **digests}
     if not digests["ok"]:
