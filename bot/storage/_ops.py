@@ -38,8 +38,8 @@ class OpsSnapshot:
     outbox_pending: int
     #: the earliest moment a row the worker sends became due: max(created_at, not_before)
     #: of the oldest such row that is due now (None when nothing is due; rows held back by
-    #: a retry delay or quiet hours do not count until their ``not_before``, nor do rows
-    #: waiting for a digest)
+    #: a retry delay (429 or a failed attempt) do not count until their ``not_before``,
+    #: nor do rows waiting for a digest; quiet hours hold nothing back, news goes silently)
     oldest_due_at: float | None
     #: feeds that are neither paused nor disabled (nothing to poll when 0)
     enabled_feeds: int
